@@ -1,0 +1,42 @@
+# The two commands of the README:
+#   make run    set everything up (virtualenv, packages, .env, database, a login) and start the app
+#   make test   set up what the tests need (packages, Chromium) and run them
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint venv
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed-runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.installed-runtime
+
+.env:
+	sed "s/^SECRET_KEY=.*/SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')/" .env.example > .env
+	@echo "Wrote .env (DEBUG on, SQLite, a new SECRET_KEY)."
+
+run: $(VENV)/.installed-runtime .env
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createcachetable
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	@$(BIN)/python manage.py shell -c "from django.contrib.auth import get_user_model as u; exit(0 if u().objects.filter(is_superuser=True).exists() else 1)" \
+		|| { echo "Create the login you will use (it can see the admin history too):"; $(BIN)/python manage.py createsuperuser; }
+	@echo "Open http://127.0.0.1:8000/ and log in."
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .

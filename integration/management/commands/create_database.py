@@ -1,0 +1,50 @@
+import getpass
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from integration import notion
+from integration.audit import AuditContext
+from integration.forms import TEXT_LIMIT
+from integration.ids import parse_notion_id
+from integration.models import Source
+
+
+class Command(BaseCommand):
+    help = "Create a Notion database with a Name column under a page (by default NOTION_PAGE_ID)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("title", help="the database's name")
+        parser.add_argument("--parent", default="", help="ID or link of the parent page (default: NOTION_PAGE_ID)")
+        parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        title = options["title"].strip()
+        if not title:
+            raise CommandError("The title is empty.")
+        if len(title) > TEXT_LIMIT:
+            raise CommandError(f"The title has {len(title)} characters; Notion takes at most {TEXT_LIMIT}.")
+        parent = ""
+        if options["parent"]:
+            parent = parse_notion_id(options["parent"]) or ""
+            if not parent:
+                raise CommandError(f"--parent is neither a Notion page ID nor a Notion link: {options['parent']!r}.")
+        context = AuditContext(source=Source.COMMAND, username=getpass.getuser())
+        try:
+            database = notion.create_database(title=title, parent_page_id=parent, context=context)
+        except notion.NotionError as error:
+            raise CommandError(" ".join(str(error).split())) from None
+        result = {
+            "database_id": database["id"],
+            "data_source_id": database["data_sources"][0]["id"],
+            "url": database.get("url", ""),
+        }
+        if options["json"]:
+            self.stdout.write(json.dumps(result))
+        else:
+            self.stdout.write(
+                f"Database ID: {result['database_id']}\n"
+                f"Data source ID: {result['data_source_id']}\n"
+                f"URL: {result['url']}"
+            )

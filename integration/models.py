@@ -1,0 +1,131 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Source(models.TextChoices):
+    WEB = "web", "Web form"
+    COMMAND = "command", "Management command"
+    OTHER = "other", "Other"
+
+
+class Outcome(models.TextChoices):
+    SUCCESS = "success", "Success"
+    CLIENT_ERROR = "client_error", "Client error (4xx)"
+    SERVER_ERROR = "server_error", "Server error (5xx)"
+    NO_RESPONSE = "no_response", "No response"
+
+    @classmethod
+    def for_status(cls, status: int) -> "Outcome":
+        if status < 400:
+            return cls.SUCCESS
+        return cls.CLIENT_ERROR if status < 500 else cls.SERVER_ERROR
+
+
+class NotionRequestLog(models.Model):
+    """One HTTP attempt to Notion, as it was sent and answered, secrets masked.
+
+    A row is written before the request goes out and completed when it returns,
+    so an attempt that never got an answer stays visible as "no response".
+    """
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    operation = models.CharField(max_length=64, db_index=True)
+    method = models.CharField(max_length=8)
+    url = models.TextField()
+    request_headers = models.JSONField(default=dict)
+    request_body = models.TextField(blank=True)
+    status = models.PositiveSmallIntegerField(null=True, blank=True)
+    outcome = models.CharField(
+        max_length=16, choices=Outcome.choices, default=Outcome.NO_RESPONSE, db_index=True
+    )
+    response_headers = models.JSONField(default=dict)
+    response_body = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    attempt = models.PositiveSmallIntegerField(default=1)
+    correlation_id = models.UUIDField(db_index=True)
+    error_code = models.CharField(max_length=100, blank=True)
+    error_message = models.TextField(blank=True)
+    request_id = models.CharField(max_length=64, blank=True, db_index=True)
+    object_id = models.CharField(max_length=36, blank=True, db_index=True)
+    parent_id = models.CharField(max_length=36, blank=True, db_index=True)
+    username = models.CharField(max_length=150, blank=True)
+    source = models.CharField(max_length=16, choices=Source.choices, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "Notion request"
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.url} → {self.status or 'no response'}"
+
+
+class SubmissionQuerySet(models.QuerySet):
+    def recent_ids(self, user: object, kind: str, limit: int = 10) -> list[dict[str, str]]:
+        """The pages or data sources `user` made or used lately, newest first, without repeats."""
+        succeeded = self.filter(user=user, status=FormSubmission.Status.SUCCEEDED)
+        if kind == "data_source":
+            rows = succeeded.filter(action__in=["database", "page"])
+        else:
+            rows = succeeded.filter(action__in=["page", "content", "comment"])
+        found: dict[str, dict[str, str]] = {}
+        for submission in rows.order_by("-created_at", "-id")[: limit * 5]:
+            ref = submission.reference(kind)
+            if ref and ref["id"] not in found:
+                found[ref["id"]] = ref
+        return list(found.values())[:limit]
+
+
+class FormSubmission(models.Model):
+    """One submission of one of the four forms, keyed by the one-time key its form carried.
+
+    The key makes a repeated POST (double click, browser resend) show the first
+    result instead of calling Notion again. The input is kept so that nothing a
+    user typed is lost when Notion fails.
+    """
+
+    class Action(models.TextChoices):
+        DATABASE = "database", "Create a database"
+        PAGE = "page", "Add a page"
+        CONTENT = "content", "Add content"
+        COMMENT = "comment", "Add a comment"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    key = models.UUIDField(unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    action = models.CharField(max_length=16, choices=Action.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    input = models.JSONField(default=dict)
+    result = models.JSONField(default=dict, blank=True)
+    error = models.JSONField(default=dict, blank=True)
+    correlation_id = models.UUIDField(default=uuid.uuid4)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SubmissionQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "action", "-created_at"])]
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} ({self.status})"
+
+    def reference(self, kind: str) -> dict[str, str] | None:
+        """The page or data source this submission made or worked on, with a name to show."""
+        result = self.result
+        if kind == "data_source" and self.action in ("database", "page"):
+            return {"id": result["data_source_id"], "name": result.get("title", "")}
+        if kind == "page" and self.action == "page":
+            return {"id": result["id"], "name": result.get("title", "")}
+        if kind == "page" and self.action in ("content", "comment"):
+            return {"id": result["page_id"], "name": result.get("page_title", "")}
+        return None
+

@@ -1,0 +1,603 @@
+"""A local Notion: the fake Notion of the tests and benchmarks, and the app's sandbox.
+
+`NotionSandbox` answers the endpoints this app uses as Notion's API 2025-09-03
+does (the recordings in tests/recordings are the reference, field for field):
+the same objects, the same limits (2000 characters a rich-text object, 100
+elements an array, 500 KB a request, an average rate with bursts) and the same
+error envelopes. It is called with an `httpx.Request`, so it can sit under
+httpx as a transport (`httpx.MockTransport(sandbox)`) or behind a WSGI server
+(`sandbox_wsgi_app`).
+"""
+
+import json
+import math
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from integration.ids import parse_notion_id
+
+TEXT_LIMIT = 2000
+ARRAY_LIMIT = 100
+BODY_LIMIT = 500 * 1000
+VERSION = "2025-09-03"
+_BLOCK_TYPES = {
+    "paragraph", "heading_1", "heading_2", "heading_3", "bulleted_list_item",
+    "numbered_list_item", "quote", "to_do", "toggle", "callout", "code",
+}  # fmt: skip
+_PROPERTY_TYPES = {
+    "title", "rich_text", "number", "select", "multi_select", "status", "date", "people",
+    "files", "checkbox", "url", "email", "phone_number", "formula", "relation", "rollup",
+    "created_time", "created_by", "last_edited_time", "last_edited_by", "unique_id",
+    "button", "location", "verification", "place",
+}  # fmt: skip
+
+
+class SandboxError(Exception):
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers or {}
+
+
+def _invalid(message: str) -> SandboxError:
+    return SandboxError(400, "validation_error", message)
+
+
+def _not_found(kind: str, object_id: str) -> SandboxError:
+    return SandboxError(
+        404,
+        "object_not_found",
+        f"Could not find {kind} with ID: {object_id}. Make sure the relevant pages and "
+        "databases are shared with your integration.",
+    )
+
+
+class MemoryStore:
+    """Sandbox objects kept in a dict, for tests and a stand-alone fake server."""
+
+    def __init__(self) -> None:
+        self._objects: dict[str, dict] = {}
+        self._children: dict[str, list[str]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, object_id: str) -> dict | None:
+        return self._objects.get(object_id)
+
+    def put(self, obj: dict) -> None:
+        with self._lock:
+            self._objects[obj["id"]] = obj
+
+    def add_child(self, parent_id: str, child_id: str) -> None:
+        with self._lock:
+            self._children.setdefault(parent_id, []).append(child_id)
+
+    def children(self, parent_id: str) -> list[str]:
+        return list(self._children.get(parent_id, []))
+
+    def newest_first(self) -> Iterable[dict]:
+        return reversed(list(self._objects.values()))
+
+
+class TokenBucket:
+    """Notion's rate limit: an average `rate` per second, bursts of `burst` allowed."""
+
+    def __init__(self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate = rate
+        self.burst = burst
+        self.clock = clock
+        self.tokens = float(burst)
+        self.updated = clock()
+        self._lock = threading.Lock()
+
+    def take(self) -> float:
+        """Take a token; return 0, or the seconds until one is free (nothing taken)."""
+        with self._lock:
+            now = self.clock()
+            self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
+            self.updated = now
+            if self.tokens >= 1:
+                self.tokens -= 1
+                return 0.0
+            return (1 - self.tokens) / self.rate
+
+
+def _now(*, precise: bool = False) -> str:
+    now = datetime.now(UTC)
+    if precise:
+        return now.isoformat(timespec="milliseconds")
+    return now.replace(second=0, microsecond=0).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def _full_rich_text(items: list[dict]) -> list[dict]:
+    full = []
+    for item in items:
+        text = item.get("text", {})
+        content = text.get("content", "")
+        link = text.get("link")
+        full.append(
+            {
+                "type": "text",
+                "text": {"content": content, "link": link},
+                "annotations": {
+                    "bold": False, "italic": False, "strikethrough": False,
+                    "underline": False, "code": False, "color": "default",
+                }  # fmt: skip
+                | (item.get("annotations") or {}),
+                "plain_text": content,
+                "href": link["url"] if isinstance(link, dict) else None,
+            }
+        )
+    return full
+
+
+def _plain(items: list[dict]) -> str:
+    return "".join(item["plain_text"] for item in items)
+
+
+def _utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+class NotionSandbox:
+    """A Notion workspace in a store, answering httpx requests as Notion's API would.
+
+    `token`: the integration secret it accepts (None accepts any bearer token).
+    `rate`, `burst`: the rate limit it enforces with 429 and Retry-After (None: no limit).
+    `latency`: seconds it takes to answer each request.
+    `can_comment`: whether the integration has the "insert comments" capability.
+    """
+
+    def __init__(
+        self,
+        *,
+        token: str | None = None,
+        store: Any = None,
+        rate: float | None = None,
+        burst: int = 3,
+        latency: float = 0.0,
+        can_comment: bool = True,
+        integration_name: str = "notionforms",
+    ) -> None:
+        self.token = token
+        self.store = store if store is not None else MemoryStore()
+        self.bucket = TokenBucket(rate, burst) if rate else None
+        self.latency = latency
+        self.can_comment = can_comment
+        self.integration_name = integration_name
+        self.bot_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"notionforms-bot:{integration_name}"))
+        self.routes: list[tuple[str, re.Pattern, Callable[..., dict]]] = [
+            ("POST", re.compile(r"/v1/databases"), self.create_database),
+            ("GET", re.compile(r"/v1/databases/([^/]+)"), self.retrieve_database),
+            ("GET", re.compile(r"/v1/data_sources/([^/]+)"), self.retrieve_data_source),
+            ("POST", re.compile(r"/v1/pages"), self.create_page),
+            ("GET", re.compile(r"/v1/pages/([^/]+)"), self.retrieve_page),
+            ("PATCH", re.compile(r"/v1/blocks/([^/]+)/children"), self.append_children),
+            ("GET", re.compile(r"/v1/blocks/([^/]+)/children"), self.list_children),
+            ("POST", re.compile(r"/v1/comments"), self.create_comment),
+            ("GET", re.compile(r"/v1/comments"), self.list_comments),
+            ("POST", re.compile(r"/v1/search"), self.search),
+        ]
+
+    # The HTTP surface
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if self.latency:
+            time.sleep(self.latency)
+        try:
+            status, body = 200, self.dispatch(request)
+            headers = {}
+        except SandboxError as error:
+            status, headers = error.status, error.headers
+            body = {"object": "error", "status": error.status, "code": error.code, "message": error.message}
+        body["request_id"] = str(uuid.uuid4())
+        return httpx.Response(
+            status,
+            headers={"content-type": "application/json; charset=utf-8", **headers},
+            content=json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(),
+        )
+
+    def dispatch(self, request: httpx.Request) -> dict:
+        if self.bucket:
+            wait = self.bucket.take()
+            if wait:
+                raise SandboxError(
+                    429,
+                    "rate_limited",
+                    "You have been rate limited. Please try again in a few minutes.",
+                    {"retry-after": str(max(1, math.ceil(wait)))},
+                )
+        handler, args = self._route(request.method, request.url.path)
+        authorization = request.headers.get("authorization", "")
+        scheme, _, secret = authorization.partition(" ")
+        if scheme != "Bearer" or not secret or (self.token is not None and secret != self.token):
+            raise SandboxError(401, "unauthorized", "API token is invalid.")
+        if not request.headers.get("notion-version"):
+            raise SandboxError(
+                400,
+                "missing_version",
+                "Notion-Version header failed validation: Notion-Version header should be defined, "
+                "instead was `undefined`.",
+            )
+        if len(request.content) > BODY_LIMIT:
+            raise SandboxError(413, "validation_error", "Request body too large.")
+        body: Any = {}
+        if request.method in ("POST", "PATCH"):
+            try:
+                body = json.loads(request.content or b"{}")
+            except ValueError:
+                raise SandboxError(400, "invalid_json", "Error parsing JSON body.") from None
+            if not isinstance(body, dict):
+                raise _invalid("body failed validation: body should be an object.")
+        return handler(*args, body=body, query=dict(request.url.params))
+
+    def _route(self, method: str, path: str) -> tuple[Callable[..., dict], tuple[str, ...]]:
+        for route_method, pattern, handler in self.routes:
+            match = pattern.fullmatch(path)
+            if match and route_method == method:
+                return handler, match.groups()
+        raise SandboxError(400, "invalid_request_url", "Invalid request URL.")
+
+    # Seeding
+
+    def add_page(self, title: str, *, page_id: str | None = None) -> dict:
+        """Put a page shared with the integration at the top of the workspace."""
+        page = self._page(
+            page_id or str(uuid.uuid4()),
+            parent={"type": "workspace", "workspace": True},
+            properties={"title": {"id": "title", "type": "title", "title": _full_rich_text([{"text": {"content": title}}])}},
+        )
+        self.store.put(page)
+        return page
+
+    # Validation, with Notion's messages
+
+    def _id(self, raw: Any, where: str) -> str:
+        parsed = parse_notion_id(raw) if isinstance(raw, str) else None
+        if parsed is None:
+            raise _invalid(f"{where} should be a valid uuid, instead was `{json.dumps(raw)}`.")
+        return parsed
+
+    def _rich_text(self, value: Any, where: str) -> list[dict]:
+        if not isinstance(value, list):
+            raise _invalid(f"body failed validation: {where} should be an array, instead was `{json.dumps(value)}`.")
+        if len(value) > ARRAY_LIMIT:
+            raise _invalid(
+                f"body failed validation: {where}.length should be ≤ `{ARRAY_LIMIT}`, instead was `{len(value)}`."
+            )
+        for index, item in enumerate(value):
+            content = item.get("text", {}).get("content") if isinstance(item, dict) else None
+            if not isinstance(content, str):
+                raise _invalid(f"body failed validation: {where}[{index}].text.content should be defined.")
+            if _utf16_len(content) > TEXT_LIMIT:
+                raise _invalid(
+                    f"body failed validation: {where}[{index}].text.content.length should be ≤ "
+                    f"`{TEXT_LIMIT}`, instead was `{_utf16_len(content)}`."
+                )
+        return _full_rich_text(value)
+
+    def _get(self, object_id: str, kinds: tuple[str, ...], name: str) -> dict:
+        obj = self.store.get(object_id)
+        if obj is None or obj["object"] not in kinds or obj.get("in_trash"):
+            raise _not_found(name, object_id)
+        return obj
+
+    # Objects, shaped as Notion shapes them
+
+    def _user(self) -> dict:
+        return {"object": "user", "id": self.bot_id}
+
+    def _page(self, page_id: str, *, parent: dict, properties: dict) -> dict:
+        title = next((_plain(p["title"]) for p in properties.values() if p["type"] == "title"), "")
+        slug = re.sub(r"[^0-9A-Za-z]+", "-", title).strip("-")
+        compact = page_id.replace("-", "")
+        now = _now()
+        return {
+            "object": "page",
+            "id": page_id,
+            "created_time": now,
+            "last_edited_time": now,
+            "created_by": self._user(),
+            "last_edited_by": self._user(),
+            "cover": None,
+            "icon": None,
+            "parent": parent,
+            "archived": False,
+            "in_trash": False,
+            "is_locked": False,
+            "properties": properties,
+            "url": f"https://www.notion.so/{slug + '-' if slug else ''}{compact}",
+            "public_url": None,
+        }
+
+    def _block(self, block: Any, parent_id: str, where: str) -> dict:
+        if not isinstance(block, dict):
+            raise _invalid(f"body failed validation: {where} should be an object.")
+        kinds = [key for key in block if key in _BLOCK_TYPES]
+        if len(kinds) != 1 or block.get("type", kinds[0]) != kinds[0]:
+            raise _invalid(f"body failed validation: {where} should have exactly one block type.")
+        kind = kinds[0]
+        content = block[kind] if isinstance(block[kind], dict) else {}
+        data = {"rich_text": self._rich_text(content.get("rich_text", []), f"{where}.{kind}.rich_text")}
+        if kind.startswith("heading_"):
+            data["is_toggleable"] = bool(content.get("is_toggleable", False))
+        data["color"] = content.get("color", "default")
+        now = _now()
+        return {
+            "object": "block",
+            "id": str(uuid.uuid4()),
+            "parent": {"type": "page_id", "page_id": parent_id},
+            "created_time": now,
+            "last_edited_time": now,
+            "created_by": self._user(),
+            "last_edited_by": self._user(),
+            "has_children": False,
+            "archived": False,
+            "in_trash": False,
+            "type": kind,
+            kind: data,
+        }
+
+    def _blocks(self, value: Any, parent_id: str, where: str) -> list[dict]:
+        if not isinstance(value, list):
+            raise _invalid(f"body failed validation: {where} should be an array.")
+        if len(value) > ARRAY_LIMIT:
+            raise _invalid(
+                f"body failed validation: {where}.length should be ≤ `{ARRAY_LIMIT}`, instead was `{len(value)}`."
+            )
+        return [self._block(block, parent_id, f"{where}[{i}]") for i, block in enumerate(value)]
+
+    @staticmethod
+    def _listing(items: list[dict], query: dict, kind: str) -> dict:
+        try:
+            size = min(ARRAY_LIMIT, max(1, int(query.get("page_size", ARRAY_LIMIT))))
+        except ValueError:
+            raise _invalid("page_size should be a number.") from None
+        start = 0
+        if query.get("start_cursor"):
+            ids = [item["id"] for item in items]
+            if query["start_cursor"] not in ids:
+                raise _invalid("start_cursor should be a valid cursor.")
+            start = ids.index(query["start_cursor"])
+        page = items[start : start + size]
+        more = start + size < len(items)
+        return {
+            "object": "list",
+            "results": page,
+            "next_cursor": items[start + size]["id"] if more else None,
+            "has_more": more,
+            "type": kind,
+            kind: {},
+        }
+
+    # Endpoints
+
+    def create_database(self, *, body: dict, query: dict) -> dict:
+        parent = body.get("parent")
+        if not isinstance(parent, dict) or "page_id" not in parent:
+            raise _invalid("body failed validation: body.parent.page_id should be defined, instead was `undefined`.")
+        parent_id = self._id(parent["page_id"], "body failed validation: body.parent.page_id")
+        self._get(parent_id, ("page",), "page")
+        title = self._rich_text(body.get("title", []), "body.title")
+        schema = (body.get("initial_data_source") or {}).get("properties") or {"Name": {"title": {}}}
+        properties = {}
+        for name, spec in schema.items():
+            kinds = [key for key in (spec or {}) if key in _PROPERTY_TYPES]
+            if len(kinds) != 1:
+                raise _invalid(f"body failed validation: body.initial_data_source.properties.{name} should have one type.")
+            kind = kinds[0]
+            properties[name] = {
+                "id": "title" if kind == "title" else uuid.uuid4().hex[:4],
+                "name": name,
+                "description": None,
+                "type": kind,
+                kind: spec[kind] or {},
+            }
+        if [p["type"] for p in properties.values()].count("title") != 1:
+            raise _invalid("body failed validation: a data source needs exactly one title property.")
+        database_id, source_id = str(uuid.uuid4()), str(uuid.uuid4())
+        url = f"https://www.notion.so/{database_id.replace('-', '')}"
+        now = _now(precise=True)
+        database = {
+            "object": "database",
+            "id": database_id,
+            "title": title,
+            "description": [],
+            "parent": {"type": "page_id", "page_id": parent_id},
+            "is_inline": bool(body.get("is_inline", False)),
+            "in_trash": False,
+            "is_locked": False,
+            "created_time": now,
+            "last_edited_time": now,
+            "data_sources": [{"id": source_id, "name": _plain(title)}],
+            "icon": None,
+            "cover": None,
+            "url": url,
+            "public_url": None,
+        }
+        minute = _now()
+        source = {
+            "object": "data_source",
+            "id": source_id,
+            "cover": None,
+            "icon": None,
+            "created_time": minute,
+            "created_by": self._user(),
+            "last_edited_by": self._user(),
+            "last_edited_time": minute,
+            "title": title,
+            "description": [],
+            "is_inline": database["is_inline"],
+            "properties": properties,
+            "parent": {"type": "database_id", "database_id": database_id},
+            "database_parent": {"type": "page_id", "page_id": parent_id},
+            "url": url,
+            "public_url": None,
+            "archived": False,
+            "in_trash": False,
+        }
+        self.store.put(database)
+        self.store.put(source)
+        return dict(database)
+
+    def retrieve_database(self, raw_id: str, *, body: dict, query: dict) -> dict:
+        return dict(self._get(self._id(raw_id, "path failed validation: path.database_id"), ("database",), "database"))
+
+    def retrieve_data_source(self, raw_id: str, *, body: dict, query: dict) -> dict:
+        source_id = self._id(raw_id, "path failed validation: path.data_source_id")
+        return dict(self._get(source_id, ("data_source",), "data_source"))
+
+    def create_page(self, *, body: dict, query: dict) -> dict:
+        parent = body.get("parent")
+        properties = body.get("properties")
+        if not isinstance(parent, dict):
+            raise _invalid("body failed validation: body.parent should be defined, instead was `undefined`.")
+        if not isinstance(properties, dict):
+            raise _invalid("body failed validation: body.properties should be an object.")
+        page_id = str(uuid.uuid4())
+        if "data_source_id" in parent:
+            source_id = self._id(parent["data_source_id"], "body failed validation: body.parent.data_source_id")
+            source = self._get(source_id, ("data_source",), "data_source")
+            full_parent = {
+                "type": "data_source_id",
+                "data_source_id": source_id,
+                "database_id": source["parent"]["database_id"],
+            }
+            values = {}
+            for name, value in properties.items():
+                if name not in source["properties"]:
+                    raise _invalid(f"{name} is not a property that exists.")
+                if source["properties"][name]["type"] != "title":
+                    raise _invalid(f"{name} is not a property this sandbox can set.")
+                values[name] = value
+            page_properties = {}
+            for name, spec in source["properties"].items():
+                if spec["type"] == "title":
+                    title = (values.get(name) or {}).get("title", [])
+                    page_properties[name] = {
+                        "id": "title",
+                        "type": "title",
+                        "title": self._rich_text(title, f"body.properties.{name}.title"),
+                    }
+        elif "page_id" in parent:
+            parent_id = self._id(parent["page_id"], "body failed validation: body.parent.page_id")
+            self._get(parent_id, ("page",), "page")
+            full_parent = {"type": "page_id", "page_id": parent_id}
+            if set(properties) - {"title"}:
+                raise _invalid("body failed validation: a page under a page has only a title property.")
+            title = (properties.get("title") or {}).get("title", [])
+            page_properties = {
+                "title": {"id": "title", "type": "title", "title": self._rich_text(title, "body.properties.title.title")}
+            }
+        else:
+            raise _invalid("body failed validation: body.parent should have a data_source_id or a page_id.")
+        blocks = self._blocks(body.get("children", []), page_id, "body.children")
+        page = self._page(page_id, parent=full_parent, properties=page_properties)
+        self.store.put(page)
+        for block in blocks:
+            self.store.put(block)
+            self.store.add_child(page_id, block["id"])
+        return dict(page)
+
+    def retrieve_page(self, raw_id: str, *, body: dict, query: dict) -> dict:
+        return dict(self._get(self._id(raw_id, "path failed validation: path.page_id"), ("page",), "page"))
+
+    def append_children(self, raw_id: str, *, body: dict, query: dict) -> dict:
+        block_id = self._id(raw_id, "path failed validation: path.block_id")
+        self._get(block_id, ("page", "block"), "block")
+        if "children" not in body:
+            raise _invalid("body failed validation: body.children should be defined, instead was `undefined`.")
+        blocks = self._blocks(body["children"], block_id, "body.children")
+        for block in blocks:
+            self.store.put(block)
+            self.store.add_child(block_id, block["id"])
+        return self._listing(blocks, {}, "block")
+
+    def list_children(self, raw_id: str, *, body: dict, query: dict) -> dict:
+        block_id = self._id(raw_id, "path failed validation: path.block_id")
+        self._get(block_id, ("page", "block"), "block")
+        children = [self.store.get(child) for child in self.store.children(block_id)]
+        return self._listing([c for c in children if c], query, "block")
+
+    def create_comment(self, *, body: dict, query: dict) -> dict:
+        if not self.can_comment:
+            raise SandboxError(403, "restricted_resource", "Insufficient permissions for this endpoint.")
+        parent = body.get("parent")
+        if not isinstance(parent, dict) or "page_id" not in parent:
+            raise _invalid("body failed validation: body.parent.page_id should be defined, instead was `undefined`.")
+        page_id = self._id(parent["page_id"], "body failed validation: body.parent.page_id")
+        self._get(page_id, ("page",), "page")
+        now = _now()
+        comment = {
+            "object": "comment",
+            "id": str(uuid.uuid4()),
+            "parent": {"type": "page_id", "page_id": page_id},
+            "discussion_id": str(uuid.uuid4()),
+            "created_time": now,
+            "last_edited_time": now,
+            "created_by": self._user(),
+            "rich_text": self._rich_text(body.get("rich_text"), "body.rich_text"),
+            "display_name": {"type": "integration", "resolved_name": self.integration_name},
+        }
+        self.store.put(comment)
+        return dict(comment)
+
+    def list_comments(self, *, body: dict, query: dict) -> dict:
+        page_id = self._id(query.get("block_id"), "query failed validation: query.block_id")
+        comments = [
+            obj
+            for obj in self.store.newest_first()
+            if obj["object"] == "comment" and obj["parent"].get("page_id") == page_id
+        ]
+        return self._listing(list(reversed(comments)), query, "comment")
+
+    def search(self, *, body: dict, query: dict) -> dict:
+        text = str(body.get("query") or "").lower()
+        wanted = (body.get("filter") or {}).get("value")
+        if wanted not in (None, "page", "data_source"):
+            raise _invalid("body failed validation: body.filter.value should be `page` or `data_source`.")
+        found = []
+        for obj in self.store.newest_first():
+            if obj["object"] not in ("page", "data_source") or obj.get("in_trash"):
+                continue
+            if wanted and obj["object"] != wanted:
+                continue
+            title = obj["title"] if obj["object"] == "data_source" else next(
+                (p["title"] for p in obj["properties"].values() if p["type"] == "title"), []
+            )
+            if text in _plain(title).lower():
+                found.append(obj)
+        return self._listing(found, body, "page_or_data_source")
+
+
+def sandbox_wsgi_app(sandbox: NotionSandbox) -> Callable:
+    """Serve a sandbox over HTTP through any WSGI server."""
+
+    def app(environ: dict, start_response: Callable) -> list[bytes]:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        headers = {
+            key[5:].replace("_", "-").lower(): value for key, value in environ.items() if key.startswith("HTTP_")
+        }
+        if environ.get("CONTENT_TYPE"):
+            headers["content-type"] = environ["CONTENT_TYPE"]
+        query = environ.get("QUERY_STRING", "")
+        url = f"http://sandbox{environ.get('PATH_INFO', '/')}" + (f"?{query}" if query else "")
+        request = httpx.Request(
+            environ["REQUEST_METHOD"], url, headers=headers, content=environ["wsgi.input"].read(length)
+        )
+        response = sandbox(request)
+        start_response(
+            f"{response.status_code} {response.reason_phrase}",
+            [(key, value) for key, value in response.headers.items() if key.lower() != "content-length"],
+        )
+        return [response.content]
+
+    return app

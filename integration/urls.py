@@ -1,0 +1,11 @@
+from django.urls import path
+
+from integration import views
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("databases/", views.CreateDatabaseView.as_view(), name="submit-database"),
+    path("pages/", views.CreatePageView.as_view(), name="submit-page"),
+    path("content/", views.AddContentView.as_view(), name="submit-content"),
+    path("comments/", views.AddCommentView.as_view(), name="submit-comment"),
+]

@@ -1,0 +1,198 @@
+"""Settings of notionforms, read from the environment and from `.env` if present.
+
+Every variable is listed, with its meaning, in `.env.example`. A malformed
+value stops start-up with a message that names the variable.
+"""
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+from integration.ids import parse_notion_id
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+if (BASE_DIR / ".env").is_file():
+    env.read_env(BASE_DIR / ".env")
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = env.str(name, default=str(default)).strip().lower()
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}.")
+
+
+def env_number(name: str, default: float, *, minimum: float = 0, kind: type = float) -> float:
+    raw = env.str(name, default=str(default)).strip()
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {raw!r}.") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {raw!r}.")
+    return value
+
+
+def env_url(name: str, default: str, schemes: tuple[str, ...]) -> str:
+    raw = env.str(name, default=default).strip()
+    scheme, sep, rest = raw.partition("://")
+    if not sep or scheme not in schemes or not rest:
+        raise ImproperlyConfigured(
+            f"{name} must be a URL starting with one of {', '.join(s + '://' for s in schemes)}, "
+            f"not {raw!r}."
+        )
+    return raw
+
+
+def env_notion_id(name: str) -> str:
+    raw = env.str(name, default="").strip()
+    if not raw:
+        return ""
+    parsed = parse_notion_id(raw)
+    if parsed is None:
+        raise ImproperlyConfigured(f"{name} must be a Notion page ID or a link to the page, not {raw!r}.")
+    return parsed
+
+
+DEBUG = env_bool("DEBUG", False)
+
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is false.")
+    SECRET_KEY = "insecure-development-key-only-for-debug"
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "integration",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "notionforms.urls"
+WSGI_APPLICATION = "notionforms.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+_database_url = env_url(
+    "DATABASE_URL",
+    f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+    ("sqlite", "postgres", "postgresql", "pgsql"),
+)
+_database = env.db_url_config(_database_url)
+if _database["ENGINE"] == "django.db.backends.sqlite3":
+    # Two connections (default and audit) write to one file: wait for each other.
+    _database["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+else:
+    _database["CONN_MAX_AGE"] = env_number("DATABASE_CONN_MAX_AGE", 60, kind=int)
+    _database["CONN_HEALTH_CHECKS"] = True
+# The audit log has a connection of its own to the same database, so that its
+# rows are committed at once and survive the rollback of whatever called Notion.
+DATABASES = {"default": _database, "audit": dict(_database)}
+DATABASE_ROUTERS = ["integration.routers.AuditLogRouter"]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {"integration": {"level": env.str("LOG_LEVEL", default="INFO"), "propagate": True}},
+}
+
+# Notion
+NOTION_KEY = env.str("NOTION_KEY", default="").strip()
+NOTION_PAGE_ID = env_notion_id("NOTION_PAGE_ID")
+NOTION_BASE_URL = env_url("NOTION_BASE_URL", "https://api.notion.com", ("http", "https")).rstrip("/")
+NOTION_VERSION = "2025-09-03"
+NOTION_CONNECT_TIMEOUT = env_number("NOTION_CONNECT_TIMEOUT", 5, minimum=0.1)
+NOTION_READ_TIMEOUT = env_number("NOTION_READ_TIMEOUT", 30, minimum=0.1)
+# An httpx transport to send Notion requests through instead of the network
+# (tests use it to put a fake Notion at the HTTP boundary).
+NOTION_TRANSPORT = None
+# Request and response bodies longer than this many characters are cut in the audit log.
+NOTION_AUDIT_BODY_LIMIT = env_number("NOTION_AUDIT_BODY_LIMIT", 65536, minimum=1024, kind=int)
+# Keys whose values are masked wherever they appear in a logged header, query or JSON body.
+NOTION_AUDIT_MASKED_KEYS = [
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "set-cookie",
+    "token",
+    "access_token",
+    "refresh_token",
+    "client_secret",
+    "password",
+    "secret",
+    "api_key",
+    *env.list("NOTION_AUDIT_MASKED_KEYS", default=[]),
+]
+# Attempts per request, counting the first; and the waits between them (seconds).
+NOTION_MAX_ATTEMPTS = env_number("NOTION_MAX_ATTEMPTS", 3, minimum=1, kind=int)
+NOTION_RETRY_BACKOFF = env_number("NOTION_RETRY_BACKOFF", 0.5, minimum=0)
+# A 429 asking for a longer wait than this is given up, with a clear message, not waited for.
+NOTION_RETRY_MAX_WAIT = env_number("NOTION_RETRY_MAX_WAIT", 10, minimum=0)

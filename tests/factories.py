@@ -1,0 +1,45 @@
+import uuid
+
+import factory
+from django.contrib.auth import get_user_model
+
+from integration.models import FormSubmission, NotionRequestLog, Outcome, Source
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.django.Password("correct horse battery")
+
+
+class StaffFactory(UserFactory):
+    is_staff = True
+    is_superuser = True
+
+
+class NotionRequestLogFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = NotionRequestLog
+
+    operation = "pages.create"
+    method = "POST"
+    url = "https://api.notion.com/v1/pages"
+    status = 200
+    outcome = Outcome.SUCCESS
+    duration_ms = 120
+    correlation_id = factory.LazyFunction(uuid.uuid4)
+    source = Source.WEB
+    request_body = '{"parent": {}}'
+    response_body = '{"object": "page"}'
+
+
+class FormSubmissionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FormSubmission
+
+    key = factory.LazyFunction(uuid.uuid4)
+    user = factory.SubFactory(UserFactory)
+    action = FormSubmission.Action.DATABASE

@@ -1,0 +1,15 @@
+"""Settings for the tests: the project's settings, made independent of a developer's `.env`."""
+
+import os
+
+# Set before the project's settings read `.env`, which never overrides what is already set.
+os.environ["DATABASE_URL"] = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
+os.environ["SECRET_KEY"] = "tests-only-not-a-secret"
+os.environ["DEBUG"] = "false"
+
+from notionforms.settings import *  # noqa: E402, F403
+
+NOTION_KEY = ""
+NOTION_PAGE_ID = ""
+NOTION_BASE_URL = "https://api.notion.com"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
