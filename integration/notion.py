@@ -253,13 +253,17 @@ def content_batches(content: str) -> list[list[dict]]:
 
 def create_database(*, title: str, parent_page_id: str = "", context: AuditContext | None = None) -> dict:
     """Create a database with a `Name` title column under a page (by default NOTION_PAGE_ID)."""
+    client = _client(context or AuditContext())
     parent = parent_page_id or settings.NOTION_PAGE_ID
     if not parent:
+        client.close()
         raise NotionError(
             code="not_configured",
-            hint="No parent page: set NOTION_PAGE_ID to the page new databases go under, and share that page with the integration.",
+            hint=(
+                "No parent page: set NOTION_PAGE_ID to the page new databases go under, "
+                "and share that page with the integration."
+            ),
         )
-    client = _client(context or AuditContext())
     try:
         with _notion_call(write=True, what="parent page"):
             database = client.databases.create(

@@ -1,0 +1,135 @@
+"""The audit log: one row per attempt to Notion, secrets masked, kept whatever happens."""
+
+import json
+import uuid
+
+import httpx
+import pytest
+from django.db import transaction
+
+from integration import notion
+from integration.audit import AuditContext
+from integration.models import NotionRequestLog
+from tests.fake_notion import TOKEN
+
+
+def rows() -> list[NotionRequestLog]:
+    return list(NotionRequestLog.objects.order_by("id"))
+
+
+def test_it_writes_one_row_per_request_with_what_was_sent_and_answered(fake_notion, parent_page):
+    context = AuditContext(username="ada", source="command")
+
+    database = notion.create_database(title="Tasks", context=context)
+
+    [row] = rows()
+    assert (row.operation, row.method, row.status, row.outcome) == ("databases.create", "POST", 200, "success")
+    assert row.url == "https://api.notion.com/v1/databases"
+    assert json.loads(row.request_body)["title"][0]["text"]["content"] == "Tasks"
+    assert json.loads(row.response_body)["id"] == database["id"]
+    assert row.request_headers["notion-version"] == "2025-09-03"
+    assert row.response_headers["content-type"].startswith("application/json")
+    assert row.request_id and row.request_id == json.loads(row.response_body)["request_id"]
+    assert (row.object_id, row.parent_id) == (database["id"], parent_page["id"])
+    assert (row.username, row.source, row.attempt, row.correlation_id) == ("ada", "command", 1, context.correlation_id)
+    assert row.duration_ms is not None and row.finished_at is not None
+
+
+def test_it_masks_the_token(fake_notion, parent_page):
+    notion.create_database(title="Tasks")
+
+    [row] = rows()
+    assert row.request_headers["authorization"] == "Bearer ***"
+    stored = json.dumps([row.request_headers, row.response_headers, row.url, row.request_body, row.response_body])
+    assert TOKEN not in stored
+
+
+def test_the_token_is_masked_wherever_it_appears(fake_notion, parent_page):
+    notion.add_comment(page_id=parent_page["id"], text=f"my key is {TOKEN}")
+
+    [row] = rows()
+    assert TOKEN not in row.request_body + row.response_body
+    assert "my key is ***" in row.request_body
+
+
+def test_attempts_of_one_action_share_a_correlation_id_and_count_up(fake_notion, parent_page):
+    fake_notion.fail_like_notion(
+        "POST", "/v1/databases$", 429, "rate_limited", "Slow down.", headers={"retry-after": "0"}, times=2
+    )
+    context = AuditContext()
+
+    notion.create_database(title="Tasks", context=context)
+
+    assert [(r.attempt, r.status, r.correlation_id) for r in rows()] == [
+        (1, 429, context.correlation_id),
+        (2, 429, context.correlation_id),
+        (3, 200, context.correlation_id),
+    ]
+    assert rows()[0].error_code == "rate_limited"
+
+
+def test_a_failed_request_keeps_its_row_with_notions_error(fake_notion):
+    page_id = str(uuid.uuid4())
+
+    with pytest.raises(notion.NotionError):
+        notion.add_comment(page_id=page_id, text="Hi")
+
+    [row] = rows()
+    assert (row.status, row.outcome, row.error_code) == (404, "client_error", "object_not_found")
+    assert page_id in row.error_message
+    assert row.parent_id == page_id
+
+
+def test_a_timeout_leaves_a_no_response_row(fake_notion, parent_page):
+    fake_notion.fail("POST", "/v1/databases$", error=httpx.ReadTimeout)
+
+    with pytest.raises(notion.NotionError) as raised:
+        notion.create_database(title="Tasks")
+
+    assert raised.value.code == "timeout" and raised.value.maybe_done
+    [row] = rows()
+    assert (row.status, row.outcome, row.error_code) == (None, "no_response", "ReadTimeout")
+
+
+def test_an_html_error_page_is_kept_as_text(fake_notion, parent_page):
+    fake_notion.fail("POST", "/v1/databases$", status=502, body=b"<html><body>Bad gateway</body></html>")
+
+    with pytest.raises(notion.NotionError):
+        notion.create_database(title="Tasks")
+
+    [row] = rows()
+    assert (row.status, row.outcome, row.error_code) == (502, "server_error", "http_502")
+    assert row.response_body == "<html><body>Bad gateway</body></html>"
+
+
+def test_rows_survive_the_rollback_of_the_callers_transaction(fake_notion, parent_page):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        notion.create_database(title="Tasks")
+        raise RuntimeError("the caller fails after Notion answered")
+
+    assert [r.operation for r in rows()] == ["databases.create"]
+
+
+def test_large_bodies_are_capped_with_a_visible_marker(fake_notion, parent_page, settings):
+    settings.NOTION_AUDIT_BODY_LIMIT = 1024
+
+    notion.append_content(page_id=parent_page["id"], content="word " * 1000)
+
+    [row] = rows()
+    assert len(row.request_body) < 1100
+    assert row.request_body.endswith("more characters]")
+    assert "…[truncated: " in row.request_body
+
+
+@pytest.mark.no_db
+def test_masking_is_by_key_in_any_case_and_depth_and_extendable(settings):
+    from integration.audit import mask_json, mask_url
+
+    settings.NOTION_AUDIT_MASKED_KEYS = [*settings.NOTION_AUDIT_MASKED_KEYS, "X-Custom"]
+
+    masked = mask_json({"Token": "a", "nested": [{"client_secret": "b", "x-custom": "c", "name": "kept"}]})
+
+    assert masked == {"Token": "***", "nested": [{"client_secret": "***", "x-custom": "***", "name": "kept"}]}
+    assert mask_url("https://api.notion.com/v1/x?access_token=abc&page_size=5") == (
+        "https://api.notion.com/v1/x?access_token=***&page_size=5"
+    )

@@ -1,0 +1,100 @@
+"""`manage.py create_database`."""
+
+import json
+import uuid
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from integration.models import NotionRequestLog
+
+
+def run(*args: str) -> str:
+    out = StringIO()
+    call_command("create_database", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_it_creates_the_database_under_notion_page_id_and_prints_its_ids(fake_notion, parent_page):
+    output = run("Reading list")
+
+    [body] = fake_notion.bodies("POST", "/v1/databases$")
+    assert body["parent"]["page_id"] == parent_page["id"]
+    database = fake_notion.sandbox.store.get(output.split("Database ID: ")[1].split()[0])
+    assert database["title"][0]["plain_text"] == "Reading list"
+    assert f"Data source ID: {database['data_sources'][0]['id']}" in output
+    assert f"URL: {database['url']}" in output
+
+
+def test_it_takes_the_parent_from_a_link(fake_notion):
+    other = fake_notion.sandbox.add_page("Elsewhere")
+
+    run("Tasks", "--parent", other["url"])
+
+    [body] = fake_notion.bodies("POST", "/v1/databases$")
+    assert body["parent"]["page_id"] == other["id"]
+
+
+def test_it_prints_one_json_object_with_json(fake_notion):
+    result = json.loads(run("Tasks", "--json"))
+
+    assert set(result) == {"database_id", "data_source_id", "url"}
+    assert fake_notion.sandbox.store.get(result["data_source_id"])["object"] == "data_source"
+
+
+def test_its_requests_are_in_the_audit_log_as_from_a_command(fake_notion):
+    run("Tasks")
+
+    [row] = NotionRequestLog.objects.all()
+    assert (row.source, row.operation) == ("command", "databases.create")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["  "], "The title is empty."),
+        (["x" * 2001], "at most 2000"),
+        (["Tasks", "--parent", "nonsense"], "--parent is neither a Notion page ID nor a Notion link"),
+    ],
+)
+def test_bad_arguments_stop_it_before_anything_is_sent(fake_notion, args, message):
+    with pytest.raises(CommandError, match=message):
+        run(*args)
+
+    assert fake_notion.received == []
+
+
+def test_a_notion_error_is_one_clear_line(fake_notion):
+    with pytest.raises(CommandError) as raised:
+        run("Tasks", "--parent", str(uuid.uuid4()))
+
+    message = str(raised.value)
+    assert "\n" not in message
+    assert "Add connections" in message and "object_not_found" in message
+
+
+def test_without_a_parent_it_says_to_set_notion_page_id(fake_notion, settings):
+    settings.NOTION_PAGE_ID = ""
+
+    with pytest.raises(CommandError, match="set NOTION_PAGE_ID"):
+        run("Tasks")
+
+
+def test_it_exits_non_zero_with_the_error_on_stderr(tmp_path):
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "create_database", "Tasks"],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "DEBUG": "true", "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3", "NOTION_KEY": ""},
+    )
+
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        "CommandError: Notion is not set up: set NOTION_KEY (your integration's secret) in .env and restart "
+        "the app. (code not_configured)"
+    ]
