@@ -25,21 +25,30 @@ def _pretty(text: str) -> str:
 class DateFilter(admin.SimpleListFilter):
     title = "date"
     parameter_name = "date"
-    choices = {"today": ("Today", 0), "7d": ("Past 7 days", 7), "30d": ("Past 30 days", 30)}
+    periods = {"today": ("Today", 0), "7d": ("Past 7 days", 7), "30d": ("Past 30 days", 30)}
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        return [(key, label) for key, (label, _) in self.choices.items()]
+        return [(key, label) for key, (label, _) in self.periods.items()]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if self.value() not in self.choices:
+        if self.value() not in self.periods:
             return queryset
         start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-        return queryset.filter(created_at__gte=start - timedelta(days=self.choices[self.value()][1]))
+        return queryset.filter(created_at__gte=start - timedelta(days=self.periods[self.value()][1]))
 
 
 @admin.register(NotionRequestLog)
 class NotionRequestLogAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "operation", "method", "path", "status_shown", "duration_ms", "attempt", "username"]
+    list_display = [
+        "created_at",
+        "operation",
+        "method",
+        "path",
+        "status_shown",
+        "duration_ms",
+        "attempt",
+        "username",
+    ]
     list_filter = ["outcome", "operation", "source", DateFilter]
     search_fields = ["object_id"]  # the real search is get_search_results
     search_help_text = "A Notion object ID or link, a request ID, or a correlation ID."
@@ -79,7 +88,9 @@ class NotionRequestLogAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str) -> tuple[QuerySet, bool]:
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
         term = search_term.strip()
         if not term:
             return queryset, False

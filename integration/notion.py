@@ -19,6 +19,7 @@ from notion_client.client import ClientOptions
 from notion_client.errors import HTTPResponseError, InvalidPathParameterError, RequestTimeoutError
 
 from integration.audit import AuditContext
+from integration.pacing import NotionBusy
 from integration.transport import NotionTransport
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ _HINTS = {
         "Notion, then ••• → Add connections → choose the integration."
     ),
     "rate_limited": "Notion is receiving too many requests: wait a minute, then try again.",
+    "busy": "Too many requests to Notion are waiting already: nothing was sent; try again in a minute.",
     "conflict_error": "Notion reported a conflicting change at the same time: try again.",
     "timeout": "Notion did not answer in time.",
     "connection_error": "Notion could not be reached.",
@@ -158,6 +160,8 @@ def _explain(error: Exception, *, write: bool, what: str, hints: dict[str, str])
             message=type(error).__name__,
             maybe_done=ambiguous,
         )
+    if isinstance(error, NotionBusy):
+        return NotionError(code="busy", hint=_HINTS["busy"], message=str(error))
     if isinstance(error, InvalidPathParameterError):
         return NotionError(code="invalid_id", hint=f"That is not a valid Notion {what} ID.")
     if isinstance(error, ValueError):
@@ -178,6 +182,7 @@ def _notion_call(*, write: bool, what: str, hints: dict[str, str] | None = None)
         HTTPResponseError,
         RequestTimeoutError,
         InvalidPathParameterError,
+        NotionBusy,
         httpx.TransportError,
         ValueError,  # a body that is not JSON
     ) as error:

@@ -37,6 +37,10 @@ _PROPERTY_TYPES = {
     "created_time", "created_by", "last_edited_time", "last_edited_by", "unique_id",
     "button", "location", "verification", "place",
 }  # fmt: skip
+_ANNOTATIONS = {
+    "bold": False, "italic": False, "strikethrough": False,
+    "underline": False, "code": False, "color": "default",
+}  # fmt: skip
 
 
 class SandboxError(Exception):
@@ -127,16 +131,19 @@ def _full_rich_text(items: list[dict]) -> list[dict]:
             {
                 "type": "text",
                 "text": {"content": content, "link": link},
-                "annotations": {
-                    "bold": False, "italic": False, "strikethrough": False,
-                    "underline": False, "code": False, "color": "default",
-                }  # fmt: skip
-                | (item.get("annotations") or {}),
+                "annotations": _ANNOTATIONS | (item.get("annotations") or {}),
                 "plain_text": content,
                 "href": link["url"] if isinstance(link, dict) else None,
             }
         )
     return full
+
+
+def _title_value(value: Any) -> Any:
+    """The rich text of a title property's value: `{"title": [...]}`, or the bare list Notion also takes."""
+    if isinstance(value, dict):
+        return value.get("title", [])
+    return [] if value is None else value
 
 
 def _plain(items: list[dict]) -> str:
@@ -253,7 +260,13 @@ class NotionSandbox:
         page = self._page(
             page_id or str(uuid.uuid4()),
             parent={"type": "workspace", "workspace": True},
-            properties={"title": {"id": "title", "type": "title", "title": _full_rich_text([{"text": {"content": title}}])}},
+            properties={
+                "title": {
+                    "id": "title",
+                    "type": "title",
+                    "title": _full_rich_text([{"text": {"content": title}}]),
+                }
+            },
         )
         self.store.put(page)
         return page
@@ -268,10 +281,13 @@ class NotionSandbox:
 
     def _rich_text(self, value: Any, where: str) -> list[dict]:
         if not isinstance(value, list):
-            raise _invalid(f"body failed validation: {where} should be an array, instead was `{json.dumps(value)}`.")
+            raise _invalid(
+                f"body failed validation: {where} should be an array, instead was `{json.dumps(value)}`."
+            )
         if len(value) > ARRAY_LIMIT:
             raise _invalid(
-                f"body failed validation: {where}.length should be ≤ `{ARRAY_LIMIT}`, instead was `{len(value)}`."
+                f"body failed validation: {where}.length should be ≤ `{ARRAY_LIMIT}`, "
+                f"instead was `{len(value)}`."
             )
         for index, item in enumerate(value):
             content = item.get("text", {}).get("content") if isinstance(item, dict) else None
@@ -351,7 +367,8 @@ class NotionSandbox:
             raise _invalid(f"body failed validation: {where} should be an array.")
         if len(value) > ARRAY_LIMIT:
             raise _invalid(
-                f"body failed validation: {where}.length should be ≤ `{ARRAY_LIMIT}`, instead was `{len(value)}`."
+                f"body failed validation: {where}.length should be ≤ `{ARRAY_LIMIT}`, "
+                f"instead was `{len(value)}`."
             )
         return [self._block(block, parent_id, f"{where}[{i}]") for i, block in enumerate(value)]
 
@@ -383,7 +400,9 @@ class NotionSandbox:
     def create_database(self, *, body: dict, query: dict) -> dict:
         parent = body.get("parent")
         if not isinstance(parent, dict) or "page_id" not in parent:
-            raise _invalid("body failed validation: body.parent.page_id should be defined, instead was `undefined`.")
+            raise _invalid(
+                "body failed validation: body.parent.page_id should be defined, instead was `undefined`."
+            )
         parent_id = self._id(parent["page_id"], "body failed validation: body.parent.page_id")
         self._get(parent_id, ("page",), "page")
         title = self._rich_text(body.get("title", []), "body.title")
@@ -392,7 +411,10 @@ class NotionSandbox:
         for name, spec in schema.items():
             kinds = [key for key in (spec or {}) if key in _PROPERTY_TYPES]
             if len(kinds) != 1:
-                raise _invalid(f"body failed validation: body.initial_data_source.properties.{name} should have one type.")
+                raise _invalid(
+                    f"body failed validation: body.initial_data_source.properties.{name} "
+                    "should have one type."
+                )
             kind = kinds[0]
             properties[name] = {
                 "id": "title" if kind == "title" else uuid.uuid4().hex[:4],
@@ -449,7 +471,9 @@ class NotionSandbox:
         return dict(database)
 
     def retrieve_database(self, raw_id: str, *, body: dict, query: dict) -> dict:
-        return dict(self._get(self._id(raw_id, "path failed validation: path.database_id"), ("database",), "database"))
+        return dict(
+            self._get(self._id(raw_id, "path failed validation: path.database_id"), ("database",), "database")
+        )
 
     def retrieve_data_source(self, raw_id: str, *, body: dict, query: dict) -> dict:
         source_id = self._id(raw_id, "path failed validation: path.data_source_id")
@@ -464,7 +488,9 @@ class NotionSandbox:
             raise _invalid("body failed validation: body.properties should be an object.")
         page_id = str(uuid.uuid4())
         if "data_source_id" in parent:
-            source_id = self._id(parent["data_source_id"], "body failed validation: body.parent.data_source_id")
+            source_id = self._id(
+                parent["data_source_id"], "body failed validation: body.parent.data_source_id"
+            )
             source = self._get(source_id, ("data_source",), "data_source")
             full_parent = {
                 "type": "data_source_id",
@@ -481,7 +507,7 @@ class NotionSandbox:
             page_properties = {}
             for name, spec in source["properties"].items():
                 if spec["type"] == "title":
-                    title = (values.get(name) or {}).get("title", [])
+                    title = _title_value(values.get(name))
                     page_properties[name] = {
                         "id": "title",
                         "type": "title",
@@ -493,9 +519,13 @@ class NotionSandbox:
             full_parent = {"type": "page_id", "page_id": parent_id}
             if set(properties) - {"title"}:
                 raise _invalid("body failed validation: a page under a page has only a title property.")
-            title = (properties.get("title") or {}).get("title", [])
+            title = _title_value(properties.get("title"))
             page_properties = {
-                "title": {"id": "title", "type": "title", "title": self._rich_text(title, "body.properties.title.title")}
+                "title": {
+                    "id": "title",
+                    "type": "title",
+                    "title": self._rich_text(title, "body.properties.title.title"),
+                }
             }
         else:
             raise _invalid("body failed validation: body.parent should have a data_source_id or a page_id.")
@@ -514,7 +544,9 @@ class NotionSandbox:
         block_id = self._id(raw_id, "path failed validation: path.block_id")
         self._get(block_id, ("page", "block"), "block")
         if "children" not in body:
-            raise _invalid("body failed validation: body.children should be defined, instead was `undefined`.")
+            raise _invalid(
+                "body failed validation: body.children should be defined, instead was `undefined`."
+            )
         blocks = self._blocks(body["children"], block_id, "body.children")
         for block in blocks:
             self.store.put(block)
@@ -532,7 +564,9 @@ class NotionSandbox:
             raise SandboxError(403, "restricted_resource", "Insufficient permissions for this endpoint.")
         parent = body.get("parent")
         if not isinstance(parent, dict) or "page_id" not in parent:
-            raise _invalid("body failed validation: body.parent.page_id should be defined, instead was `undefined`.")
+            raise _invalid(
+                "body failed validation: body.parent.page_id should be defined, instead was `undefined`."
+            )
         page_id = self._id(parent["page_id"], "body failed validation: body.parent.page_id")
         self._get(page_id, ("page",), "page")
         now = _now()
@@ -570,8 +604,10 @@ class NotionSandbox:
                 continue
             if wanted and obj["object"] != wanted:
                 continue
-            title = obj["title"] if obj["object"] == "data_source" else next(
-                (p["title"] for p in obj["properties"].values() if p["type"] == "title"), []
+            title = (
+                obj["title"]
+                if obj["object"] == "data_source"
+                else next((p["title"] for p in obj["properties"].values() if p["type"] == "title"), [])
             )
             if text in _plain(title).lower():
                 found.append(obj)
@@ -584,7 +620,9 @@ def sandbox_wsgi_app(sandbox: NotionSandbox) -> Callable:
     def app(environ: dict, start_response: Callable) -> list[bytes]:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         headers = {
-            key[5:].replace("_", "-").lower(): value for key, value in environ.items() if key.startswith("HTTP_")
+            key[5:].replace("_", "-").lower(): value
+            for key, value in environ.items()
+            if key.startswith("HTTP_")
         }
         if environ.get("CONTENT_TYPE"):
             headers["content-type"] = environ["CONTENT_TYPE"]

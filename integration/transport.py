@@ -1,9 +1,10 @@
 """The HTTP boundary with Notion: every attempt the SDK makes passes through here.
 
 `NotionTransport` wraps the transport that really sends (the network, or a fake
-Notion in tests and the sandbox) and, for each attempt: sets our timeouts,
-writes the audit row before sending and completes it after, and decides whether
-a failed attempt may be tried again.
+Notion in tests and the sandbox) and, for each attempt: waits for its turn
+under the shared rate limit, sets our timeouts, writes the audit row before
+sending and completes it after, and decides whether a failed attempt may be
+tried again.
 
 notion-client's own retries are turned off: it retries a 429 on any method but
 not a 529, and gives no say over how long it waits. Here a write (POST, PATCH)
@@ -19,7 +20,7 @@ import time
 import httpx
 from django.conf import settings
 
-from integration import audit
+from integration import audit, pacing
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ class NotionTransport(httpx.BaseTransport):
         ).as_dict()
         attempt = 1
         while True:
+            pacing.wait_for_turn()
             row = audit.start_attempt(request, attempt=attempt, context=self.context)
             started = time.monotonic()
             try:

@@ -131,6 +131,21 @@ DATABASES = {"default": _database, "audit": dict(_database)}
 DATABASE_ROUTERS = ["integration.routers.AuditLogRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The cache is shared by every process: it holds the pacing of requests to Notion.
+# The database by default (run `manage.py createcachetable`), Redis when REDIS_URL is set.
+REDIS_URL = env.str("REDIS_URL", default="").strip()
+if REDIS_URL:
+    env_url("REDIS_URL", REDIS_URL, ("redis", "rediss", "unix"))
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "notionforms_cache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -196,3 +211,8 @@ NOTION_MAX_ATTEMPTS = env_number("NOTION_MAX_ATTEMPTS", 3, minimum=1, kind=int)
 NOTION_RETRY_BACKOFF = env_number("NOTION_RETRY_BACKOFF", 0.5, minimum=0)
 # A 429 asking for a longer wait than this is given up, with a clear message, not waited for.
 NOTION_RETRY_MAX_WAIT = env_number("NOTION_RETRY_MAX_WAIT", 10, minimum=0)
+# Requests a second to Notion for all processes together (0: no pacing), the burst
+# allowed above that, and the longest a request waits for its turn before giving up.
+NOTION_RATE_LIMIT = env_number("NOTION_RATE_LIMIT", 3, minimum=0)
+NOTION_RATE_BURST = env_number("NOTION_RATE_BURST", 2, minimum=1, kind=int)
+NOTION_RATE_MAX_WAIT = env_number("NOTION_RATE_MAX_WAIT", 20, minimum=0)

@@ -6,6 +6,8 @@ requests the SDK builds, and records those that got to "Notion".
 
 import json
 import re
+import threading
+import time
 from dataclasses import dataclass
 
 import httpx
@@ -25,13 +27,17 @@ class Fault:
     headers: dict | None = None
     error: type[httpx.TransportError] | None = None
     reached_notion: bool = True
+    after: int = 0  # matching requests to let through before failing
 
 
 class FakeNotion(httpx.BaseTransport):
     def __init__(self, sandbox: NotionSandbox) -> None:
         self.sandbox = sandbox
         self.received: list[httpx.Request] = []
+        self.attempts = 0  # every request the app tried to send, reaching Notion or not
+        self.arrivals: list[float] = []  # when each request reached Notion (time.monotonic)
         self.faults: list[Fault] = []
+        self._lock = threading.Lock()
 
     def fail(
         self,
@@ -44,6 +50,7 @@ class FakeNotion(httpx.BaseTransport):
         headers: dict | None = None,
         error: type[httpx.TransportError] | None = None,
         times: int = 1,
+        after: int = 0,
     ) -> None:
         """Make the next `times` requests to `method path` (a regex) answer or fail this way.
 
@@ -55,25 +62,36 @@ class FakeNotion(httpx.BaseTransport):
             headers = {"content-type": "application/json; charset=utf-8", **(headers or {})}
         never_sent = error is not None and issubclass(error, (httpx.ConnectError, httpx.ConnectTimeout))
         self.faults.append(
-            Fault(method, re.compile(path), times, status, body, headers, error, reached_notion=not never_sent)
+            Fault(method, re.compile(path), times, status, body, headers, error, not never_sent, after)
         )
 
     def fail_like_notion(self, method: str, path: str, status: int, code: str, message: str, **kwargs) -> None:
         envelope = {"object": "error", "status": status, "code": code, "message": message, "request_id": "req-fake"}
         self.fail(method, path, status=status, json_body=envelope, **kwargs)
 
+    def _reached(self, request: httpx.Request) -> None:
+        with self._lock:
+            self.received.append(request)
+            self.arrivals.append(time.monotonic())
+
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         request.read()
-        fault = next(
-            (f for f in self.faults if f.times and f.method == request.method and f.path.search(request.url.path)),
-            None,
-        )
+        with self._lock:
+            self.attempts += 1
+            fault = next(
+                (f for f in self.faults if f.times and f.method == request.method and f.path.search(request.url.path)),
+                None,
+            )
+            if fault is not None and fault.after:
+                fault.after -= 1
+                fault = None
+            elif fault is not None:
+                fault.times -= 1
         if fault is None:
-            self.received.append(request)
+            self._reached(request)
             return self.sandbox(request)
-        fault.times -= 1
         if fault.reached_notion:
-            self.received.append(request)
+            self._reached(request)
         if fault.error is not None:
             if fault.reached_notion:
                 self.sandbox(request)

@@ -13,3 +13,5 @@ NOTION_KEY = ""
 NOTION_PAGE_ID = ""
 NOTION_BASE_URL = "https://api.notion.com"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Pacing is tested on its own (tests/test_pacing.py); elsewhere it would only slow the tests.
+NOTION_RATE_LIMIT = 0

@@ -1,0 +1,317 @@
+"""The admin of the audit log, through HTTP, as a staff member reads it."""
+
+import json
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.db import connections
+from django.test.utils import CaptureQueriesContext
+from django.utils import formats, timezone
+from django.utils.html import escape
+from pytest_django.asserts import assertContains, assertNotContains
+
+from integration.audit import cap
+from integration.models import NotionRequestLog, Outcome, Source
+from tests.factories import FormSubmissionFactory, NotionRequestLogFactory
+
+CHANGELIST = "/admin/integration/notionrequestlog/"
+PAGE_ID = "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f"
+PARENT_ID = "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a"
+REQUEST_ID = "4b1d5e07-7a2c-4f0e-9c3b-2d6f8e1a0b9c"
+CORRELATION_ID = uuid.UUID("0d5c7a3e-2b1f-4e9d-8a6c-3f2e1d0c9b8a")
+
+
+def change_page(row: NotionRequestLog) -> str:
+    return f"{CHANGELIST}{row.pk}/change/"
+
+
+def listed(client, **params: str) -> list[int]:
+    """The ids of the rows the changelist shows, in its order."""
+    response = client.get(CHANGELIST, params)
+    assert response.status_code == 200
+    return [row.pk for row in response.context["cl"].result_list]
+
+
+def test_it_lists_the_rows_newest_first(staff_browser):
+    now = timezone.now()
+    middle = NotionRequestLogFactory(created_at=now - timedelta(hours=1))
+    newest = NotionRequestLogFactory(created_at=now)
+    oldest = NotionRequestLogFactory(created_at=now - timedelta(hours=2))
+
+    shown = listed(staff_browser)
+
+    assert shown == [newest.pk, middle.pk, oldest.pk]
+
+
+def test_it_shows_time_operation_method_path_status_duration_and_user(staff_browser):
+    row = NotionRequestLogFactory(
+        operation="blocks.children.append",
+        method="PATCH",
+        url=f"https://api.notion.com/v1/blocks/{PAGE_ID}/children?x=1",
+        status=200,
+        duration_ms=345,
+        username="alice",
+    )
+
+    response = staff_browser.get(CHANGELIST)
+
+    when = formats.localize(timezone.template_localtime(row.created_at))
+    assertContains(
+        response,
+        f'<th class="field-created_at nowrap"><a href="{change_page(row)}">{when}</a></th>',
+        html=True,
+    )
+    for column, value in [
+        ("operation", "blocks.children.append"),
+        ("method", "PATCH"),
+        ("path", f"/v1/blocks/{PAGE_ID}/children"),
+        ("status_shown", "200"),
+        ("duration_ms", "345"),
+        ("username", "alice"),
+    ]:
+        assertContains(response, f'<td class="field-{column}">{value}</td>', html=True)
+
+
+@pytest.mark.parametrize(
+    ("status", "error_code", "shown"),
+    [(404, "object_not_found", "404"), (None, "ReadTimeout", "— ReadTimeout"), (None, "", "— no response")],
+)
+def test_it_shows_the_status_or_why_there_is_none(staff_browser, status, error_code, shown):
+    NotionRequestLogFactory(status=status, error_code=error_code)
+
+    response = staff_browser.get(CHANGELIST)
+
+    assertContains(response, f'<td class="field-status_shown">{shown}</td>', html=True)
+
+
+@pytest.mark.parametrize("outcome", Outcome.values)
+def test_it_filters_by_outcome(staff_browser, outcome):
+    rows = {value: NotionRequestLogFactory(outcome=value) for value in Outcome.values}
+
+    shown = listed(staff_browser, outcome__exact=outcome)
+
+    assert shown == [rows[outcome].pk]
+
+
+def test_it_filters_by_operation(staff_browser):
+    NotionRequestLogFactory(operation="pages.create")
+    database = NotionRequestLogFactory(operation="databases.create")
+
+    shown = listed(staff_browser, operation="databases.create")
+
+    assert shown == [database.pk]
+
+
+@pytest.mark.parametrize("source", Source.values)
+def test_it_filters_by_source(staff_browser, source):
+    rows = {value: NotionRequestLogFactory(source=value) for value in Source.values}
+
+    shown = listed(staff_browser, source__exact=source)
+
+    assert shown == [rows[source].pk]
+
+
+@pytest.mark.parametrize(
+    ("choice", "expected"),
+    [("today", ["now"]), ("7d", ["now", "3 days"]), ("30d", ["now", "3 days", "20 days"])],
+)
+def test_it_filters_by_date(staff_browser, choice, expected):
+    now = timezone.now()
+    rows = {
+        age: NotionRequestLogFactory(created_at=now - delta)
+        for age, delta in [
+            ("now", timedelta()),
+            ("3 days", timedelta(days=3)),
+            ("20 days", timedelta(days=20)),
+            ("60 days", timedelta(days=60)),
+        ]
+    }
+
+    shown = listed(staff_browser, date=choice)
+
+    assert shown == [rows[age].pk for age in expected]
+
+
+@pytest.fixture
+def searched_rows() -> dict[str, NotionRequestLog]:
+    return {
+        "object": NotionRequestLogFactory(object_id=PAGE_ID),
+        "parent": NotionRequestLogFactory(operation="blocks.children.append", parent_id=PARENT_ID),
+        "request": NotionRequestLogFactory(request_id=REQUEST_ID),
+        "correlation": NotionRequestLogFactory(correlation_id=CORRELATION_ID),
+        "other": NotionRequestLogFactory(
+            object_id=str(uuid.uuid4()), parent_id=str(uuid.uuid4()), request_id=str(uuid.uuid4())
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    ("term", "found"),
+    [
+        (PAGE_ID, "object"),
+        (PAGE_ID.replace("-", ""), "object"),
+        (PAGE_ID.upper(), "object"),
+        (f"https://www.notion.so/Reading-list-{PAGE_ID.replace('-', '')}?v={uuid.uuid4().hex}", "object"),
+        (f"  {PARENT_ID}  ", "parent"),
+        (REQUEST_ID, "request"),
+        (str(CORRELATION_ID), "correlation"),
+    ],
+    ids=[
+        "dashed id",
+        "undashed id",
+        "upper-case id",
+        "notion link",
+        "parent id",
+        "request id",
+        "correlation id",
+    ],
+)
+def test_it_searches_by_notion_id_request_id_and_correlation_id(staff_browser, searched_rows, term, found):
+    shown = listed(staff_browser, q=term)
+
+    assert shown == [searched_rows[found].pk]
+
+
+@pytest.mark.parametrize(
+    "term",
+    [str(uuid.uuid4()), "no such thing", "https://example.com/" + PAGE_ID.replace("-", ""), "x" * 200, "%"],
+    ids=["unknown id", "words", "link elsewhere", "long", "wildcard"],
+)
+def test_a_search_that_matches_nothing_lists_nothing(staff_browser, searched_rows, term):
+    shown = listed(staff_browser, q=term)
+
+    assert shown == []
+
+
+def test_the_correlation_id_filter_lists_every_attempt_of_one_action_and_nothing_else(staff_browser):
+    attempts = [NotionRequestLogFactory(correlation_id=CORRELATION_ID, attempt=n) for n in (1, 2, 3)]
+    NotionRequestLogFactory()
+
+    shown = listed(staff_browser, correlation_id=str(CORRELATION_ID))
+
+    assert sorted(shown) == sorted(row.pk for row in attempts)
+
+
+def test_a_malformed_correlation_id_is_refused_without_an_error(staff_browser):
+    NotionRequestLogFactory()
+
+    response = staff_browser.get(CHANGELIST, {"correlation_id": "not-a-uuid"})
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{CHANGELIST}?e=1"
+
+
+def test_the_detail_page_links_the_correlation_id_to_every_attempt(staff_browser):
+    row = NotionRequestLogFactory(correlation_id=CORRELATION_ID)
+
+    response = staff_browser.get(change_page(row))
+
+    assertContains(response, f'<a href="{CHANGELIST}?correlation_id={CORRELATION_ID}">{CORRELATION_ID}</a>')
+
+
+def test_the_detail_page_shows_both_bodies_pretty_printed_and_escaped(staff_browser):
+    row = NotionRequestLogFactory(
+        request_body=json.dumps({"properties": {"Name": "<script>alert(1)</script>"}}),
+        response_body='{"object":"page","id":"' + PAGE_ID + '"}',
+    )
+
+    response = staff_browser.get(change_page(row))
+
+    assertContains(
+        response,
+        "<pre>{\n"
+        "  &quot;properties&quot;: {\n"
+        "    &quot;Name&quot;: &quot;&lt;script&gt;alert(1)&lt;/script&gt;&quot;\n"
+        "  }\n"
+        "}</pre>",
+    )
+    assertContains(
+        response,
+        "<pre>{\n"
+        "  &quot;object&quot;: &quot;page&quot;,\n"
+        f"  &quot;id&quot;: &quot;{PAGE_ID}&quot;\n"
+        "}</pre>",
+    )
+    assertNotContains(response, "<script>alert(1)")
+
+
+def test_the_detail_page_shows_a_truncated_body_as_it_is(staff_browser, settings):
+    settings.NOTION_AUDIT_BODY_LIMIT = 30
+    body = cap(json.dumps({"results": [{"id": str(uuid.uuid4())} for _ in range(3)]}))
+    row = NotionRequestLogFactory(response_body=body)
+
+    response = staff_browser.get(change_page(row))
+
+    assert "[truncated:" in body
+    assertContains(response, f"<pre>{escape(body)}</pre>")
+
+
+def test_there_is_no_add_page(staff_browser):
+    response = staff_browser.get(f"{CHANGELIST}add/")
+
+    assert response.status_code == 403
+
+
+def test_a_post_to_the_change_page_changes_nothing(staff_browser):
+    row = NotionRequestLogFactory(operation="pages.create", status=200)
+
+    response = staff_browser.post(change_page(row), {"operation": "forged", "status": "500"})
+
+    assert response.status_code == 403
+    row.refresh_from_db()
+    assert (row.operation, row.status) == ("pages.create", 200)
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_the_delete_page_is_refused(staff_browser, method):
+    row = NotionRequestLogFactory()
+
+    response = getattr(staff_browser, method)(f"{CHANGELIST}{row.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 403
+    assert NotionRequestLog.objects.filter(pk=row.pk).exists()
+
+
+def test_the_changelist_offers_no_bulk_delete(staff_browser):
+    row = NotionRequestLogFactory()
+
+    response = staff_browser.post(
+        CHANGELIST, {"action": "delete_selected", "_selected_action": [row.pk], "index": "0", "post": "yes"}
+    )
+
+    assertNotContains(response, "delete_selected")
+    assert NotionRequestLog.objects.filter(pk=row.pk).exists()
+
+
+def test_a_user_who_is_not_staff_is_sent_to_the_admin_login(browser):
+    NotionRequestLogFactory()
+
+    response = browser.get(CHANGELIST)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/login/?next={CHANGELIST}"
+
+
+def test_the_changelist_does_not_count_the_whole_table(staff_browser):
+    NotionRequestLogFactory.create_batch(3)
+    NotionRequestLogFactory(request_id=REQUEST_ID)
+
+    with CaptureQueriesContext(connections["audit"]) as queries:
+        response = staff_browser.get(CHANGELIST, {"q": REQUEST_ID})
+
+    counts = [query["sql"] for query in queries if "COUNT(" in query["sql"].upper()]
+    assert counts
+    assert all("WHERE" in sql.upper() for sql in counts)
+    assertContains(response, "1 result")
+    assertNotContains(response, "4 total")
+
+
+def test_a_form_submission_links_to_its_notion_requests(staff_browser):
+    submission = FormSubmissionFactory(correlation_id=CORRELATION_ID)
+
+    response = staff_browser.get("/admin/integration/formsubmission/")
+
+    assertContains(
+        response, f'<a href="{CHANGELIST}?correlation_id={submission.correlation_id}">requests</a>'
+    )

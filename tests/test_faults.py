@@ -1,0 +1,123 @@
+"""Each of the four forms against each way Notion fails: a clear message, every attempt
+in the audit log, and never a write sent twice when Notion may have done it."""
+
+import html
+
+import httpx
+import pytest
+
+from integration.models import FormSubmission, NotionRequestLog
+
+# The write request of each form, and the fields to submit.
+OPERATIONS = {
+    "database": ("POST", "/v1/databases$"),
+    "page": ("POST", "/v1/pages$"),
+    "content": ("PATCH", "/children$"),
+    "comment": ("POST", "/v1/comments$"),
+}
+
+
+def notion_error(status: int, code: str) -> dict:
+    return {"object": "error", "status": status, "code": code, "message": f"{code} from the fake", "request_id": "r-1"}
+
+
+# name: (how the write fails, writes that reach Notion, attempts, what the user reads)
+FAULTS = {
+    "429 then success": (dict(status=429, json_body=notion_error(429, "rate_limited"), headers={"retry-after": "0"}), 2, 2, None),
+    "429 forever": (dict(status=429, json_body=notion_error(429, "rate_limited"), headers={"retry-after": "0"}, times=99), 3, 3, "too many requests"),
+    "500": (dict(status=500, json_body=notion_error(500, "internal_server_error")), 1, 1, "check Notion before trying again"),
+    "502 html": (dict(status=502, body=b"<html><h1>502 Bad Gateway</h1></html>"), 1, 1, "(HTTP 502) that is not Notion"),
+    "503": (dict(status=503, json_body=notion_error(503, "service_unavailable")), 1, 1, "check Notion before trying again"),
+    "504": (dict(status=504, json_body=notion_error(504, "gateway_timeout")), 1, 1, "check Notion before trying again"),
+    "529 then success": (dict(status=529, body=b"Service overloaded", headers={"retry-after": "0"}), 2, 2, None),
+    "read timeout": (dict(error=httpx.ReadTimeout), 1, 1, "Notion did not answer in time."),
+    "connection refused": (dict(error=httpx.ConnectError, times=99), 0, 3, "Notion could not be reached."),
+    "connection reset": (dict(error=httpx.ReadError), 1, 1, "Notion could not be reached. It may have been done anyway"),
+    "200 invalid json": (dict(status=200, body=b'{"object": "page", "id": '), 1, 1, "could not read"),
+    "200 unexpected shape": (dict(status=200, json_body={"object": "list", "results": "nope"}), 1, 1, "expected shape"),
+}  # fmt: skip
+
+
+@pytest.fixture
+def fields(fake_notion, parent_page, submit) -> dict:
+    """Valid fields for each form, with the objects they need already in Notion."""
+    database = fake_notion.sandbox.create_database(
+        body={"parent": {"page_id": parent_page["id"]}, "title": [{"text": {"content": "Tasks"}}]}, query={}
+    )
+    page = fake_notion.sandbox.add_page("Notes")
+    return {
+        "database": {"name": "Tasks"},
+        "page": {"data_source_id": database["data_sources"][0]["id"], "name": "Write report"},
+        "content": {"page_id": page["id"], "content": "Some words."},
+        "comment": {"page_id": page["id"], "comment": "Done?"},
+    }
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+@pytest.mark.parametrize("action", OPERATIONS)
+def test_the_user_gets_a_clear_answer_and_every_attempt_is_logged(browser, submit, fake_notion, fields, action, fault):
+    how, writes, attempts, message = FAULTS[fault]
+    method, path = OPERATIONS[action]
+    fake_notion.fail(method, path, **how)
+    before = fake_notion.attempts
+
+    response = submit(action, **fields[action])
+
+    assert response.status_code == 302
+    submission = FormSubmission.objects.get()
+    page = browser.get("/").content.decode()
+    if message is None:
+        assert submission.status == "succeeded", submission.error
+        assert submission.result["id"] in page
+    else:
+        assert submission.status == "failed"
+        assert message in submission.error["hint"]
+        assert html.escape(submission.error["hint"].split(":")[0]) in page
+    assert len(fake_notion.sent(method, path)) == writes
+    rows = NotionRequestLog.objects.filter(correlation_id=submission.correlation_id)
+    assert rows.count() == fake_notion.attempts - before
+    write_rows = [row for row in rows.order_by("id") if row.method == method]
+    assert len(write_rows) == attempts
+    assert [row.attempt for row in write_rows] == list(range(1, attempts + 1))
+    assert all(row.finished_at is not None for row in rows)
+
+
+def test_a_429_waits_as_long_as_retry_after_says(fake_notion, submit):
+    import time
+
+    fake_notion.fail("POST", "/v1/databases$", status=429, json_body=notion_error(429, "rate_limited"), headers={"retry-after": "1"})
+
+    started = time.monotonic()
+    submit("database", name="Tasks")
+
+    assert time.monotonic() - started >= 1
+    assert FormSubmission.objects.get().status == "succeeded"
+
+
+def test_a_429_asking_too_long_a_wait_is_given_up_at_once(fake_notion, submit, settings):
+    settings.NOTION_RETRY_MAX_WAIT = 5
+    fake_notion.fail("POST", "/v1/databases$", status=429, json_body=notion_error(429, "rate_limited"), headers={"retry-after": "60"})
+
+    submit("database", name="Tasks")
+
+    assert len(fake_notion.sent("POST", "/v1/databases$")) == 1
+    assert FormSubmission.objects.get().error["code"] == "rate_limited"
+
+
+def test_a_read_that_fails_for_a_moment_is_tried_again(fake_notion, submit, fields):
+    fake_notion.fail("GET", "/v1/data_sources/", status=503, json_body=notion_error(503, "service_unavailable"))
+
+    submit("page", **fields["page"])
+
+    assert len(fake_notion.sent("GET", "/v1/data_sources/")) == 2
+    assert FormSubmission.objects.get().status == "succeeded"
+
+
+def test_a_failure_in_the_middle_of_long_content_says_what_was_added(fake_notion, submit, fields):
+    fake_notion.fail("PATCH", "/children$", error=httpx.ReadTimeout, after=2)
+
+    submit("content", page_id=fields["content"]["page_id"], content="\n\n".join(["paragraph"] * 250))
+
+    error = FormSubmission.objects.get().error
+    assert "Parts 1 to 2 of 3 were added; part 3 and the rest were not sent." in error["hint"]
+    assert len(fake_notion.sent("PATCH", "/children$")) == 3
