@@ -87,9 +87,7 @@ def mask_json(value: Any) -> Any:
 
     def walk(item: Any) -> Any:
         if isinstance(item, dict):
-            return {
-                key: MASK if str(key).lower() in masked else walk(child) for key, child in item.items()
-            }
+            return {key: MASK if str(key).lower() in masked else walk(child) for key, child in item.items()}
         if isinstance(item, list):
             return [walk(child) for child in item]
         if isinstance(item, str):

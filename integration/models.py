@@ -128,4 +128,3 @@ class FormSubmission(models.Model):
         if kind == "page" and self.action in ("content", "comment"):
             return {"id": result["page_id"], "name": result.get("page_title", "")}
         return None
-

@@ -32,8 +32,7 @@ REQUEST_BYTES = 400_000  # under Notion's 500 KB per request, with room for the 
 _HINTS = {
     "unauthorized": "Notion did not accept the integration token: check NOTION_KEY.",
     "restricted_resource": (
-        "The integration is not allowed to do this: check its capabilities in "
-        "Notion's integration settings."
+        "The integration is not allowed to do this: check its capabilities in Notion's integration settings."
     ),
     "object_not_found": (
         "Notion can't find this {what}, or it is not shared with the integration: open it in "
@@ -107,7 +106,10 @@ def _client(context: AuditContext) -> Client:
     if not is_configured():
         raise NotionError(
             code="not_configured",
-            hint="Notion is not set up: set NOTION_KEY (your integration's secret) in .env and restart the app.",
+            hint=(
+                "Notion is not set up: set NOTION_KEY (your integration's secret) in .env "
+                "and restart the app."
+            ),
         )
     transport = NotionTransport(settings.NOTION_TRANSPORT or _network(), context=context)
     options = ClientOptions(
@@ -190,7 +192,7 @@ def _notion_call(*, write: bool, what: str, hints: dict[str, str] | None = None)
 
 
 def _expect(obj: Any, kind: str, *, write: bool, check: Callable[[dict], bool] = lambda _: True) -> dict:
-    has_id = kind == "list" or isinstance(obj, dict) and isinstance(obj.get("id"), str)
+    has_id = kind == "list" or (isinstance(obj, dict) and isinstance(obj.get("id"), str))
     if isinstance(obj, dict) and obj.get("object") == kind and has_id and check(obj):
         return obj
     raise NotionError(
@@ -334,7 +336,9 @@ def create_page(
         source = _data_source(client, data_source_id)
         children = []
         if header:
-            children.append({"object": "block", "type": "heading_2", "heading_2": {"rich_text": rich_text(header)}})
+            children.append(
+                {"object": "block", "type": "heading_2", "heading_2": {"rich_text": rich_text(header)}}
+            )
         with _notion_call(write=True, what="data source"):
             page = client.pages.create(
                 parent={"type": "data_source_id", "data_source_id": source["id"]},
@@ -360,7 +364,9 @@ def append_content(*, page_id: str, content: str, context: AuditContext | None =
             try:
                 with _notion_call(write=True, what="page"):
                     answer = client.blocks.children.append(page_id, children=batch)
-                answer = _expect(answer, "list", write=True, check=lambda a: isinstance(a.get("results"), list))
+                answer = _expect(
+                    answer, "list", write=True, check=lambda a: isinstance(a.get("results"), list)
+                )
             except NotionError as error:
                 if number > 1:
                     error.hint += (

@@ -2,7 +2,8 @@ class AuditLogRouter:
     """Send the audit log through the `audit` connection, and migrate it only once."""
 
     def _is_audit_log(self, model: type) -> bool:
-        return model._meta.label == "integration.NotionRequestLog"
+        # The database cache passes a stand-in model whose _meta has only these two names.
+        return (model._meta.app_label, model._meta.model_name) == ("integration", "notionrequestlog")
 
     def db_for_read(self, model: type, **hints: object) -> str | None:
         return "audit" if self._is_audit_log(model) else None
@@ -10,6 +11,8 @@ class AuditLogRouter:
     def db_for_write(self, model: type, **hints: object) -> str | None:
         return "audit" if self._is_audit_log(model) else None
 
-    def allow_migrate(self, db: str, app_label: str, model_name: str | None = None, **hints: object) -> bool | None:
+    def allow_migrate(
+        self, db: str, app_label: str, model_name: str | None = None, **hints: object
+    ) -> bool | None:
         # `audit` is a second connection to the default database, not a database of its own.
         return db != "audit"

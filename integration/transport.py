@@ -81,7 +81,9 @@ class NotionTransport(httpx.BaseTransport):
     def _backoff(self, attempt: int) -> float:
         return min(settings.NOTION_RETRY_MAX_WAIT, settings.NOTION_RETRY_BACKOFF * 2 ** (attempt - 1))
 
-    def _delay_after_response(self, request: httpx.Request, response: httpx.Response, attempt: int) -> float | None:
+    def _delay_after_response(
+        self, request: httpx.Request, response: httpx.Response, attempt: int
+    ) -> float | None:
         if attempt >= settings.NOTION_MAX_ATTEMPTS:
             return None
         if response.status_code in _RATE_LIMITED:
@@ -92,7 +94,9 @@ class NotionTransport(httpx.BaseTransport):
             return self._backoff(attempt)
         return None
 
-    def _delay_after_error(self, request: httpx.Request, error: httpx.TransportError, attempt: int) -> float | None:
+    def _delay_after_error(
+        self, request: httpx.Request, error: httpx.TransportError, attempt: int
+    ) -> float | None:
         if attempt >= settings.NOTION_MAX_ATTEMPTS:
             return None
         if isinstance(error, _NEVER_SENT) or request.method in _IDEMPOTENT:

@@ -69,7 +69,13 @@ class HomeView(TemplateView):
                         initial[name] = chained[name]
                 form = view.form_class(prefix=view.action, initial=initial)
             sections.append(
-                {"action": view.action, "title": view.title, "form": form, "history": history, "url": view.url()}
+                {
+                    "action": view.action,
+                    "title": view.title,
+                    "form": form,
+                    "history": history,
+                    "url": view.url(),
+                }
             )
         context.update(
             sections=sections,
@@ -137,7 +143,10 @@ class NotionFormView(FormView):
             submission.status = Status.FAILED
         except Exception:
             logger.exception("Sending the %s form to Notion failed", self.action)
-            submission.error = {"code": "app_error", "hint": "Something went wrong in this app; it was logged."}
+            submission.error = {
+                "code": "app_error",
+                "hint": "Something went wrong in this app; it was logged.",
+            }
             submission.status = Status.FAILED
         submission.finished_at = timezone.now()
         submission.save(update_fields=["result", "error", "status", "finished_at"])

@@ -46,8 +46,7 @@ def env_url(name: str, default: str, schemes: tuple[str, ...]) -> str:
     scheme, sep, rest = raw.partition("://")
     if not sep or scheme not in schemes or not rest:
         raise ImproperlyConfigured(
-            f"{name} must be a URL starting with one of {', '.join(s + '://' for s in schemes)}, "
-            f"not {raw!r}."
+            f"{name} must be a URL starting with one of {', '.join(s + '://' for s in schemes)}, not {raw!r}."
         )
     return raw
 

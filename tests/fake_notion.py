@@ -65,8 +65,16 @@ class FakeNotion(httpx.BaseTransport):
             Fault(method, re.compile(path), times, status, body, headers, error, not never_sent, after)
         )
 
-    def fail_like_notion(self, method: str, path: str, status: int, code: str, message: str, **kwargs) -> None:
-        envelope = {"object": "error", "status": status, "code": code, "message": message, "request_id": "req-fake"}
+    def fail_like_notion(
+        self, method: str, path: str, status: int, code: str, message: str, **kwargs
+    ) -> None:
+        envelope = {
+            "object": "error",
+            "status": status,
+            "code": code,
+            "message": message,
+            "request_id": "req-fake",
+        }
         self.fail(method, path, status=status, json_body=envelope, **kwargs)
 
     def _reached(self, request: httpx.Request) -> None:
@@ -79,7 +87,11 @@ class FakeNotion(httpx.BaseTransport):
         with self._lock:
             self.attempts += 1
             fault = next(
-                (f for f in self.faults if f.times and f.method == request.method and f.path.search(request.url.path)),
+                (
+                    f
+                    for f in self.faults
+                    if f.times and f.method == request.method and f.path.search(request.url.path)
+                ),
                 None,
             )
             if fault is not None and fault.after:

@@ -7,7 +7,7 @@ os.environ["DATABASE_URL"] = os.environ.get("TEST_DATABASE_URL", "postgres://pos
 os.environ["SECRET_KEY"] = "tests-only-not-a-secret"
 os.environ["DEBUG"] = "false"
 
-from notionforms.settings import *  # noqa: E402, F403
+from notionforms.settings import *  # noqa: F403
 
 NOTION_KEY = ""
 NOTION_PAGE_ID = ""

@@ -23,7 +23,12 @@ def test_it_writes_one_row_per_request_with_what_was_sent_and_answered(fake_noti
     database = notion.create_database(title="Tasks", context=context)
 
     [row] = rows()
-    assert (row.operation, row.method, row.status, row.outcome) == ("databases.create", "POST", 200, "success")
+    assert (row.operation, row.method, row.status, row.outcome) == (
+        "databases.create",
+        "POST",
+        200,
+        "success",
+    )
     assert row.url == "https://api.notion.com/v1/databases"
     assert json.loads(row.request_body)["title"][0]["text"]["content"] == "Tasks"
     assert json.loads(row.response_body)["id"] == database["id"]
@@ -31,7 +36,12 @@ def test_it_writes_one_row_per_request_with_what_was_sent_and_answered(fake_noti
     assert row.response_headers["content-type"].startswith("application/json")
     assert row.request_id and row.request_id == json.loads(row.response_body)["request_id"]
     assert (row.object_id, row.parent_id) == (database["id"], parent_page["id"])
-    assert (row.username, row.source, row.attempt, row.correlation_id) == ("ada", "command", 1, context.correlation_id)
+    assert (row.username, row.source, row.attempt, row.correlation_id) == (
+        "ada",
+        "command",
+        1,
+        context.correlation_id,
+    )
     assert row.duration_ms is not None and row.finished_at is not None
 
 
@@ -40,7 +50,9 @@ def test_it_masks_the_token(fake_notion, parent_page):
 
     [row] = rows()
     assert row.request_headers["authorization"] == "Bearer ***"
-    stored = json.dumps([row.request_headers, row.response_headers, row.url, row.request_body, row.response_body])
+    stored = json.dumps(
+        [row.request_headers, row.response_headers, row.url, row.request_body, row.response_body]
+    )
     assert TOKEN not in stored
 
 

@@ -89,7 +89,12 @@ def test_it_exits_non_zero_with_the_error_on_stderr(tmp_path):
         [sys.executable, "manage.py", "create_database", "Tasks"],
         capture_output=True,
         text=True,
-        env={"PATH": "/usr/bin:/bin", "DEBUG": "true", "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3", "NOTION_KEY": ""},
+        env={
+            "PATH": "/usr/bin:/bin",
+            "DEBUG": "true",
+            "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+            "NOTION_KEY": "",
+        },
     )
 
     assert result.returncode == 1

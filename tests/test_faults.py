@@ -18,24 +18,52 @@ OPERATIONS = {
 
 
 def notion_error(status: int, code: str) -> dict:
-    return {"object": "error", "status": status, "code": code, "message": f"{code} from the fake", "request_id": "r-1"}
+    return {
+        "object": "error",
+        "status": status,
+        "code": code,
+        "message": f"{code} from the fake",
+        "request_id": "r-1",
+    }
 
 
-# name: (how the write fails, writes that reach Notion, attempts, what the user reads)
+def json_fault(status: int, code: str, **kwargs: object) -> dict:
+    return dict(status=status, json_body=notion_error(status, code), **kwargs)
+
+
+RATE_LIMITED = json_fault(429, "rate_limited", headers={"retry-after": "0"})
+MAYBE_DONE = "check Notion before trying again"
+
+# name: (how the write fails, writes that reach Notion, attempts, what the user reads; None: success)
 FAULTS = {
-    "429 then success": (dict(status=429, json_body=notion_error(429, "rate_limited"), headers={"retry-after": "0"}), 2, 2, None),
-    "429 forever": (dict(status=429, json_body=notion_error(429, "rate_limited"), headers={"retry-after": "0"}, times=99), 3, 3, "too many requests"),
-    "500": (dict(status=500, json_body=notion_error(500, "internal_server_error")), 1, 1, "check Notion before trying again"),
-    "502 html": (dict(status=502, body=b"<html><h1>502 Bad Gateway</h1></html>"), 1, 1, "(HTTP 502) that is not Notion"),
-    "503": (dict(status=503, json_body=notion_error(503, "service_unavailable")), 1, 1, "check Notion before trying again"),
-    "504": (dict(status=504, json_body=notion_error(504, "gateway_timeout")), 1, 1, "check Notion before trying again"),
-    "529 then success": (dict(status=529, body=b"Service overloaded", headers={"retry-after": "0"}), 2, 2, None),
+    "429 then success": (RATE_LIMITED, 2, 2, None),
+    "429 forever": (RATE_LIMITED | {"times": 99}, 3, 3, "too many requests"),
+    "500": (json_fault(500, "internal_server_error"), 1, 1, MAYBE_DONE),
+    "502 html": (
+        dict(status=502, body=b"<html><h1>502 Bad Gateway</h1></html>"),
+        1,
+        1,
+        "(HTTP 502) that is not",
+    ),
+    "503": (json_fault(503, "service_unavailable"), 1, 1, MAYBE_DONE),
+    "504": (json_fault(504, "gateway_timeout"), 1, 1, MAYBE_DONE),
+    "529 then success": (
+        dict(status=529, body=b"Service overloaded", headers={"retry-after": "0"}),
+        2,
+        2,
+        None,
+    ),
     "read timeout": (dict(error=httpx.ReadTimeout), 1, 1, "Notion did not answer in time."),
     "connection refused": (dict(error=httpx.ConnectError, times=99), 0, 3, "Notion could not be reached."),
-    "connection reset": (dict(error=httpx.ReadError), 1, 1, "Notion could not be reached. It may have been done anyway"),
+    "connection reset": (dict(error=httpx.ReadError), 1, 1, "could not be reached. It may have been done"),
     "200 invalid json": (dict(status=200, body=b'{"object": "page", "id": '), 1, 1, "could not read"),
-    "200 unexpected shape": (dict(status=200, json_body={"object": "list", "results": "nope"}), 1, 1, "expected shape"),
-}  # fmt: skip
+    "200 unexpected shape": (
+        dict(status=200, json_body={"object": "list", "results": "nope"}),
+        1,
+        1,
+        "expected shape",
+    ),
+}
 
 
 @pytest.fixture
@@ -55,7 +83,9 @@ def fields(fake_notion, parent_page, submit) -> dict:
 
 @pytest.mark.parametrize("fault", FAULTS)
 @pytest.mark.parametrize("action", OPERATIONS)
-def test_the_user_gets_a_clear_answer_and_every_attempt_is_logged(browser, submit, fake_notion, fields, action, fault):
+def test_the_user_gets_a_clear_answer_and_every_attempt_is_logged(
+    browser, submit, fake_notion, fields, action, fault
+):
     how, writes, attempts, message = FAULTS[fault]
     method, path = OPERATIONS[action]
     fake_notion.fail(method, path, **how)
@@ -85,7 +115,13 @@ def test_the_user_gets_a_clear_answer_and_every_attempt_is_logged(browser, submi
 def test_a_429_waits_as_long_as_retry_after_says(fake_notion, submit):
     import time
 
-    fake_notion.fail("POST", "/v1/databases$", status=429, json_body=notion_error(429, "rate_limited"), headers={"retry-after": "1"})
+    fake_notion.fail(
+        "POST",
+        "/v1/databases$",
+        status=429,
+        json_body=notion_error(429, "rate_limited"),
+        headers={"retry-after": "1"},
+    )
 
     started = time.monotonic()
     submit("database", name="Tasks")
@@ -96,7 +132,13 @@ def test_a_429_waits_as_long_as_retry_after_says(fake_notion, submit):
 
 def test_a_429_asking_too_long_a_wait_is_given_up_at_once(fake_notion, submit, settings):
     settings.NOTION_RETRY_MAX_WAIT = 5
-    fake_notion.fail("POST", "/v1/databases$", status=429, json_body=notion_error(429, "rate_limited"), headers={"retry-after": "60"})
+    fake_notion.fail(
+        "POST",
+        "/v1/databases$",
+        status=429,
+        json_body=notion_error(429, "rate_limited"),
+        headers={"retry-after": "60"},
+    )
 
     submit("database", name="Tasks")
 
@@ -105,7 +147,9 @@ def test_a_429_asking_too_long_a_wait_is_given_up_at_once(fake_notion, submit, s
 
 
 def test_a_read_that_fails_for_a_moment_is_tried_again(fake_notion, submit, fields):
-    fake_notion.fail("GET", "/v1/data_sources/", status=503, json_body=notion_error(503, "service_unavailable"))
+    fake_notion.fail(
+        "GET", "/v1/data_sources/", status=503, json_body=notion_error(503, "service_unavailable")
+    )
 
     submit("page", **fields["page"])
 

@@ -22,9 +22,17 @@ def test_home_shows_the_four_forms_with_the_samples_labels(browser, fake_notion)
         "4. Add a comment to the content",
     ]:
         assert heading in page
-    for label in ["Database name", "Data source ID", "New page name", "Header", "Page ID", "Content", "Comment"]:
+    for label in [
+        "Database name",
+        "Data source ID",
+        "New page name",
+        "Header",
+        "Page ID",
+        "Content",
+        "Comment",
+    ]:
         assert f">{label}" in page
-    assert page.count("<form method=\"post\"") == 5  # the four forms and the log-out button
+    assert page.count('<form method="post"') == 5  # the four forms and the log-out button
 
 
 def test_it_requires_login(client):
@@ -34,7 +42,9 @@ def test_it_requires_login(client):
 
 
 def test_it_refuses_a_post_without_csrf_token(browser, fake_notion):
-    response = browser.post("/databases/", {"database-name": "Tasks", "database-submission_key": str(uuid.uuid4())})
+    response = browser.post(
+        "/databases/", {"database-name": "Tasks", "database-submission_key": str(uuid.uuid4())}
+    )
     assert response.status_code == 403
     assert fake_notion.received == []
 
@@ -66,7 +76,9 @@ def test_the_new_data_source_is_prefilled_in_the_page_form(browser, submit, fake
     assert f'name="page-data_source_id" value="{data_source_id}"' in page
 
 
-def test_it_adds_a_page_under_the_data_source_titled_by_its_real_title_property(submit, fake_notion, parent_page):
+def test_it_adds_a_page_under_the_data_source_titled_by_its_real_title_property(
+    submit, fake_notion, parent_page
+):
     database = fake_notion.sandbox.create_database(
         body={
             "parent": {"page_id": parent_page["id"]},
@@ -173,10 +185,20 @@ def test_it_comments_on_a_page(submit, fake_notion, notion_page):
         ("database", {"name": LONG}, "name", "at most 2000 characters"),
         ("page", {"data_source_id": "", "name": "Dune"}, "data_source_id", "This field is required."),
         ("page", {"data_source_id": "not-an-id", "name": "Dune"}, "data_source_id", "Enter a Notion ID"),
-        ("page", {"data_source_id": "https://example.com/" + "a" * 32, "name": "Dune"}, "data_source_id", "Enter a Notion ID"),
+        (
+            "page",
+            {"data_source_id": "https://example.com/" + "a" * 32, "name": "Dune"},
+            "data_source_id",
+            "Enter a Notion ID",
+        ),
         ("page", {"data_source_id": "a" * 32, "name": ""}, "name", "This field is required."),
         ("page", {"data_source_id": "a" * 32, "name": LONG}, "name", "at most 2000 characters"),
-        ("page", {"data_source_id": "a" * 32, "name": "Dune", "header": LONG}, "header", "at most 2000 characters"),
+        (
+            "page",
+            {"data_source_id": "a" * 32, "name": "Dune", "header": LONG},
+            "header",
+            "at most 2000 characters",
+        ),
         ("content", {"page_id": "a" * 31, "content": "Hello"}, "page_id", "Enter a Notion ID"),
         ("content", {"page_id": "a" * 32, "content": ""}, "content", "This field is required."),
         ("content", {"page_id": "a" * 32, "content": "\r\n  \r\n"}, "content", "This field is required."),
@@ -189,7 +211,9 @@ def test_bad_input_gets_a_clear_error_and_sends_nothing(submit, fake_notion, act
     response = submit(action, **fields)
 
     assert response.status_code == 400
-    errors = response.context["sections"][["database", "page", "content", "comment"].index(action)]["form"].errors
+    errors = response.context["sections"][["database", "page", "content", "comment"].index(action)][
+        "form"
+    ].errors
     assert message in " ".join(errors[field])
     assert fake_notion.received == []
     assert not FormSubmission.objects.exists()
@@ -267,7 +291,9 @@ def test_a_validation_error_shows_notions_own_message(browser, submit, fake_noti
     assert "validation_error" in page
 
 
-def test_a_timeout_says_notion_could_not_be_reached_in_time_and_may_have_done_it(browser, submit, fake_notion):
+def test_a_timeout_says_notion_could_not_be_reached_in_time_and_may_have_done_it(
+    browser, submit, fake_notion
+):
     import httpx
 
     fake_notion.fail("POST", "/v1/databases$", error=httpx.ReadTimeout)
@@ -299,7 +325,9 @@ def test_a_failed_submission_keeps_what_was_typed(browser, submit, fake_notion):
     assert "A long text I do not want to type again</textarea>" in page
 
 
-def test_a_repeated_submission_shows_the_first_result_without_calling_notion_again(submit, fake_notion, new_key):
+def test_a_repeated_submission_shows_the_first_result_without_calling_notion_again(
+    submit, fake_notion, new_key
+):
     first = submit("database", key=new_key, name="Tasks")
     again = submit("database", key=new_key, name="Tasks")
 
@@ -324,7 +352,9 @@ def test_a_key_of_another_user_is_refused(submit, fake_notion, new_key):
     assert len(fake_notion.sent("POST", "/v1/databases$")) == 1
 
 
-def test_without_notion_key_the_page_says_what_to_set_and_nothing_is_sent(browser, submit, fake_notion, settings):
+def test_without_notion_key_the_page_says_what_to_set_and_nothing_is_sent(
+    browser, submit, fake_notion, settings
+):
     settings.NOTION_KEY = ""
 
     assert "set <code>NOTION_KEY</code>" in home(browser)

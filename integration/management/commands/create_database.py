@@ -16,7 +16,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("title", help="the database's name")
-        parser.add_argument("--parent", default="", help="ID or link of the parent page (default: NOTION_PAGE_ID)")
+        parser.add_argument(
+            "--parent", default="", help="ID or link of the parent page (default: NOTION_PAGE_ID)"
+        )
         parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -29,7 +31,9 @@ class Command(BaseCommand):
         if options["parent"]:
             parent = parse_notion_id(options["parent"]) or ""
             if not parent:
-                raise CommandError(f"--parent is neither a Notion page ID nor a Notion link: {options['parent']!r}.")
+                raise CommandError(
+                    f"--parent is neither a Notion page ID nor a Notion link: {options['parent']!r}."
+                )
         context = AuditContext(source=Source.COMMAND, username=getpass.getuser())
         try:
             database = notion.create_database(title=title, parent_page_id=parent, context=context)

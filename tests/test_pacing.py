@@ -1,0 +1,183 @@
+"""The shared pacing keeps every thread and process together under Notion's rate."""
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import pytest
+from django.db import connections
+
+from integration import notion
+from integration.models import NotionRequestLog
+from integration.sandbox import NotionSandbox, sandbox_wsgi_app
+from tests.fake_notion import TOKEN, FakeNotion
+
+RATE = 3.0
+
+
+def bucket_needed(arrivals: list[float], rate: float) -> float:
+    """The smallest token bucket refilled at `rate` that lets all these arrivals through:
+    the most requests in any span of t seconds, less rate × t."""
+    times = sorted(arrivals)
+    return max(
+        j - i + 1 - rate * (times[j] - times[i]) for i in range(len(times)) for j in range(i, len(times))
+    )
+
+
+@pytest.fixture
+def paced(settings):
+    settings.NOTION_RATE_LIMIT = RATE
+    settings.NOTION_RATE_BURST = 2
+    settings.NOTION_RATE_MAX_WAIT = 60
+
+
+@pytest.fixture
+def strict_notion(settings, paced) -> FakeNotion:
+    """A Notion enforcing 3 requests a second with bursts of 3, answering in 50 ms."""
+    sandbox = NotionSandbox(token=TOKEN, rate=RATE, burst=3, latency=0.05)
+    page = sandbox.add_page("Team space")
+    fake = FakeNotion(sandbox)
+    settings.NOTION_KEY = TOKEN
+    settings.NOTION_PAGE_ID = page["id"]
+    settings.NOTION_TRANSPORT = fake
+    return fake
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_threads_hammering_notion_get_no_429_and_stay_under_the_rate(strict_notion):
+    page_id = strict_notion.sandbox.add_page("Notes")["id"]
+
+    def comment(n: int) -> str:
+        try:
+            return notion.add_comment(page_id=page_id, text=f"comment {n}")["id"]
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(comment, range(16)))
+
+    assert len(set(results)) == 16
+    assert NotionRequestLog.objects.filter(status=429).count() == 0
+    assert NotionRequestLog.objects.count() == 16
+    # Burst 2, and half a request of leeway for the time a request takes to arrive.
+    assert bucket_needed(strict_notion.arrivals, RATE) <= 2.5
+
+
+class ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def notion_server():
+    """The strict fake Notion served over HTTP on 127.0.0.1, for other processes to reach."""
+    sandbox = NotionSandbox(token=TOKEN, rate=RATE, burst=3)
+    arrivals: list[float] = []
+    app = sandbox_wsgi_app(sandbox)
+
+    def timed(environ, start_response):
+        arrivals.append(time.time())
+        return app(environ, start_response)
+
+    server = make_server("127.0.0.1", 0, timed, server_class=ThreadingServer, handler_class=QuietHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield sandbox, f"http://127.0.0.1:{server.server_port}", arrivals
+    server.shutdown()
+
+
+CHILD = """
+import json, django
+django.setup()
+from integration import notion
+from integration.audit import AuditContext
+outcomes = []
+for n in range({count}):
+    try:
+        context = AuditContext(source="command")
+        notion.add_comment(page_id="{page_id}", text=f"from a process {{n}}", context=context)
+        outcomes.append("ok")
+    except notion.NotionError as error:
+        outcomes.append(error.code)
+print(json.dumps(outcomes))
+"""
+
+
+@pytest.mark.parametrize("cache", ["redis", "database"])
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_processes_together_get_no_429_and_stay_under_the_rate(notion_server, cache):
+    sandbox, base_url, arrivals = notion_server
+    page_id = sandbox.add_page("Notes")["id"]
+    database = connections["default"].settings_dict
+    env = {
+        "PATH": os.environ["PATH"],
+        "DJANGO_SETTINGS_MODULE": "notionforms.settings",
+        "SECRET_KEY": "tests-only",
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+        "NOTION_KEY": TOKEN,
+        "NOTION_BASE_URL": base_url,
+        "NOTION_RATE_LIMIT": str(RATE),
+        "NOTION_RATE_BURST": "2",
+        "NOTION_RATE_MAX_WAIT": "60",
+        "LOG_LEVEL": "WARNING",
+    }
+    if cache == "redis":
+        import redis
+
+        redis.Redis.from_url("redis://127.0.0.1:6379/15").flushdb()
+        env["REDIS_URL"] = "redis://127.0.0.1:6379/15"
+
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", CHILD.format(count=5, page_id=page_id)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    outcomes = []
+    for child in children:
+        out, err = child.communicate(timeout=120)
+        assert child.returncode == 0, err
+        outcomes += json.loads(out)
+
+    assert outcomes == ["ok"] * 15
+    assert len(arrivals) == 15
+    assert NotionRequestLog.objects.filter(source="command").count() == 15
+    assert NotionRequestLog.objects.filter(status=429).count() == 0
+    assert bucket_needed(arrivals, RATE) <= 2.5
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_a_request_that_would_wait_too_long_is_not_sent(fake_notion, settings, parent_page):
+    settings.NOTION_RATE_LIMIT = 1
+    settings.NOTION_RATE_BURST = 2
+    settings.NOTION_RATE_MAX_WAIT = 1
+
+    def comment(n: int) -> str:
+        try:
+            notion.add_comment(page_id=parent_page["id"], text=f"comment {n}")
+            return "sent"
+        except notion.NotionError as error:
+            return error.hint
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        outcomes = sorted(pool.map(comment, range(3)))
+
+    # The first goes at once, the second within a second, the third would wait over a second.
+    assert outcomes[1:] == ["sent", "sent"]
+    assert "nothing was sent" in outcomes[0]
+    assert len(fake_notion.sent("POST", "/v1/comments$")) == 2
