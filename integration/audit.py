@@ -59,7 +59,7 @@ def _masked_keys() -> set[str]:
     return {key.lower() for key in settings.NOTION_AUDIT_MASKED_KEYS}
 
 
-def _scrub(text: str) -> str:
+def scrub(text: str) -> str:
     # A safety net under the masking by key: the integration token never reaches a row,
     # wherever it hides (an echoed error message, a pasted comment...).
     key = settings.NOTION_KEY
@@ -76,7 +76,7 @@ def _mask_value(key: str, value: str) -> str:
 def mask_headers(headers: httpx.Headers) -> dict[str, str]:
     masked = _masked_keys()
     return {
-        key: _mask_value(key, value) if key.lower() in masked else _scrub(value)
+        key: _mask_value(key, value) if key.lower() in masked else scrub(value)
         for key, value in headers.items()
     }
 
@@ -91,7 +91,7 @@ def mask_json(value: Any) -> Any:
         if isinstance(item, list):
             return [walk(child) for child in item]
         if isinstance(item, str):
-            return _scrub(item)
+            return scrub(item)
         return item
 
     return walk(value)
@@ -100,13 +100,13 @@ def mask_json(value: Any) -> Any:
 def mask_url(url: str) -> str:
     parts = urlsplit(url)
     if not parts.query:
-        return _scrub(url)
+        return scrub(url)
     masked = _masked_keys()
     query = [
         (key, MASK if key.lower() in masked else value)
         for key, value in parse_qsl(parts.query, keep_blank_values=True)
     ]
-    return _scrub(urlunsplit(parts._replace(query=urlencode(query, safe="*"))))
+    return scrub(urlunsplit(parts._replace(query=urlencode(query, safe="*"))))
 
 
 def cap(text: str) -> str:
@@ -124,7 +124,7 @@ def body_for_log(content: bytes) -> str:
     try:
         data = json.loads(text)
     except ValueError:
-        return cap(_scrub(text))
+        return cap(scrub(text))
     return cap(json.dumps(mask_json(data), indent=2, ensure_ascii=False))
 
 
@@ -198,7 +198,7 @@ def finish_attempt(
             row.request_id = str(answer.get("request_id") or response.headers.get("x-request-id", ""))[:64]
             if answer.get("object") == "error":
                 row.error_code = str(answer.get("code", ""))[:100]
-                row.error_message = _scrub(str(answer.get("message", "")))
+                row.error_message = scrub(str(answer.get("message", "")))
             if not row.object_id:
                 row.object_id = _object_id("", answer)
         elif response.status_code >= 400:
@@ -207,7 +207,7 @@ def finish_attempt(
     if error is not None:
         row.outcome = Outcome.NO_RESPONSE
         row.error_code = type(error).__name__
-        row.error_message = _scrub(str(error))
+        row.error_message = scrub(str(error))
     row.finished_at = timezone.now()
     try:
         row.save()

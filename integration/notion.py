@@ -18,7 +18,7 @@ from notion_client import APIResponseError, Client
 from notion_client.client import ClientOptions
 from notion_client.errors import HTTPResponseError, InvalidPathParameterError, RequestTimeoutError
 
-from integration.audit import AuditContext
+from integration.audit import AuditContext, scrub
 from integration.pacing import NotionBusy
 from integration.transport import NotionTransport
 
@@ -67,8 +67,9 @@ class NotionError(Exception):
         maybe_done: bool = False,
     ) -> None:
         self.code = code
-        self.hint = hint
-        self.message = message
+        # Notion may echo what it was sent, the token included: it never reaches a page or a log.
+        self.hint = scrub(hint)
+        self.message = scrub(message)
         self.status = status
         self.request_id = request_id
         self.maybe_done = maybe_done
@@ -117,7 +118,10 @@ def _client(context: AuditContext) -> Client:
         base_url=settings.NOTION_BASE_URL,
         notion_version=settings.NOTION_VERSION,
         retry=False,
+        # The SDK would log Notion's messages as they come, secrets and all; failures are
+        # logged here instead, scrubbed (see _notion_call).
         logger=logging.getLogger("integration.sdk"),
+        log_level=logging.ERROR,
     )
     return Client(options, client=httpx.Client(transport=transport))
 
@@ -188,7 +192,9 @@ def _notion_call(*, write: bool, what: str, hints: dict[str, str] | None = None)
         httpx.TransportError,
         ValueError,  # a body that is not JSON
     ) as error:
-        raise _explain(error, write=write, what=what, hints=hints or {}) from error
+        explained = _explain(error, write=write, what=what, hints=hints or {})
+        logger.warning("Notion request failed: %s", explained)
+        raise explained from error
 
 
 def _expect(obj: Any, kind: str, *, write: bool, check: Callable[[dict], bool] = lambda _: True) -> dict:

@@ -15,3 +15,5 @@ NOTION_BASE_URL = "https://api.notion.com"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Pacing is tested on its own (tests/test_pacing.py); elsewhere it would only slow the tests.
 NOTION_RATE_LIMIT = 0
+# The test client speaks plain HTTP; HTTPS settings are checked by `check --deploy` in test_security.
+SECURE_SSL_REDIRECT = False

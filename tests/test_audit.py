@@ -145,3 +145,69 @@ def test_masking_is_by_key_in_any_case_and_depth_and_extendable(settings):
     assert mask_url("https://api.notion.com/v1/x?access_token=abc&page_size=5") == (
         "https://api.notion.com/v1/x?access_token=***&page_size=5"
     )
+
+
+CHILD = """
+import django
+django.setup()
+from integration import notion
+from integration.audit import AuditContext
+print("sending", flush=True)
+notion.add_comment(page_id="{page_id}", text="never answered", context=AuditContext(correlation_id="{cid}"))
+"""
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_a_process_that_dies_mid_request_leaves_a_no_response_row(child_env):
+    import subprocess
+    import sys
+    import time
+
+    from integration.sandbox import NotionSandbox
+    from tests.conftest import served
+
+    sandbox = NotionSandbox(token=TOKEN, latency=30)
+    page_id = sandbox.add_page("Notes")["id"]
+    correlation_id = uuid.uuid4()
+    with served(sandbox) as base_url:
+        child = subprocess.Popen(
+            [sys.executable, "-c", CHILD.format(page_id=page_id, cid=correlation_id)],
+            env=child_env(base_url, NOTION_RATE_LIMIT="0"),
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert child.stdout.readline() == "sending\n"
+        deadline = time.monotonic() + 20
+        while not NotionRequestLog.objects.filter(correlation_id=correlation_id).exists():
+            assert time.monotonic() < deadline, "the row was not written before the request went out"
+            time.sleep(0.1)
+        child.kill()
+        child.wait()
+
+    [row] = NotionRequestLog.objects.filter(correlation_id=correlation_id)
+    assert (row.operation, row.outcome, row.status, row.finished_at) == (
+        "comments.create",
+        "no_response",
+        None,
+        None,
+    )
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_a_broken_audit_log_never_breaks_the_users_action(fake_notion, parent_page, caplog):
+    from django.db import connections
+
+    with connections["audit"].cursor() as cursor:
+        cursor.execute("ALTER TABLE integration_notionrequestlog RENAME TO integration_notionrequestlog_away")
+    try:
+        comment = notion.add_comment(page_id=parent_page["id"], text="Still works")
+    finally:
+        with connections["audit"].cursor() as cursor:
+            cursor.execute(
+                "ALTER TABLE integration_notionrequestlog_away RENAME TO integration_notionrequestlog"
+            )
+
+    assert comment["object"] == "comment"
+    assert len(fake_notion.sent("POST", "/v1/comments$")) == 1
+    assert "Could not write the audit log row of POST /v1/comments" in caplog.text
+    assert TOKEN not in caplog.text

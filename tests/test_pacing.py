@@ -1,21 +1,17 @@
 """The shared pacing keeps every thread and process together under Notion's rate."""
 
 import json
-import os
 import subprocess
 import sys
-import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
-from socketserver import ThreadingMixIn
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 from django.db import connections
 
 from integration import notion
 from integration.models import NotionRequestLog
-from integration.sandbox import NotionSandbox, sandbox_wsgi_app
+from integration.sandbox import NotionSandbox
+from tests.conftest import served
 from tests.fake_notion import TOKEN, FakeNotion
 
 RATE = 3.0
@@ -69,30 +65,13 @@ def test_threads_hammering_notion_get_no_429_and_stay_under_the_rate(strict_noti
     assert bucket_needed(strict_notion.arrivals, RATE) <= 2.5
 
 
-class ThreadingServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
-class QuietHandler(WSGIRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def notion_server():
-    """The strict fake Notion served over HTTP on 127.0.0.1, for other processes to reach."""
+    """The strict fake Notion over HTTP, and when each request reached it."""
     sandbox = NotionSandbox(token=TOKEN, rate=RATE, burst=3)
     arrivals: list[float] = []
-    app = sandbox_wsgi_app(sandbox)
-
-    def timed(environ, start_response):
-        arrivals.append(time.time())
-        return app(environ, start_response)
-
-    server = make_server("127.0.0.1", 0, timed, server_class=ThreadingServer, handler_class=QuietHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield sandbox, f"http://127.0.0.1:{server.server_port}", arrivals
-    server.shutdown()
+    with served(sandbox, arrivals) as base_url:
+        yield sandbox, base_url, arrivals
 
 
 CHILD = """
@@ -114,22 +93,10 @@ print(json.dumps(outcomes))
 
 @pytest.mark.parametrize("cache", ["redis", "database"])
 @pytest.mark.django_db(transaction=True, databases="__all__")
-def test_processes_together_get_no_429_and_stay_under_the_rate(notion_server, cache):
+def test_processes_together_get_no_429_and_stay_under_the_rate(notion_server, child_env, cache):
     sandbox, base_url, arrivals = notion_server
     page_id = sandbox.add_page("Notes")["id"]
-    database = connections["default"].settings_dict
-    env = {
-        "PATH": os.environ["PATH"],
-        "DJANGO_SETTINGS_MODULE": "notionforms.settings",
-        "SECRET_KEY": "tests-only",
-        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
-        "NOTION_KEY": TOKEN,
-        "NOTION_BASE_URL": base_url,
-        "NOTION_RATE_LIMIT": str(RATE),
-        "NOTION_RATE_BURST": "2",
-        "NOTION_RATE_MAX_WAIT": "60",
-        "LOG_LEVEL": "WARNING",
-    }
+    env = child_env(base_url, NOTION_RATE_LIMIT=str(RATE), NOTION_RATE_BURST="2", NOTION_RATE_MAX_WAIT="60")
     if cache == "redis":
         import redis
 
