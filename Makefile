@@ -1,11 +1,11 @@
 # The two commands of the README:
 #   make run    set everything up (virtualenv, packages, .env, database, a login) and start the app
-#   make test   set up what the tests need (packages, Chromium) and run them
+#   make test   set up what the tests need and run them
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint venv
+.PHONY: run test lint bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,3 +40,7 @@ test: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The load figure of the README (needs PostgreSQL at 127.0.0.1:5432; add BENCH_ARGS=--redis for Redis).
+bench: $(VENV)/.installed-dev
+	$(BIN)/python bench/load.py $(BENCH_ARGS)
