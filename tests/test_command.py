@@ -103,3 +103,23 @@ def test_it_exits_non_zero_with_the_error_on_stderr(tmp_path):
         "CommandError: Notion is not set up: set NOTION_KEY (your integration's secret) in .env and restart "
         "the app. (code not_configured)"
     ]
+
+
+def test_prune_deletes_only_rows_older_than_the_days_kept_in_batches():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import NotionRequestLogFactory
+
+    now = timezone.now()
+    old = NotionRequestLogFactory.create_batch(5, created_at=now - timedelta(days=91))
+    recent = NotionRequestLogFactory(created_at=now - timedelta(days=89))
+    out = StringIO()
+
+    call_command("prune_request_log", "--days", "90", "--batch", "2", stdout=out)
+
+    assert list(NotionRequestLog.objects.values_list("id", flat=True)) == [recent.id]
+    assert "Deleted 5 rows older than" in out.getvalue()
+    assert out.getvalue().count("so far") == 3
+    assert len(old) == 5
