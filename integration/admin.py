@@ -49,7 +49,7 @@ class NotionRequestLogAdmin(admin.ModelAdmin):
         "attempt",
         "username",
     ]
-    list_filter = ["outcome", "operation", "source", DateFilter]
+    list_filter = ["outcome", "operation", "source", "sandbox", DateFilter]
     search_fields = ["object_id"]  # the real search is get_search_results
     search_help_text = "A Notion object ID or link, a request ID, or a correlation ID."
     show_full_result_count = False
@@ -66,6 +66,7 @@ class NotionRequestLogAdmin(admin.ModelAdmin):
         "attempt",
         "correlation",
         "source",
+        "sandbox",
         "username",
         "object_id",
         "parent_id",

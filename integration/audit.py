@@ -154,7 +154,9 @@ def _object_id(path: str, response_body: Any) -> str:
     return ""
 
 
-def start_attempt(request: httpx.Request, *, attempt: int, context: AuditContext) -> NotionRequestLog | None:
+def start_attempt(
+    request: httpx.Request, *, attempt: int, context: AuditContext, sandbox: bool = False
+) -> NotionRequestLog | None:
     """Record an attempt before it is sent. Returns None if the log could not be written."""
     body = _json_or_none(request.content)
     try:
@@ -168,6 +170,7 @@ def start_attempt(request: httpx.Request, *, attempt: int, context: AuditContext
             correlation_id=context.correlation_id,
             username=context.username,
             source=context.source,
+            sandbox=sandbox,
             object_id=_object_id(request.url.path, None),
             parent_id=_parent_id(body),
         )

@@ -17,10 +17,12 @@ class NotionIdField(forms.CharField):
         "invalid": "Enter a Notion ID (32 hexadecimal digits, dashes optional) or paste the Notion link.",
     }
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, *, pick_list: str = "", **kwargs: object) -> None:
         kwargs.setdefault("max_length", 2000)
         super().__init__(**kwargs)
         self.widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
+        if pick_list:
+            self.widget.attrs["list"] = pick_list
 
     def to_python(self, value: object) -> str:
         text = super().to_python(value)
@@ -62,6 +64,7 @@ class DatabaseForm(NotionForm):
 class PageForm(NotionForm):
     data_source_id = NotionIdField(
         label="Data source ID",
+        pick_list="recent-data-sources",
         help_text="The data source’s ID, or the database’s ID or link if it has a single data source.",
     )
     name = NotionTextField(label="New page name")
@@ -69,7 +72,7 @@ class PageForm(NotionForm):
 
 
 class ContentForm(NotionForm):
-    page_id = NotionIdField(label="Page ID", help_text="The page’s ID or its link.")
+    page_id = NotionIdField(label="Page ID", help_text="The page’s ID or its link.", pick_list="recent-pages")
     content = forms.CharField(
         label="Content",
         strip=False,
@@ -85,5 +88,5 @@ class ContentForm(NotionForm):
 
 
 class CommentForm(NotionForm):
-    page_id = NotionIdField(label="Page ID", help_text="The page’s ID or its link.")
+    page_id = NotionIdField(label="Page ID", help_text="The page’s ID or its link.", pick_list="recent-pages")
     comment = NotionTextField(label="Comment", widget=forms.Textarea(attrs={"rows": 3}))

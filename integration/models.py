@@ -54,6 +54,7 @@ class NotionRequestLog(models.Model):
     parent_id = models.CharField(max_length=36, blank=True, db_index=True)
     username = models.CharField(max_length=150, blank=True)
     source = models.CharField(max_length=16, choices=Source.choices, db_index=True)
+    sandbox = models.BooleanField(default=False, help_text="Answered by the built-in sandbox, not Notion.")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -76,6 +77,8 @@ class SubmissionQuerySet(models.QuerySet):
             ref = submission.reference(kind)
             if ref and ref["id"] not in found:
                 found[ref["id"]] = ref
+            elif ref and not found[ref["id"]]["name"]:
+                found[ref["id"]]["name"] = ref["name"]
         return list(found.values())[:limit]
 
 
@@ -121,10 +124,29 @@ class FormSubmission(models.Model):
     def reference(self, kind: str) -> dict[str, str] | None:
         """The page or data source this submission made or worked on, with a name to show."""
         result = self.result
-        if kind == "data_source" and self.action in ("database", "page"):
+        if kind == "data_source" and self.action == "database":
             return {"id": result["data_source_id"], "name": result.get("title", "")}
+        if kind == "data_source" and self.action == "page":
+            return {"id": result["data_source_id"], "name": ""}
         if kind == "page" and self.action == "page":
             return {"id": result["id"], "name": result.get("title", "")}
         if kind == "page" and self.action in ("content", "comment"):
             return {"id": result["page_id"], "name": result.get("page_title", "")}
         return None
+
+
+class SandboxObject(models.Model):
+    """An object of the built-in Notion sandbox, kept as Notion returns it."""
+
+    id = models.UUIDField(primary_key=True)
+    kind = models.CharField(max_length=32, db_index=True)
+    data = models.JSONField()
+    parent = models.UUIDField(null=True, blank=True, db_index=True)
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.id}"

@@ -8,6 +8,7 @@ Notion's object or raises `NotionError` with a message a person can act on.
 import functools
 import json
 import logging
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -20,6 +21,7 @@ from notion_client.errors import HTTPResponseError, InvalidPathParameterError, R
 
 from integration.audit import AuditContext, scrub
 from integration.pacing import NotionBusy
+from integration.sandbox import DatabaseStore, NotionSandbox
 from integration.transport import NotionTransport
 
 logger = logging.getLogger(__name__)
@@ -94,8 +96,14 @@ class NotionError(Exception):
         }
 
 
-def is_configured() -> bool:
-    return bool(settings.NOTION_KEY)
+SANDBOX_URL = "https://sandbox.notionforms.invalid"
+SANDBOX_TOKEN = "sandbox"
+SANDBOX_ROOT_PAGE = "5a4db0c5-0000-4000-8000-000000000001"
+
+
+def in_sandbox() -> bool:
+    """Without NOTION_KEY the app talks to its built-in sandbox instead of Notion."""
+    return not settings.NOTION_KEY
 
 
 @functools.cache
@@ -103,19 +111,30 @@ def _network() -> httpx.HTTPTransport:
     return httpx.HTTPTransport(retries=0)
 
 
+@functools.cache
+def _sandbox() -> NotionSandbox:
+    return NotionSandbox(store=DatabaseStore(), rate=3, burst=3, integration_name="notionforms sandbox")
+
+
+def _sandbox_root() -> str:
+    sandbox = _sandbox()
+    if sandbox.store.get(SANDBOX_ROOT_PAGE) is None:
+        sandbox.add_page("Sandbox workspace", page_id=SANDBOX_ROOT_PAGE)
+    return SANDBOX_ROOT_PAGE
+
+
+def default_parent_page() -> str:
+    """The page new databases go under: NOTION_PAGE_ID, or the sandbox's own top page."""
+    return _sandbox_root() if in_sandbox() else settings.NOTION_PAGE_ID
+
+
 def _client(context: AuditContext) -> Client:
-    if not is_configured():
-        raise NotionError(
-            code="not_configured",
-            hint=(
-                "Notion is not set up: set NOTION_KEY (your integration's secret) in .env "
-                "and restart the app."
-            ),
-        )
-    transport = NotionTransport(settings.NOTION_TRANSPORT or _network(), context=context)
+    sandbox = in_sandbox()
+    inner = settings.NOTION_TRANSPORT or (httpx.MockTransport(_sandbox()) if sandbox else _network())
+    transport = NotionTransport(inner, context=context, sandbox=sandbox)
     options = ClientOptions(
-        auth=settings.NOTION_KEY,
-        base_url=settings.NOTION_BASE_URL,
+        auth=SANDBOX_TOKEN if sandbox else settings.NOTION_KEY,
+        base_url=SANDBOX_URL if sandbox else settings.NOTION_BASE_URL,
         notion_version=settings.NOTION_VERSION,
         retry=False,
         # The SDK would log Notion's messages as they come, secrets and all; failures are
@@ -193,7 +212,7 @@ def _notion_call(*, write: bool, what: str, hints: dict[str, str] | None = None)
         ValueError,  # a body that is not JSON
     ) as error:
         explained = _explain(error, write=write, what=what, hints=hints or {})
-        logger.warning("Notion request failed: %s", explained)
+        logger.info("Notion request failed: %s", explained)
         raise explained from error
 
 
@@ -253,12 +272,14 @@ def _fill(items: list[dict], *, count: int, size: int) -> Iterator[list[dict]]:
 def content_batches(content: str) -> list[list[dict]]:
     """Turn free text into paragraph blocks, grouped into requests Notion accepts.
 
-    Paragraphs are separated by a blank line. Joining each block's pieces, and the
-    blocks with a blank line, gives back the text exactly (line endings made `\\n`).
+    A blank line followed by text starts a paragraph; further blank lines stay inside
+    the paragraph, so a run of newlines never makes a run of empty blocks. Joining each
+    block's pieces, and the blocks with a blank line, gives back the text exactly (line
+    endings made `\\n`).
     """
     text = content.replace("\r\n", "\n").replace("\r", "\n")
     blocks = []
-    for paragraph in text.split("\n\n"):
+    for paragraph in re.split(r"\n\n(?=[^\n])", text):
         for pieces in list(_fill(rich_text(paragraph), count=PIECES_PER_BLOCK, size=REQUEST_BYTES)) or [[]]:
             blocks.append({"object": "block", "type": "paragraph", "paragraph": {"rich_text": pieces}})
     return list(_fill(blocks, count=BLOCKS_PER_REQUEST, size=REQUEST_BYTES))
@@ -267,7 +288,7 @@ def content_batches(content: str) -> list[list[dict]]:
 def create_database(*, title: str, parent_page_id: str = "", context: AuditContext | None = None) -> dict:
     """Create a database with a `Name` title column under a page (by default NOTION_PAGE_ID)."""
     client = _client(context or AuditContext())
-    parent = parent_page_id or settings.NOTION_PAGE_ID
+    parent = parent_page_id or default_parent_page()
     if not parent:
         client.close()
         raise NotionError(
@@ -395,3 +416,36 @@ def add_comment(*, page_id: str, text: str, context: AuditContext | None = None)
     finally:
         client.close()
     return _expect(comment, "comment", write=True)
+
+
+def object_title(obj: dict) -> str:
+    """The plain title of a page, database or data source."""
+    for prop in (obj.get("properties") or {}).values():
+        if isinstance(prop, dict) and prop.get("type") == "title":
+            return "".join(part.get("plain_text", "") for part in prop.get("title") or [])
+    return "".join(part.get("plain_text", "") for part in obj.get("title") or [])
+
+
+def search(
+    *, query: str, kind: str, cursor: str = "", context: AuditContext | None = None
+) -> tuple[list[dict[str, str]], str]:
+    """Pages or data sources shared with the integration whose title holds `query`.
+
+    Returns one page of results, newest first, and the cursor of the next page ("" if none).
+    """
+    body: dict[str, Any] = {"query": query, "filter": {"property": "object", "value": kind}, "page_size": 20}
+    if cursor:
+        body["start_cursor"] = cursor
+    client = _client(context or AuditContext())
+    try:
+        with _notion_call(write=False, what="workspace"):
+            answer = client.search(**body)
+    finally:
+        client.close()
+    answer = _expect(answer, "list", write=False, check=lambda a: isinstance(a.get("results"), list))
+    found = [
+        {"id": obj["id"], "name": object_title(obj) or "Untitled", "url": obj.get("url", "")}
+        for obj in answer["results"]
+        if isinstance(obj, dict) and isinstance(obj.get("id"), str)
+    ]
+    return found, answer.get("next_cursor") or ""

@@ -87,8 +87,43 @@ class MemoryStore:
     def children(self, parent_id: str) -> list[str]:
         return list(self._children.get(parent_id, []))
 
-    def newest_first(self) -> Iterable[dict]:
-        return reversed(list(self._objects.values()))
+    def newest_first(self, kinds: tuple[str, ...]) -> Iterable[dict]:
+        return [obj for obj in reversed(list(self._objects.values())) if obj["object"] in kinds]
+
+
+class DatabaseStore:
+    """Sandbox objects kept in the app's database, shared by all its processes.
+
+    The model is imported when used: this module also runs without Django (bench/).
+    """
+
+    def get(self, object_id: str) -> dict | None:
+        from integration.models import SandboxObject
+
+        return SandboxObject.objects.filter(id=object_id).values_list("data", flat=True).first()
+
+    def put(self, obj: dict) -> None:
+        from integration.models import SandboxObject
+
+        SandboxObject.objects.update_or_create(id=obj["id"], defaults={"kind": obj["object"], "data": obj})
+
+    def add_child(self, parent_id: str, child_id: str) -> None:
+        from integration.models import SandboxObject
+
+        position = SandboxObject.objects.filter(parent=parent_id).count()
+        SandboxObject.objects.filter(id=child_id).update(parent=parent_id, position=position)
+
+    def children(self, parent_id: str) -> list[str]:
+        from integration.models import SandboxObject
+
+        rows = SandboxObject.objects.filter(parent=parent_id).order_by("position", "created_at")
+        return [str(child) for child in rows.values_list("id", flat=True)]
+
+    def newest_first(self, kinds: tuple[str, ...]) -> Iterable[dict]:
+        from integration.models import SandboxObject
+
+        rows = SandboxObject.objects.filter(kind__in=kinds).order_by("-created_at")
+        return (data for data in rows.values_list("data", flat=True).iterator())
 
 
 class TokenBucket:
@@ -587,9 +622,7 @@ class NotionSandbox:
     def list_comments(self, *, body: dict, query: dict) -> dict:
         page_id = self._id(query.get("block_id"), "query failed validation: query.block_id")
         comments = [
-            obj
-            for obj in self.store.newest_first()
-            if obj["object"] == "comment" and obj["parent"].get("page_id") == page_id
+            obj for obj in self.store.newest_first(("comment",)) if obj["parent"].get("page_id") == page_id
         ]
         return self._listing(list(reversed(comments)), query, "comment")
 
@@ -599,8 +632,8 @@ class NotionSandbox:
         if wanted not in (None, "page", "data_source"):
             raise _invalid("body failed validation: body.filter.value should be `page` or `data_source`.")
         found = []
-        for obj in self.store.newest_first():
-            if obj["object"] not in ("page", "data_source") or obj.get("in_trash"):
+        for obj in self.store.newest_first(("page", "data_source")):
+            if obj.get("in_trash"):
                 continue
             if wanted and obj["object"] != wanted:
                 continue

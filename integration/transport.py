@@ -45,9 +45,12 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
 
 
 class NotionTransport(httpx.BaseTransport):
-    def __init__(self, inner: httpx.BaseTransport, *, context: audit.AuditContext) -> None:
+    def __init__(
+        self, inner: httpx.BaseTransport, *, context: audit.AuditContext, sandbox: bool = False
+    ) -> None:
         self.inner = inner
         self.context = context
+        self.sandbox = sandbox
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         request.extensions["timeout"] = httpx.Timeout(
@@ -56,7 +59,7 @@ class NotionTransport(httpx.BaseTransport):
         attempt = 1
         while True:
             pacing.wait_for_turn()
-            row = audit.start_attempt(request, attempt=attempt, context=self.context)
+            row = audit.start_attempt(request, attempt=attempt, context=self.context, sandbox=self.sandbox)
             started = time.monotonic()
             try:
                 response = self.inner.handle_request(request)

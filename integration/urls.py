@@ -8,4 +8,6 @@ urlpatterns = [
     path("pages/", views.CreatePageView.as_view(), name="submit-page"),
     path("content/", views.AddContentView.as_view(), name="submit-content"),
     path("comments/", views.AddCommentView.as_view(), name="submit-comment"),
+    path("search/", views.SearchView.as_view(), name="search"),
+    path("sandbox/<uuid:object_id>/", views.SandboxObjectView.as_view(), name="sandbox-object"),
 ]

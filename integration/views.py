@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import FormView, TemplateView
@@ -21,7 +21,7 @@ from django.views.generic import FormView, TemplateView
 from integration import notion
 from integration.audit import AuditContext
 from integration.forms import CommentForm, ContentForm, DatabaseForm, NotionForm, PageForm
-from integration.models import FormSubmission, Source
+from integration.models import FormSubmission, SandboxObject, Source
 
 logger = logging.getLogger(__name__)
 
@@ -32,15 +32,55 @@ Status = FormSubmission.Status
 DUPLICATE_WAIT_SECONDS = 30
 
 
-def notion_url(object_id: str) -> str:
-    return f"https://www.notion.so/{object_id.replace('-', '')}"
+def notion_url(object_id: str, url: str = "") -> str:
+    """Where a person sees the object: in Notion, or in the sandbox's own viewer."""
+    if notion.in_sandbox():
+        return reverse("sandbox-object", args=[object_id])
+    return url or f"https://www.notion.so/{object_id.replace('-', '')}"
 
 
-def _title(obj: dict) -> str:
-    for prop in (obj.get("properties") or {}).values():
-        if isinstance(prop, dict) and prop.get("type") == "title":
-            return "".join(part.get("plain_text", "") for part in prop.get("title") or [])
-    return "".join(part.get("plain_text", "") for part in obj.get("title") or [])
+def wants_fragment(request: HttpRequest) -> bool:
+    """The page's script asks for the answering section alone, to put it in place."""
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+def form_sections(request: HttpRequest, bound: NotionForm | None = None) -> list[dict[str, Any]]:
+    """The four forms of the home page, each with its recent answers, IDs carried forward."""
+    user = request.user
+    chained = {
+        "data_source_id": request.GET.get("data_source_id", ""),
+        "page_id": request.GET.get("page_id", ""),
+    }
+    recent = {
+        "data_source_id": FormSubmission.objects.recent_ids(user, "data_source"),
+        "page_id": FormSubmission.objects.recent_ids(user, "page"),
+    }
+    for name, objects in recent.items():
+        if not chained[name] and objects:
+            chained[name] = objects[0]["id"]
+    sections = []
+    for view in FORM_VIEWS:
+        history = list(FormSubmission.objects.filter(user=user, action=view.action)[:5])
+        if bound is not None and bound.prefix == view.action:
+            form = bound
+        else:
+            latest = history[0] if history else None
+            initial = dict(latest.input) if latest and latest.status == Status.FAILED else {}
+            for name in chained:
+                if name in view.form_class.base_fields and not initial.get(name):
+                    initial[name] = chained[name]
+            form = view.form_class(prefix=view.action, initial=initial)
+        sections.append(
+            {
+                "action": view.action,
+                "title": view.title,
+                "form": form,
+                "history": history,
+                "url": view.url(),
+                "id_field": next((name for name in chained if name in view.form_class.base_fields), ""),
+            }
+        )
+    return sections
 
 
 class HomeView(TemplateView):
@@ -48,39 +88,11 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        user = self.request.user
-        recent_sources = FormSubmission.objects.recent_ids(user, "data_source")
-        recent_pages = FormSubmission.objects.recent_ids(user, "page")
-        chained = {
-            "data_source_id": recent_sources[0]["id"] if recent_sources else "",
-            "page_id": recent_pages[0]["id"] if recent_pages else "",
-        }
-        bound: NotionForm | None = kwargs.get("bound_form")
-        sections = []
-        for view in FORM_VIEWS:
-            history = list(FormSubmission.objects.filter(user=user, action=view.action)[:5])
-            if bound is not None and bound.prefix == view.action:
-                form = bound
-            else:
-                latest = history[0] if history else None
-                initial = dict(latest.input) if latest and latest.status == Status.FAILED else {}
-                for name in chained:
-                    if name in view.form_class.base_fields and not initial.get(name):
-                        initial[name] = chained[name]
-                form = view.form_class(prefix=view.action, initial=initial)
-            sections.append(
-                {
-                    "action": view.action,
-                    "title": view.title,
-                    "form": form,
-                    "history": history,
-                    "url": view.url(),
-                }
-            )
         context.update(
-            sections=sections,
-            notion_configured=notion.is_configured(),
-            parent_page_configured=bool(settings.NOTION_PAGE_ID),
+            sections=form_sections(self.request, kwargs.get("bound_form")),
+            recent_sources=FormSubmission.objects.recent_ids(self.request.user, "data_source"),
+            recent_pages=FormSubmission.objects.recent_ids(self.request.user, "page"),
+            parent_page_missing=not notion.in_sandbox() and not settings.NOTION_PAGE_ID,
         )
         return context
 
@@ -105,8 +117,15 @@ class NotionFormView(FormView):
         return redirect("home")
 
     def form_invalid(self, form: NotionForm) -> HttpResponse:
-        context = HomeView(request=self.request).get_context_data(bound_form=form)
-        return self.render_to_response(context, status=400)
+        return self.answer(bound=form, status=400)
+
+    def answer(self, bound: NotionForm | None = None, status: int = 200) -> HttpResponse:
+        """The home page with this form's answer; only its section when the page's script asks."""
+        if wants_fragment(self.request):
+            [section] = [s for s in form_sections(self.request, bound) if s["action"] == self.action]
+            return render(self.request, "integration/section.html", {"section": section}, status=status)
+        context = HomeView(request=self.request).get_context_data(bound_form=bound)
+        return self.render_to_response(context, status=status)
 
     def form_valid(self, form: NotionForm) -> HttpResponse:
         user = self.request.user
@@ -126,7 +145,9 @@ class NotionFormView(FormView):
             self.wait_for(submission)
         return self.done(submission)
 
-    def done(self, submission: FormSubmission) -> HttpResponseRedirect:
+    def done(self, submission: FormSubmission) -> HttpResponse:
+        if wants_fragment(self.request):
+            return self.answer()
         return HttpResponseRedirect(f"{reverse('home')}#{self.action}")
 
     def send(self, submission: FormSubmission) -> None:
@@ -172,8 +193,8 @@ class CreateDatabaseView(NotionFormView):
         return {
             "id": database["id"],
             "data_source_id": database["data_sources"][0]["id"],
-            "url": database.get("url") or notion_url(database["id"]),
-            "title": _title(database),
+            "url": notion_url(database["id"], database.get("url", "")),
+            "title": notion.object_title(database),
         }
 
 
@@ -190,8 +211,8 @@ class CreatePageView(NotionFormView):
         return {
             "id": page["id"],
             "data_source_id": parent.get("data_source_id") or data["data_source_id"],
-            "url": page.get("url") or notion_url(page["id"]),
-            "title": _title(page),
+            "url": notion_url(page["id"], page.get("url", "")),
+            "title": notion.object_title(page),
         }
 
 
@@ -226,3 +247,71 @@ class AddCommentView(NotionFormView):
 
 
 FORM_VIEWS: list[type[NotionFormView]] = [CreateDatabaseView, CreatePageView, AddContentView, AddCommentView]
+
+
+class SearchView(TemplateView):
+    """Search the workspace for a page or data source to put in a form."""
+
+    template_name = "integration/search.html"
+    targets = {"data_source": ("page", "data_source_id"), "page": ("content", "page_id")}
+
+    def get_template_names(self) -> list[str]:
+        if wants_fragment(self.request):
+            return ["integration/search_results.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        kind = self.request.GET.get("kind", "page")
+        if kind not in self.targets:
+            kind = "page"
+        action, field = self.targets[kind]
+        action = self.request.GET.get("for", action)
+        query = self.request.GET.get("q", "").strip()[:200]
+        context.update(kind=kind, query=query, field=field, action=action, results=[], error=None)
+        audit_context = AuditContext(username=self.request.user.get_username(), source=Source.WEB)
+        try:
+            results, cursor = notion.search(
+                query=query, kind=kind, cursor=self.request.GET.get("cursor", "")[:100], context=audit_context
+            )
+            context.update(results=results, next_cursor=cursor)
+        except notion.NotionError as error:
+            context["error"] = error
+        return context
+
+
+class SandboxObjectView(TemplateView):
+    """What the sandbox holds for one object: the sandbox's stand-in for opening it in Notion."""
+
+    template_name = "integration/sandbox_object.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        obj = get_object_or_404(SandboxObject, id=kwargs["object_id"])
+        data = obj.data
+        blocks = SandboxObject.objects.filter(parent=obj.id, kind="block").order_by("position")
+        comments = [
+            c.data for c in SandboxObject.objects.filter(kind="comment").order_by("created_at")
+            if c.data["parent"].get("page_id") == str(obj.id)
+        ]  # fmt: skip
+        sources = [s["id"] for s in data.get("data_sources", [])] or (
+            [str(obj.id)] if obj.kind == "data_source" else []
+        )
+        pages = [
+            p.data for p in SandboxObject.objects.filter(kind="page").order_by("created_at")
+            if p.data["parent"].get("data_source_id") in sources
+        ]  # fmt: skip
+        context.update(
+            obj=obj,
+            title=notion.object_title(data) or "Untitled",
+            blocks=[
+                (b.data["type"], "".join(t["plain_text"] for t in b.data[b.data["type"]]["rich_text"]))
+                for b in blocks
+            ],
+            comments=[
+                ("".join(t["plain_text"] for t in c["rich_text"]), c["created_time"]) for c in comments
+            ],
+            pages=[(p["id"], notion.object_title(p) or "Untitled") for p in pages],
+            sources=data.get("data_sources", []),
+        )
+        return context

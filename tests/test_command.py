@@ -81,28 +81,27 @@ def test_without_a_parent_it_says_to_set_notion_page_id(fake_notion, settings):
         run("Tasks")
 
 
-def test_it_exits_non_zero_with_the_error_on_stderr(tmp_path):
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_it_exits_non_zero_with_one_line_on_stderr(child_env):
+    import socket
     import subprocess
     import sys
 
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    env = child_env(f"http://127.0.0.1:{port}", NOTION_PAGE_ID=str(uuid.uuid4()), NOTION_RETRY_BACKOFF="0")
+
     result = subprocess.run(
-        [sys.executable, "manage.py", "create_database", "Tasks"],
-        capture_output=True,
-        text=True,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "DEBUG": "true",
-            "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
-            "NOTION_KEY": "",
-        },
+        [sys.executable, "manage.py", "create_database", "Tasks"], capture_output=True, text=True, env=env
     )
 
     assert result.returncode == 1
     assert result.stdout == ""
-    assert result.stderr.strip().splitlines() == [
-        "CommandError: Notion is not set up: set NOTION_KEY (your integration's secret) in .env and restart "
-        "the app. (code not_configured)"
+    assert result.stderr.splitlines() == [
+        "CommandError: Notion could not be reached. (code connection_error)",
     ]
+    assert NotionRequestLog.objects.filter(source="command", outcome="no_response").count() == 3
 
 
 def test_prune_deletes_only_rows_older_than_the_days_kept_in_batches():

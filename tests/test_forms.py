@@ -352,18 +352,6 @@ def test_a_key_of_another_user_is_refused(submit, fake_notion, new_key):
     assert len(fake_notion.sent("POST", "/v1/databases$")) == 1
 
 
-def test_without_notion_key_the_page_says_what_to_set_and_nothing_is_sent(
-    browser, submit, fake_notion, settings
-):
-    settings.NOTION_KEY = ""
-
-    assert "set <code>NOTION_KEY</code>" in home(browser)
-    submit("database", name="Tasks")
-
-    assert fake_notion.received == []
-    assert "set NOTION_KEY" in home(browser)
-
-
 def test_without_notion_page_id_the_database_form_says_what_to_set(browser, submit, fake_notion, settings):
     settings.NOTION_PAGE_ID = ""
 
@@ -379,3 +367,18 @@ def test_what_notion_returns_is_escaped(browser, submit, fake_notion):
     page = home(browser)
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_runs_of_blank_lines_stay_inside_paragraphs_instead_of_making_empty_blocks(
+    submit, fake_notion, notion_page
+):
+    content = "One.\n\n\n\nTwo.\n" + "\n" * 5000 + "Three."
+
+    submit("content", page_id=notion_page["id"], content=content)
+
+    [body] = fake_notion.bodies("PATCH", "/children$")
+    texts = [
+        "".join(p["text"]["content"] for p in block["paragraph"]["rich_text"]) for block in body["children"]
+    ]
+    assert texts == ["One.\n\n", "Two.\n" + "\n" * 4998, "Three."]
+    assert "\n\n".join(texts) == content

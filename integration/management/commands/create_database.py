@@ -1,5 +1,6 @@
 import getpass
 import json
+import logging
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -22,6 +23,8 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["verbosity"] < 2:  # one line on error; -v 2 also shows retries and failures
+            logging.getLogger("integration").setLevel(logging.WARNING)
         title = options["title"].strip()
         if not title:
             raise CommandError("The title is empty.")

@@ -1,0 +1,100 @@
+"""What the page's script relies on: sections answered alone, pick lists and workspace search."""
+
+import uuid
+
+import pytest
+
+from integration.models import FormSubmission
+from tests.conftest import URLS
+
+FETCH = {"HTTP_X_REQUESTED_WITH": "fetch"}
+
+
+@pytest.fixture
+def post_in_place(browser):
+    def post(action: str, **fields: str):
+        browser.get("/")
+        data = {f"{action}-{name}": value for name, value in fields.items()}
+        data[f"{action}-submission_key"] = str(uuid.uuid4())
+        data["csrfmiddlewaretoken"] = browser.cookies["csrftoken"].value
+        return browser.post(URLS[action], data, **FETCH)
+
+    return post
+
+
+def test_a_submission_by_script_gets_its_section_with_the_answer_and_a_fresh_key(post_in_place, fake_notion):
+    response = post_in_place("database", name="Reading list")
+
+    html = response.content.decode()
+    submission = FormSubmission.objects.get()
+    assert response.status_code == 200
+    assert html.strip().startswith('<section class="step" id="database"')
+    assert "<html" not in html
+    assert submission.result["data_source_id"] in html
+    assert f'data-made-data-source="{submission.result["data_source_id"]}"' in html
+    assert str(submission.key) not in html
+
+
+def test_bad_input_by_script_gets_its_section_with_the_errors(post_in_place, fake_notion):
+    response = post_in_place("comment", page_id="nope", comment="Hi")
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert html.strip().startswith('<section class="step" id="comment"')
+    assert "Enter a Notion ID" in html
+    assert fake_notion.received == []
+
+
+def test_id_fields_offer_the_recently_made_objects(browser, submit, fake_notion):
+    submit("database", name="Reading list")
+    submit("page", data_source_id=FormSubmission.objects.get().result["data_source_id"], name="Dune")
+    page = FormSubmission.objects.get(action="page").result
+
+    html = browser.get("/").content.decode()
+
+    assert 'list="recent-pages"' in html and 'list="recent-data-sources"' in html
+    assert f'<option value="{page["id"]}">Dune</option>' in html
+    assert f'<option value="{page["data_source_id"]}">Reading list</option>' in html
+
+
+def test_a_link_can_prefill_an_id_field(browser, fake_notion):
+    page_id = str(uuid.uuid4())
+
+    html = browser.get(f"/?page_id={page_id}").content.decode()
+
+    assert f'name="content-page_id" value="{page_id}"' in html
+
+
+def test_search_finds_pages_of_the_workspace_and_links_them_to_the_form(browser, fake_notion):
+    fake_notion.sandbox.add_page("Quarterly plan")
+    fake_notion.sandbox.add_page("Holiday plan")
+    fake_notion.sandbox.add_page("Budget")
+
+    html = browser.get("/search/", {"kind": "page", "q": "plan", "for": "comment"}).content.decode()
+
+    assert "Quarterly plan" in html and "Holiday plan" in html and "Budget" not in html
+    [body] = fake_notion.bodies("POST", "/v1/search$")
+    assert body["filter"] == {"property": "object", "value": "page"} and body["query"] == "plan"
+    assert "#comment" in html
+
+
+def test_search_pages_through_results(browser, fake_notion):
+    for n in range(25):
+        fake_notion.sandbox.add_page(f"Note {n}")
+
+    first = browser.get("/search/", {"kind": "page", "q": "note"}, **FETCH).content.decode()
+    cursor = first.split("cursor=")[1].split('"')[0]
+    second = browser.get(
+        "/search/", {"kind": "page", "q": "note", "cursor": cursor}, **FETCH
+    ).content.decode()
+
+    assert first.count("data-pick=") == 20 and second.count("data-pick=") == 5
+    assert "More results" in first and "More results" not in second
+
+
+def test_search_failures_are_shown_plainly(browser, fake_notion, settings):
+    settings.NOTION_KEY = "ntn_wrong"
+
+    html = browser.get("/search/", {"kind": "data_source", "q": "x"}, **FETCH).content.decode()
+
+    assert "check NOTION_KEY" in html

@@ -1,0 +1,86 @@
+"""Without NOTION_KEY the app works against its built-in sandbox, kept in its own database."""
+
+import json
+
+import pytest
+
+from integration.models import FormSubmission, NotionRequestLog, SandboxObject
+
+
+@pytest.fixture
+def sandboxed(settings):
+    settings.NOTION_KEY = ""
+    settings.NOTION_PAGE_ID = ""
+    settings.NOTION_TRANSPORT = None
+
+
+def result(action: str) -> dict:
+    return FormSubmission.objects.get(action=action).result
+
+
+def test_every_page_says_it_is_the_sandbox_and_how_to_switch(browser, sandboxed):
+    page = browser.get("/").content.decode()
+
+    assert "Sandbox." in page
+    assert "set <code>NOTION_KEY</code> and <code>NOTION_PAGE_ID</code>" in page
+
+
+def test_a_real_workspace_shows_no_sandbox_banner(browser, fake_notion):
+    assert "Sandbox." not in browser.get("/").content.decode()
+
+
+def test_the_four_forms_work_in_the_sandbox_and_its_objects_stay_in_the_database(browser, submit, sandboxed):
+    submit("database", name="Reading list")
+    submit("page", data_source_id=result("database")["data_source_id"], name="Dune", header="Why")
+    submit("content", page_id=result("page")["id"], content="A desert planet.\n\nSpice.")
+    submit("comment", page_id=result("page")["id"], comment="Read it twice")
+
+    assert set(FormSubmission.objects.values_list("status", flat=True)) == {"succeeded"}
+    page_id = result("page")["id"]
+    assert (
+        SandboxObject.objects.get(id=page_id).data["properties"]["Name"]["title"][0]["plain_text"] == "Dune"
+    )
+    assert SandboxObject.objects.filter(parent=page_id, kind="block").count() == 3
+    assert SandboxObject.objects.filter(kind="comment").count() == 1
+
+
+def test_sandbox_requests_are_in_the_history_marked_as_sandbox(submit, sandboxed):
+    submit("database", name="Reading list")
+
+    [row] = NotionRequestLog.objects.all()
+    assert row.sandbox is True
+    assert row.url == "https://sandbox.notionforms.invalid/v1/databases"
+    assert json.loads(row.response_body)["object"] == "database"
+
+
+def test_results_link_to_the_sandbox_viewer_which_shows_the_page(browser, submit, sandboxed):
+    submit("database", name="Reading list")
+    submit("page", data_source_id=result("database")["data_source_id"], name="Dune", header="Why")
+    submit("content", page_id=result("page")["id"], content="A desert planet.")
+    submit("comment", page_id=result("page")["id"], comment="Read it twice")
+
+    link = result("page")["url"]
+    viewer = browser.get(link).content.decode()
+
+    assert link == f"/sandbox/{result('page')['id']}/"
+    assert f'href="{link}">Open in the sandbox' in browser.get("/").content.decode()
+    assert "<h1>Dune</h1>" in viewer
+    assert "<h2>Why</h2>" in viewer and "A desert planet." in viewer and "Read it twice" in viewer
+    assert "Dune" in browser.get(result("database")["url"]).content.decode()
+
+
+def test_the_sandbox_answers_notions_errors(browser, submit, sandboxed):
+    submit("comment", page_id="0" * 32, comment="Hi")
+
+    assert FormSubmission.objects.get().error["code"] == "object_not_found"
+
+
+def test_the_command_works_in_the_sandbox(sandboxed):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("create_database", "Tasks", "--json", stdout=out)
+
+    assert SandboxObject.objects.get(id=json.loads(out.getvalue())["database_id"]).kind == "database"
