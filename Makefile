@@ -1,11 +1,11 @@
 # The two commands of the README:
 #   make run    set everything up (virtualenv, packages, .env, database, a login) and start the app
-#   make test   set up what the tests need and run them
+#   make test   set up what the tests need (packages, Chromium) and run them
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench
+.PHONY: run test lint bench chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,12 @@ run: $(VENV)/.installed-runtime .env
 	@echo "Open http://127.0.0.1:8000/ and log in."
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: $(VENV)/.installed-dev
+# The browser tests drive Debian's Chromium (Playwright's own browser download does not work here).
+chromium:
+	@test -x /usr/bin/chromium || { echo "Installing Debian's chromium for the browser tests…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: $(VENV)/.installed-dev chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest $(PYTEST_ARGS)

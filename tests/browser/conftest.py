@@ -1,0 +1,120 @@
+"""Real-browser tests: Debian's Chromium, driven by Playwright, against the app served by
+gunicorn on 127.0.0.1 in sandbox mode, on the test database."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls of the tests are
+# still plain synchronous calls.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "correct horse battery"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser/" in str(item.path):
+            item.add_marker(pytest.mark.django_db(transaction=True, databases="__all__"))
+
+
+@pytest.fixture(scope="session")
+def app_url(django_db_setup, django_db_blocker, static_files) -> str:
+    from django.conf import settings
+    from django.db import connections
+
+    database = connections["default"].settings_dict
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {
+        "PATH": os.environ["PATH"],
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "TEST_DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SESSION_COOKIE_SECURE": "false",
+        "CSRF_COOKIE_SECURE": "false",
+        "STATIC_ROOT": str(settings.STATIC_ROOT),
+    }
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "notionforms.wsgi", "-b", f"127.0.0.1:{port}",
+         "-w", "2", "--threads", "4", "--timeout", "60"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            httpx.get(f"{url}/accounts/login/", timeout=1)
+            break
+        except httpx.HTTPError:
+            assert server.poll() is None, server.stderr.read().decode()
+            assert time.monotonic() < deadline, "the app did not start"
+            time.sleep(0.2)
+    yield url
+    server.terminate()
+    server.wait(timeout=10)
+    with django_db_blocker.unblock():
+        connections.close_all()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "install Debian's chromium package (make test does)"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )  # fmt: skip
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def person(db):
+    from tests.factories import StaffFactory
+
+    return StaffFactory(username="ada", password=PASSWORD)
+
+
+def log_in(page, app_url: str, username: str = "ada") -> None:
+    page.goto(f"{app_url}/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{app_url}/")
+
+
+@pytest.fixture(params=["javascript on", "javascript off"])
+def page(request, chromium, app_url, person):
+    context = chromium.new_context(
+        base_url=app_url,
+        java_script_enabled=request.param == "javascript on",
+        viewport={"width": 1280, "height": 900},
+    )
+    context.set_default_timeout(15_000)
+    tab = context.new_page()
+    log_in(tab, app_url)
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def js_page(chromium, app_url, person):
+    context = chromium.new_context(base_url=app_url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    tab = context.new_page()
+    log_in(tab, app_url)
+    yield tab
+    context.close()
