@@ -153,3 +153,20 @@ def test_screenshots_of_the_page_at_desktop_and_phone_width(js_page, tmp_path):
     width = js_page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, "the page scrolls sideways on a phone"
     assert (folder / "screenshot-phone.png").stat().st_size > 10_000
+
+
+def test_a_form_can_be_filled_and_sent_with_the_keyboard_alone(js_page):
+    js_page.goto("/")
+    for _ in range(15):
+        js_page.keyboard.press("Tab")
+        if js_page.evaluate("document.activeElement.name") == "database-name":
+            break
+    outline = js_page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+
+    js_page.keyboard.type("Typed, never clicked")
+    js_page.keyboard.press("Enter")
+
+    assert outline != "none", "the focused field shows no focus ring"
+    expect(section(js_page, "database").locator(".results li.succeeded")).to_contain_text(
+        "Typed, never clicked"
+    )
