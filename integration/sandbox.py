@@ -335,6 +335,17 @@ class NotionSandbox:
                 )
         return _full_rich_text(value)
 
+    def _parent_page(self, body: dict) -> str:
+        """The ID of the existing page named by `body.parent.page_id`."""
+        parent = body.get("parent")
+        if not isinstance(parent, dict) or "page_id" not in parent:
+            raise _invalid(
+                "body failed validation: body.parent.page_id should be defined, instead was `undefined`."
+            )
+        page_id = self._id(parent["page_id"], "body failed validation: body.parent.page_id")
+        self._get(page_id, ("page",), "page")
+        return page_id
+
     def _get(self, object_id: str, kinds: tuple[str, ...], name: str) -> dict:
         obj = self.store.get(object_id)
         if obj is None or obj["object"] not in kinds or obj.get("in_trash"):
@@ -433,13 +444,7 @@ class NotionSandbox:
     # Endpoints
 
     def create_database(self, *, body: dict, query: dict) -> dict:
-        parent = body.get("parent")
-        if not isinstance(parent, dict) or "page_id" not in parent:
-            raise _invalid(
-                "body failed validation: body.parent.page_id should be defined, instead was `undefined`."
-            )
-        parent_id = self._id(parent["page_id"], "body failed validation: body.parent.page_id")
-        self._get(parent_id, ("page",), "page")
+        parent_id = self._parent_page(body)
         title = self._rich_text(body.get("title", []), "body.title")
         schema = (body.get("initial_data_source") or {}).get("properties") or {"Name": {"title": {}}}
         properties = {}
@@ -597,13 +602,7 @@ class NotionSandbox:
     def create_comment(self, *, body: dict, query: dict) -> dict:
         if not self.can_comment:
             raise SandboxError(403, "restricted_resource", "Insufficient permissions for this endpoint.")
-        parent = body.get("parent")
-        if not isinstance(parent, dict) or "page_id" not in parent:
-            raise _invalid(
-                "body failed validation: body.parent.page_id should be defined, instead was `undefined`."
-            )
-        page_id = self._id(parent["page_id"], "body failed validation: body.parent.page_id")
-        self._get(page_id, ("page",), "page")
+        page_id = self._parent_page(body)
         now = _now()
         comment = {
             "object": "comment",
