@@ -290,17 +290,11 @@ class SandboxObjectView(TemplateView):
         obj = get_object_or_404(SandboxObject, id=kwargs["object_id"])
         data = obj.data
         blocks = SandboxObject.objects.filter(parent=obj.id, kind="block").order_by("position")
-        comments = [
-            c.data for c in SandboxObject.objects.filter(kind="comment").order_by("created_at")
-            if c.data["parent"].get("page_id") == str(obj.id)
-        ]  # fmt: skip
+        comments = SandboxObject.objects.filter(kind="comment", data__parent__page_id=str(obj.id))
         sources = [s["id"] for s in data.get("data_sources", [])] or (
             [str(obj.id)] if obj.kind == "data_source" else []
         )
-        pages = [
-            p.data for p in SandboxObject.objects.filter(kind="page").order_by("created_at")
-            if p.data["parent"].get("data_source_id") in sources
-        ]  # fmt: skip
+        pages = SandboxObject.objects.filter(kind="page", data__parent__data_source_id__in=sources)
         context.update(
             obj=obj,
             title=notion.object_title(data) or "Untitled",
@@ -309,9 +303,10 @@ class SandboxObjectView(TemplateView):
                 for b in blocks
             ],
             comments=[
-                ("".join(t["plain_text"] for t in c["rich_text"]), c["created_time"]) for c in comments
+                ("".join(t["plain_text"] for t in c.data["rich_text"]), c.data["created_time"])
+                for c in comments
             ],
-            pages=[(p["id"], notion.object_title(p) or "Untitled") for p in pages],
+            pages=[(str(p.id), notion.object_title(p.data) or "Untitled") for p in pages],
             sources=data.get("data_sources", []),
         )
         return context
