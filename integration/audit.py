@@ -116,23 +116,29 @@ def cap(text: str) -> str:
     return f"{text[:limit]}\n…[truncated: {len(text) - limit} more characters]"
 
 
-def body_for_log(content: bytes) -> str:
-    """The body as it is stored: pretty JSON with secrets masked, else the raw text, capped."""
-    if not content:
-        return ""
-    text = content.decode("utf-8", errors="replace")
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return cap(scrub(text))
-    return cap(json.dumps(mask_json(data), indent=2, ensure_ascii=False))
+_NOT_JSON = object()
 
 
-def _json_or_none(content: bytes) -> Any:
+def _parse(content: bytes) -> Any:
+    """The body's JSON, or _NOT_JSON."""
     try:
         return json.loads(content)
     except ValueError:
-        return None
+        return _NOT_JSON
+
+
+def body_for_log(content: bytes, data: Any = _NOT_JSON) -> str:
+    """The body as it is stored: pretty JSON with secrets masked, else the raw text, capped.
+
+    `data` is the body already parsed, when the caller has it.
+    """
+    if not content:
+        return ""
+    if data is _NOT_JSON:
+        data = _parse(content)
+    if data is _NOT_JSON:
+        return cap(scrub(content.decode("utf-8", errors="replace")))
+    return cap(json.dumps(mask_json(data), indent=2, ensure_ascii=False))
 
 
 def _parent_id(body: Any) -> str:
@@ -158,14 +164,14 @@ def start_attempt(
     request: httpx.Request, *, attempt: int, context: AuditContext, sandbox: bool = False
 ) -> NotionRequestLog | None:
     """Record an attempt before it is sent. Returns None if the log could not be written."""
-    body = _json_or_none(request.content)
+    body = _parse(request.content)
     try:
         return NotionRequestLog.objects.create(
             operation=operation_name(request.method, request.url.path),
             method=request.method,
             url=mask_url(str(request.url)),
             request_headers=mask_headers(request.headers),
-            request_body=body_for_log(request.content),
+            request_body=body_for_log(request.content, body),
             attempt=attempt,
             correlation_id=context.correlation_id,
             username=context.username,
@@ -192,11 +198,11 @@ def finish_attempt(
         return
     row.duration_ms = max(0, round((ended - started) * 1000))
     if response is not None:
-        answer = _json_or_none(response.content)
+        answer = _parse(response.content)
         row.status = response.status_code
         row.outcome = Outcome.for_status(response.status_code)
         row.response_headers = mask_headers(response.headers)
-        row.response_body = body_for_log(response.content)
+        row.response_body = body_for_log(response.content, answer)
         if isinstance(answer, dict):
             row.request_id = str(answer.get("request_id") or response.headers.get("x-request-id", ""))[:64]
             if answer.get("object") == "error":

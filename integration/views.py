@@ -44,17 +44,26 @@ def wants_fragment(request: HttpRequest) -> bool:
     return request.headers.get("X-Requested-With") == "fetch"
 
 
-def form_sections(request: HttpRequest, bound: NotionForm | None = None) -> list[dict[str, Any]]:
+def recent_objects(user: Any) -> dict[str, list[dict[str, str]]]:
+    """The data sources and pages `user` made or used lately, by the form field that takes them."""
+    return {
+        "data_source_id": FormSubmission.objects.recent_ids(user, "data_source"),
+        "page_id": FormSubmission.objects.recent_ids(user, "page"),
+    }
+
+
+def form_sections(
+    request: HttpRequest,
+    bound: NotionForm | None = None,
+    recent: dict[str, list[dict[str, str]]] | None = None,
+) -> list[dict[str, Any]]:
     """The four forms of the home page, each with its recent answers, IDs carried forward."""
     user = request.user
     chained = {
         "data_source_id": request.GET.get("data_source_id", ""),
         "page_id": request.GET.get("page_id", ""),
     }
-    recent = {
-        "data_source_id": FormSubmission.objects.recent_ids(user, "data_source"),
-        "page_id": FormSubmission.objects.recent_ids(user, "page"),
-    }
+    recent = recent if recent is not None else recent_objects(user)
     for name, objects in recent.items():
         if not chained[name] and objects:
             chained[name] = objects[0]["id"]
@@ -88,10 +97,11 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
+        recent = recent_objects(self.request.user)
         context.update(
-            sections=form_sections(self.request, kwargs.get("bound_form")),
-            recent_sources=FormSubmission.objects.recent_ids(self.request.user, "data_source"),
-            recent_pages=FormSubmission.objects.recent_ids(self.request.user, "page"),
+            sections=form_sections(self.request, kwargs.get("bound_form"), recent),
+            recent_sources=recent["data_source_id"],
+            recent_pages=recent["page_id"],
             parent_page_missing=not notion.in_sandbox() and not settings.NOTION_PAGE_ID,
         )
         return context

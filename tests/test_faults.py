@@ -116,11 +116,7 @@ def test_a_429_waits_as_long_as_retry_after_says(fake_notion, submit):
     import time
 
     fake_notion.fail(
-        "POST",
-        "/v1/databases$",
-        status=429,
-        json_body=notion_error(429, "rate_limited"),
-        headers={"retry-after": "1"},
+        "POST", "/v1/databases$", **json_fault(429, "rate_limited", headers={"retry-after": "1"})
     )
 
     started = time.monotonic()
@@ -133,11 +129,7 @@ def test_a_429_waits_as_long_as_retry_after_says(fake_notion, submit):
 def test_a_429_asking_too_long_a_wait_is_given_up_at_once(fake_notion, submit, settings):
     settings.NOTION_RETRY_MAX_WAIT = 5
     fake_notion.fail(
-        "POST",
-        "/v1/databases$",
-        status=429,
-        json_body=notion_error(429, "rate_limited"),
-        headers={"retry-after": "60"},
+        "POST", "/v1/databases$", **json_fault(429, "rate_limited", headers={"retry-after": "60"})
     )
 
     submit("database", name="Tasks")
