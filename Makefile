@@ -48,4 +48,4 @@ lint: $(VENV)/.installed-dev
 
 # The load figure of the README (needs PostgreSQL at 127.0.0.1:5432; add BENCH_ARGS=--redis for Redis).
 bench: $(VENV)/.installed-dev
-	$(BIN)/python bench/load.py $(BENCH_ARGS)
+	$(BIN)/python -m bench.load $(BENCH_ARGS)

@@ -1,7 +1,7 @@
-"""Load figure: 100 concurrent form submissions to the app under gunicorn (4 workers),
-against a local fake Notion that enforces 3 requests a second and answers in ~100 ms.
+"""Load figure: 100 concurrent form submissions to the app under gunicorn (gunicorn.conf.py,
+4 workers), against a local fake Notion that enforces 3 requests a second and answers in ~100 ms.
 
-    .venv/bin/python bench/load.py [--submissions 100] [--workers 4] [--redis]
+    .venv/bin/python -m bench.load [--submissions 100] [--workers 4] [--redis]
 
 Prints, and writes to bench/results/: completed, failed with a clear message, lost;
 the rate the fake Notion saw; p50/p95 submit latency; audit rows against attempts.
@@ -17,31 +17,19 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import ExitStack
 from pathlib import Path
-from socketserver import ThreadingMixIn
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import httpx
 import psycopg
 
+from integration.sandbox.engine import NotionSandbox
+from tests.fake_notion import bucket_needed, served
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from integration.sandbox import NotionSandbox, sandbox_wsgi_app  # noqa: E402
-
 TOKEN = "ntn_bench_secret"
 ACTIONS = ["database", "page", "content", "comment"]
 PATHS = {"database": "/databases/", "page": "/pages/", "content": "/content/", "comment": "/comments/"}
-
-
-class Server(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-    request_queue_size = 512
-
-
-class Quiet(WSGIRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 def free_port() -> int:
@@ -50,13 +38,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def bucket_needed(times: list[float], rate: float) -> float:
-    times = sorted(times)
-    return max(
-        j - i + 1 - rate * (times[j] - times[i]) for i in range(len(times)) for j in range(i, len(times))
-    )
 
 
 def main() -> None:
@@ -78,19 +59,10 @@ def main() -> None:
     )
     source_id = database["data_sources"][0]["id"]
     page = sandbox.add_page("Bench page")
-    arrivals: list[tuple[float, int]] = []
-    app = sandbox_wsgi_app(sandbox)
-
-    def counted(environ, start_response):
-        def record(status, headers, *rest):
-            arrivals.append((time.time(), int(status.split()[0])))
-            return start_response(status, headers, *rest)
-
-        return app(environ, record)
-
-    notion_port = free_port()
-    notion = make_server("127.0.0.1", notion_port, counted, server_class=Server, handler_class=Quiet)
-    threading.Thread(target=notion.serve_forever, daemon=True).start()
+    times: list[float] = []
+    statuses: list[int] = []
+    notion = ExitStack()
+    notion_url = notion.enter_context(served(sandbox, times, statuses=statuses))
 
     # A fresh database and the app under gunicorn.
     with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as db:
@@ -108,9 +80,12 @@ def main() -> None:
         "CSRF_COOKIE_SECURE": "false",
         "NOTION_KEY": TOKEN,
         "NOTION_PAGE_ID": parent["id"],
-        "NOTION_BASE_URL": f"http://127.0.0.1:{notion_port}",
+        "NOTION_BASE_URL": notion_url,
         "NOTION_RATE_LIMIT": str(args.rate),
         "NOTION_RATE_MAX_WAIT": "60",
+        "NOTION_ACTION_TIMEOUT": "120",
+        "GUNICORN_WORKERS": str(args.workers),
+        "GUNICORN_ACCESS_LOG": "",
         "LOG_LEVEL": "WARNING",
     }
     if args.redis:
@@ -120,7 +95,7 @@ def main() -> None:
         redis.Redis.from_url(env["REDIS_URL"]).flushdb()
     python = sys.executable
     manage = [python, str(ROOT / "manage.py")]
-    for command in (["migrate", "-v0"], ["createcachetable"], ["collectstatic", "--noinput", "-v0"]):
+    for command in (["migrate", "-v0"], ["collectstatic", "--noinput", "-v0"]):
         subprocess.run(manage + command, env=env, check=True, cwd=ROOT)
     make_users = (
         "from django.contrib.auth.models import User\n"
@@ -130,8 +105,8 @@ def main() -> None:
     subprocess.run([*manage, "shell", "-c", make_users], env=env, check=True, cwd=ROOT)
     app_port = free_port()
     gunicorn = subprocess.Popen(
-        [str(Path(python).parent / "gunicorn"), "notionforms.wsgi", "-w", str(args.workers),
-         "-b", f"127.0.0.1:{app_port}", "--timeout", "120", "--backlog", "512"],
+        [str(Path(python).parent / "gunicorn"), "-c", "gunicorn.conf.py",
+         "-b", f"127.0.0.1:{app_port}", "--backlog", "512"],
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     base = f"http://127.0.0.1:{app_port}"
@@ -184,7 +159,7 @@ def main() -> None:
     elapsed = time.time() - began
     gunicorn.terminate()
     gunicorn.wait()
-    notion.shutdown()
+    notion.close()
 
     # What the app recorded.
     with psycopg.connect("postgresql://postgres@127.0.0.1:5432/notionforms_bench") as db:
@@ -207,7 +182,6 @@ def main() -> None:
     )
     lost = args.submissions - completed - failed_clearly
     latencies = sorted(o["latency"] for o in outcomes if "latency" in o)
-    times = [t for t, _ in arrivals]
     report = {
         "submissions": args.submissions,
         "workers": args.workers,
@@ -217,8 +191,8 @@ def main() -> None:
         "failure_messages": sorted(set(hints)),
         "lost": lost,
         "errors": [o["error"] for o in outcomes if "error" in o][:5],
-        "notion_requests": len(arrivals),
-        "notion_429": sum(1 for _, status in arrivals if status == 429),
+        "notion_requests": len(times),
+        "notion_429": statuses.count(429),
         "notion_rate_per_s": round((len(times) - 1) / (max(times) - min(times)), 3)
         if len(times) > 1
         else None,
@@ -228,7 +202,7 @@ def main() -> None:
         "submit_latency_p95_s": round(latencies[int(0.95 * (len(latencies) - 1))], 2) if latencies else None,
         "audit_rows": audit_rows,
         "audit_rows_429": audit_429,
-        "attempts_seen_by_notion": len(arrivals),
+        "attempts_seen_by_notion": len(times),
         "elapsed_s": round(elapsed, 1),
     }
     print(json.dumps(report, indent=2))

@@ -1,8 +1,8 @@
 from django.http import HttpRequest
 
-from integration import notion
+from integration.notion.workspace import Workspace, workspace
 
 
-def notion_mode(request: HttpRequest) -> dict[str, bool]:
-    """Whether the app talks to the built-in sandbox: every page says so."""
-    return {"sandbox": notion.in_sandbox()}
+def workspace_in_use(request: HttpRequest) -> dict[str, Workspace]:
+    """Which Notion the app talks to (Notion or its sandbox): every page says so."""
+    return {"workspace": workspace()}

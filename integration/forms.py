@@ -3,11 +3,12 @@
 import uuid
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from integration.ids import parse_notion_id
-
-TEXT_LIMIT = 2000
+from integration.notion.blocks import content_batches
+from integration.notion.limits import TEXT_LIMIT
 
 
 class NotionIdField(forms.CharField):
@@ -35,11 +36,21 @@ class NotionIdField(forms.CharField):
 
 
 class NotionTextField(forms.CharField):
-    """One line of text Notion keeps in a title or a comment: at most 2000 characters."""
+    """Text Notion keeps in a title or a comment: at most 2000 characters.
+
+    The browser is not told to stop typing at the limit (a pasted text would be cut
+    without a word): the page shows a count, and too long a text is refused here.
+    """
 
     def __init__(self, **kwargs: object) -> None:
         kwargs.setdefault("max_length", TEXT_LIMIT)
         super().__init__(**kwargs)
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, str]:
+        attrs = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)
+        attrs["data-limit"] = str(self.max_length)
+        return attrs
 
 
 class NotionForm(forms.Form):
@@ -55,6 +66,13 @@ class NotionForm(forms.Form):
     def notion_data(self) -> dict[str, str]:
         """What the user asked for, without the submission key."""
         return {name: value for name, value in self.cleaned_data.items() if name != "submission_key"}
+
+    def expire(self) -> None:
+        """Say the form had expired, and give it a fresh one-time key to be sent again with."""
+        self.data = self.data.copy()
+        self.data[self.add_prefix("submission_key")] = str(uuid.uuid4())
+        self.errors.pop("submission_key", None)
+        self.add_error(None, "This form had expired: check what it holds, then send it again.")
 
 
 class DatabaseForm(NotionForm):
@@ -77,13 +95,22 @@ class ContentForm(NotionForm):
         label="Content",
         strip=False,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="Any length. A blank line starts a new paragraph.",
+        help_text="A blank line starts a new paragraph.",
     )
 
     def clean_content(self) -> str:
         content = self.cleaned_data["content"]
         if not content.strip():
             raise ValidationError(self.fields["content"].error_messages["required"], code="required")
+        limit = settings.NOTION_CONTENT_MAX_REQUESTS
+        requests = len(content_batches(content))
+        if requests > limit:
+            raise ValidationError(
+                "This text needs %(requests)d requests to Notion; one submission may send at most "
+                "%(limit)d (about %(blocks)d paragraphs). Send it in parts.",
+                code="too_long",
+                params={"requests": requests, "limit": limit, "blocks": limit * 100},
+            )
         return content
 
 

@@ -34,3 +34,20 @@ def parse_notion_id(value: str) -> str | None:
         return None
     found = _ID_IN_PATH.findall(parts.path)
     return str(uuid.UUID(found[-1])) if found else None
+
+
+def is_notion_url(value: object) -> bool:
+    """Whether `value` is an https link to Notion itself, safe to put in an href."""
+    if not isinstance(value, str) or len(value) > 2000:
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    host = (parts.hostname or "").lower()
+    return (
+        parts.scheme == "https"
+        and not parts.username
+        and not parts.password
+        and any(host == name or host.endswith("." + name) for name in _NOTION_HOSTS)
+    )

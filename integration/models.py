@@ -65,20 +65,17 @@ class NotionRequestLog(models.Model):
 
 
 class SubmissionQuerySet(models.QuerySet):
-    def recent_ids(self, user: object, kind: str, limit: int = 10) -> list[dict[str, str]]:
+    def recent_objects(self, user: object, kind: str, limit: int = 10) -> list[dict[str, str]]:
         """The pages or data sources `user` made or used lately, newest first, without repeats."""
-        succeeded = self.filter(user=user, status=FormSubmission.Status.SUCCEEDED)
-        if kind == "data_source":
-            rows = succeeded.filter(action__in=["database", "page"])
-        else:
-            rows = succeeded.filter(action__in=["page", "content", "comment"])
+        rows = self.filter(user=user, kind=kind, status=FormSubmission.Status.SUCCEEDED).order_by(
+            "-created_at"
+        )
         found: dict[str, dict[str, str]] = {}
-        for submission in rows.order_by("-created_at", "-id")[: limit * 5]:
-            ref = submission.reference(kind)
-            if ref and ref["id"] not in found:
-                found[ref["id"]] = ref
-            elif ref and not found[ref["id"]]["name"]:
-                found[ref["id"]]["name"] = ref["name"]
+        for object_id, title in rows.values_list("object_id", "title")[: limit * 5]:
+            if object_id not in found:
+                found[object_id] = {"id": object_id, "name": title}
+            elif not found[object_id]["name"]:
+                found[object_id]["name"] = title
         return list(found.values())[:limit]
 
 
@@ -87,7 +84,8 @@ class FormSubmission(models.Model):
 
     The key makes a repeated POST (double click, browser resend) show the first
     result instead of calling Notion again. The input is kept so that nothing a
-    user typed is lost when Notion fails.
+    user typed is lost when Notion fails. `kind`, `object_id` and `title` name the
+    page or data source the submission made or worked on, for the pick lists.
     """
 
     class Action(models.TextChoices):
@@ -108,6 +106,9 @@ class FormSubmission(models.Model):
     input = models.JSONField(default=dict)
     result = models.JSONField(default=dict, blank=True)
     error = models.JSONField(default=dict, blank=True)
+    kind = models.CharField(max_length=16, blank=True)
+    object_id = models.CharField(max_length=36, blank=True)
+    title = models.CharField(max_length=2000, blank=True)
     correlation_id = models.UUIDField(default=uuid.uuid4)
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -115,38 +116,30 @@ class FormSubmission(models.Model):
     objects = SubmissionQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["user", "action", "-created_at"])]
+        indexes = [
+            models.Index(fields=["user", "action", "-created_at"]),
+            models.Index(
+                fields=["user", "kind", "-created_at"],
+                name="submission_recent_objects",
+                condition=models.Q(status="succeeded"),
+            ),
+            models.Index(fields=["status", "created_at"], name="submission_status_time"),
+        ]
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} ({self.status})"
 
-    def reference(self, kind: str) -> dict[str, str] | None:
-        """The page or data source this submission made or worked on, with a name to show."""
-        result = self.result
-        if kind == "data_source" and self.action == "database":
-            return {"id": result["data_source_id"], "name": result.get("title", "")}
-        if kind == "data_source" and self.action == "page":
-            return {"id": result["data_source_id"], "name": ""}
-        if kind == "page" and self.action == "page":
-            return {"id": result["id"], "name": result.get("title", "")}
-        if kind == "page" and self.action in ("content", "comment"):
-            return {"id": result["page_id"], "name": result.get("page_title", "")}
-        return None
 
+class PacingState(models.Model):
+    """The shared schedule of requests to Notion (see integration.http.pacing).
 
-class SandboxObject(models.Model):
-    """An object of the built-in Notion sandbox, kept as Notion returns it."""
+    `next_at` is when the next request would be due if requests came evenly, in seconds
+    since the epoch.
+    """
 
-    id = models.UUIDField(primary_key=True)
-    kind = models.CharField(max_length=32, db_index=True)
-    data = models.JSONField()
-    parent = models.UUIDField(null=True, blank=True, db_index=True)
-    position = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        ordering = ["created_at"]
+    key = models.CharField(max_length=64, primary_key=True)
+    next_at = models.FloatField()
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.id}"
+        return f"{self.key}: next at {self.next_at:.3f}"

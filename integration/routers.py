@@ -1,9 +1,12 @@
+_AUDIT_MODELS = {("integration", "notionrequestlog"), ("integration", "pacingstate")}
+
+
 class AuditLogRouter:
-    """Send the audit log through the `audit` connection, and migrate it only once."""
+    """Send the audit log and the pacing schedule through the `audit` connection; migrate them once."""
 
     def _is_audit_log(self, model: type) -> bool:
-        # The database cache passes a stand-in model whose _meta has only these two names.
-        return (model._meta.app_label, model._meta.model_name) == ("integration", "notionrequestlog")
+        # The pacing schedule is committed at once too, whatever the caller's transaction.
+        return (model._meta.app_label, model._meta.model_name) in _AUDIT_MODELS
 
     def db_for_read(self, model: type, **hints: object) -> str | None:
         return "audit" if self._is_audit_log(model) else None

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from integration import views
 
@@ -9,5 +9,5 @@ urlpatterns = [
     path("content/", views.AddContentView.as_view(), name="submit-content"),
     path("comments/", views.AddCommentView.as_view(), name="submit-comment"),
     path("search/", views.SearchView.as_view(), name="search"),
-    path("sandbox/<uuid:object_id>/", views.SandboxObjectView.as_view(), name="sandbox-object"),
+    path("sandbox/", include("integration.sandbox.urls")),
 ]

@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "integration",
+    "integration.sandbox",
 ]
 
 MIDDLEWARE = [
@@ -120,7 +121,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "integration.context_processors.notion_mode",
+                "integration.context_processors.workspace_in_use",
             ],
         },
     },
@@ -144,20 +145,15 @@ DATABASES = {"default": _database, "audit": dict(_database)}
 DATABASE_ROUTERS = ["integration.routers.AuditLogRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The cache is shared by every process: it holds the pacing of requests to Notion.
-# The database by default (run `manage.py createcachetable`), Redis when REDIS_URL is set.
+# Redis, when REDIS_URL is set, keeps the pacing of requests to Notion for every process
+# (see integration/http/pacing.py) and is the cache; without it the pacing is kept in
+# the database and each process has its own small cache.
 REDIS_URL = env.str("REDIS_URL", default="").strip()
 if REDIS_URL:
     env_url("REDIS_URL", REDIS_URL, ("redis", "rediss", "unix"))
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "notionforms_cache",
-            "OPTIONS": {"MAX_ENTRIES": 100_000},
-        }
-    }
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -229,3 +225,9 @@ NOTION_RETRY_MAX_WAIT = env_number("NOTION_RETRY_MAX_WAIT", 10, minimum=0)
 NOTION_RATE_LIMIT = env_number("NOTION_RATE_LIMIT", 3, minimum=0)
 NOTION_RATE_BURST = env_number("NOTION_RATE_BURST", 2, minimum=1, kind=int)
 NOTION_RATE_MAX_WAIT = env_number("NOTION_RATE_MAX_WAIT", 20, minimum=0)
+# The most one form submission may spend sending to Notion, retries and waits included;
+# gunicorn.conf.py gives each web request that, plus the timeouts of the last request.
+NOTION_ACTION_TIMEOUT = env_number("NOTION_ACTION_TIMEOUT", 60, minimum=1)
+# The most requests one submission of the content form may make (100 blocks each); longer
+# content is refused with a message, before anything is sent.
+NOTION_CONTENT_MAX_REQUESTS = env_number("NOTION_CONTENT_MAX_REQUESTS", 10, minimum=1, kind=int)

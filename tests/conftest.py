@@ -1,16 +1,10 @@
 import os
-import threading
-import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from socketserver import ThreadingMixIn
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 from django.test import Client
 
-from integration.sandbox import NotionSandbox, sandbox_wsgi_app
+from integration.sandbox.engine import NotionSandbox
 from tests.factories import StaffFactory, UserFactory
 from tests.fake_notion import TOKEN, FakeNotion
 
@@ -108,34 +102,6 @@ def close_connections_before_teardown(django_db_setup, django_db_blocker):
 
     with django_db_blocker.unblock():
         connections.close_all()
-
-
-class _ThreadingServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@contextmanager
-def served(sandbox: NotionSandbox, arrivals: list[float] | None = None) -> Iterator[str]:
-    """Serve a sandbox over HTTP on 127.0.0.1 for other processes; yield its base URL."""
-    app = sandbox_wsgi_app(sandbox)
-
-    def timed(environ, start_response):
-        if arrivals is not None:
-            arrivals.append(time.time())
-        return app(environ, start_response)
-
-    server = make_server("127.0.0.1", 0, timed, server_class=_ThreadingServer, handler_class=_QuietHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""The fake Notion of the tests: the app's sandbox behind a transport that can fail on cue.
+"""The fake Notion of the tests and benchmarks: the sandbox's engine behind a transport that
+can fail on cue, or served over HTTP for other processes; and how to measure a rate.
 
 Everything reaches it through httpx, as it would reach Notion: it sees the real
 requests the SDK builds, and records those that got to "Notion".
@@ -8,11 +9,15 @@ import json
 import re
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import httpx
 
-from integration.sandbox import NotionSandbox
+from integration.sandbox.engine import NotionSandbox, sandbox_wsgi_app
 
 TOKEN = "ntn_test_secret_4f9c2b7e1d"
 
@@ -118,3 +123,57 @@ class FakeNotion(httpx.BaseTransport):
 
     def bodies(self, method: str, path: str) -> list[dict]:
         return [json.loads(r.content) for r in self.sent(method, path)]
+
+
+def bucket_needed(arrivals: list[float], rate: float) -> float:
+    """The smallest token bucket refilled at `rate` that lets all these arrivals through:
+    the most requests in any span of t seconds, less rate × t."""
+    times = sorted(arrivals)
+    return max(
+        j - i + 1 - rate * (times[j] - times[i]) for i in range(len(times)) for j in range(i, len(times))
+    )
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+    request_queue_size = 512  # the load benchmark opens many connections at once
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def served(
+    sandbox: NotionSandbox,
+    arrivals: list[float] | None = None,
+    *,
+    statuses: list[int] | None = None,
+    host: str = "127.0.0.1",
+    port: int = 0,
+) -> Iterator[str]:
+    """Serve a sandbox over HTTP for other processes; yield its base URL.
+
+    `arrivals` gets the time (time.time()) each request arrived, `statuses` its answer's status.
+    """
+    app = sandbox_wsgi_app(sandbox)
+
+    def timed(environ, start_response):
+        if arrivals is not None:
+            arrivals.append(time.time())
+
+        def record(status, headers, *rest):
+            if statuses is not None:
+                statuses.append(int(status.split()[0]))
+            return start_response(status, headers, *rest)
+
+        return app(environ, record)
+
+    server = make_server(host, port, timed, server_class=_ThreadingServer, handler_class=_QuietHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://{host}:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -11,7 +11,7 @@ from django.utils import formats, timezone
 from django.utils.html import escape
 from pytest_django.asserts import assertContains, assertNotContains
 
-from integration.audit import cap
+from integration.http.masking import cap
 from integration.models import NotionRequestLog, Outcome, Source
 from tests.factories import FormSubmissionFactory, NotionRequestLogFactory
 

@@ -7,9 +7,12 @@ import httpx
 import pytest
 from django.db import transaction
 
-from integration import notion
-from integration.audit import AuditContext
+from integration.http.audit import AuditContext
 from integration.models import NotionRequestLog
+from integration.notion.comments import add_comment
+from integration.notion.content import append_content
+from integration.notion.databases import create_database
+from integration.notion.errors import NotionError
 from tests.fake_notion import TOKEN
 
 
@@ -20,7 +23,7 @@ def rows() -> list[NotionRequestLog]:
 def test_it_writes_one_row_per_request_with_what_was_sent_and_answered(fake_notion, parent_page):
     context = AuditContext(username="ada", source="command")
 
-    database = notion.create_database(title="Tasks", context=context)
+    database = create_database(title="Tasks", context=context)
 
     [row] = rows()
     assert (row.operation, row.method, row.status, row.outcome) == (
@@ -46,7 +49,7 @@ def test_it_writes_one_row_per_request_with_what_was_sent_and_answered(fake_noti
 
 
 def test_it_masks_the_token(fake_notion, parent_page):
-    notion.create_database(title="Tasks")
+    create_database(title="Tasks")
 
     [row] = rows()
     assert row.request_headers["authorization"] == "Bearer ***"
@@ -57,7 +60,7 @@ def test_it_masks_the_token(fake_notion, parent_page):
 
 
 def test_the_token_is_masked_wherever_it_appears(fake_notion, parent_page):
-    notion.add_comment(page_id=parent_page["id"], text=f"my key is {TOKEN}")
+    add_comment(page_id=parent_page["id"], text=f"my key is {TOKEN}")
 
     [row] = rows()
     assert TOKEN not in row.request_body + row.response_body
@@ -70,7 +73,7 @@ def test_attempts_of_one_action_share_a_correlation_id_and_count_up(fake_notion,
     )
     context = AuditContext()
 
-    notion.create_database(title="Tasks", context=context)
+    create_database(title="Tasks", context=context)
 
     assert [(r.attempt, r.status, r.correlation_id) for r in rows()] == [
         (1, 429, context.correlation_id),
@@ -83,8 +86,8 @@ def test_attempts_of_one_action_share_a_correlation_id_and_count_up(fake_notion,
 def test_a_failed_request_keeps_its_row_with_notions_error(fake_notion):
     page_id = str(uuid.uuid4())
 
-    with pytest.raises(notion.NotionError):
-        notion.add_comment(page_id=page_id, text="Hi")
+    with pytest.raises(NotionError):
+        add_comment(page_id=page_id, text="Hi")
 
     [row] = rows()
     assert (row.status, row.outcome, row.error_code) == (404, "client_error", "object_not_found")
@@ -95,8 +98,8 @@ def test_a_failed_request_keeps_its_row_with_notions_error(fake_notion):
 def test_a_timeout_leaves_a_no_response_row(fake_notion, parent_page):
     fake_notion.fail("POST", "/v1/databases$", error=httpx.ReadTimeout)
 
-    with pytest.raises(notion.NotionError) as raised:
-        notion.create_database(title="Tasks")
+    with pytest.raises(NotionError) as raised:
+        create_database(title="Tasks")
 
     assert raised.value.code == "timeout" and raised.value.maybe_done
     [row] = rows()
@@ -106,8 +109,8 @@ def test_a_timeout_leaves_a_no_response_row(fake_notion, parent_page):
 def test_an_html_error_page_is_kept_as_text(fake_notion, parent_page):
     fake_notion.fail("POST", "/v1/databases$", status=502, body=b"<html><body>Bad gateway</body></html>")
 
-    with pytest.raises(notion.NotionError):
-        notion.create_database(title="Tasks")
+    with pytest.raises(NotionError):
+        create_database(title="Tasks")
 
     [row] = rows()
     assert (row.status, row.outcome, row.error_code) == (502, "server_error", "http_502")
@@ -116,7 +119,7 @@ def test_an_html_error_page_is_kept_as_text(fake_notion, parent_page):
 
 def test_rows_survive_the_rollback_of_the_callers_transaction(fake_notion, parent_page):
     with pytest.raises(RuntimeError), transaction.atomic():
-        notion.create_database(title="Tasks")
+        create_database(title="Tasks")
         raise RuntimeError("the caller fails after Notion answered")
 
     assert [r.operation for r in rows()] == ["databases.create"]
@@ -125,7 +128,7 @@ def test_rows_survive_the_rollback_of_the_callers_transaction(fake_notion, paren
 def test_large_bodies_are_capped_with_a_visible_marker(fake_notion, parent_page, settings):
     settings.NOTION_AUDIT_BODY_LIMIT = 1024
 
-    notion.append_content(page_id=parent_page["id"], content="word " * 1000)
+    append_content(page_id=parent_page["id"], content="word " * 1000)
 
     [row] = rows()
     assert len(row.request_body) < 1100
@@ -135,7 +138,7 @@ def test_large_bodies_are_capped_with_a_visible_marker(fake_notion, parent_page,
 
 @pytest.mark.no_db
 def test_masking_is_by_key_in_any_case_and_depth_and_extendable(settings):
-    from integration.audit import mask_json, mask_url
+    from integration.http.masking import mask_json, mask_url
 
     settings.NOTION_AUDIT_MASKED_KEYS = [*settings.NOTION_AUDIT_MASKED_KEYS, "X-Custom"]
 
@@ -150,10 +153,13 @@ def test_masking_is_by_key_in_any_case_and_depth_and_extendable(settings):
 CHILD = """
 import django
 django.setup()
-from integration import notion
-from integration.audit import AuditContext
+from integration.notion.errors import NotionError
+from integration.notion.comments import add_comment
+from integration.notion.content import append_content
+from integration.notion.databases import create_database
+from integration.http.audit import AuditContext
 print("sending", flush=True)
-notion.add_comment(page_id="{page_id}", text="never answered", context=AuditContext(correlation_id="{cid}"))
+add_comment(page_id="{page_id}", text="never answered", context=AuditContext(correlation_id="{cid}"))
 """
 
 
@@ -163,8 +169,8 @@ def test_a_process_that_dies_mid_request_leaves_a_no_response_row(child_env):
     import sys
     import time
 
-    from integration.sandbox import NotionSandbox
-    from tests.conftest import served
+    from integration.sandbox.engine import NotionSandbox
+    from tests.fake_notion import served
 
     sandbox = NotionSandbox(token=TOKEN, latency=30)
     page_id = sandbox.add_page("Notes")["id"]
@@ -200,7 +206,7 @@ def test_a_broken_audit_log_never_breaks_the_users_action(fake_notion, parent_pa
     with connections["audit"].cursor() as cursor:
         cursor.execute("ALTER TABLE integration_notionrequestlog RENAME TO integration_notionrequestlog_away")
     try:
-        comment = notion.add_comment(page_id=parent_page["id"], text="Still works")
+        comment = add_comment(page_id=parent_page["id"], text="Still works")
     finally:
         with connections["audit"].cursor() as cursor:
             cursor.execute(

@@ -155,5 +155,28 @@ def test_a_failure_in_the_middle_of_long_content_says_what_was_added(fake_notion
     submit("content", page_id=fields["content"]["page_id"], content="\n\n".join(["paragraph"] * 250))
 
     error = FormSubmission.objects.get().error
-    assert "Parts 1 to 2 of 3 were added; part 3 and the rest were not sent." in error["hint"]
+    assert "Parts 1 to 2 of 3 were added; part 3 may have been added" in error["hint"]
     assert len(fake_notion.sent("PATCH", "/children$")) == 3
+
+
+def test_a_part_notion_did_before_the_answer_was_lost_is_not_called_unsent(fake_notion, submit, fields):
+    fake_notion.fail("PATCH", "/children$", error=httpx.ReadError, after=1)
+
+    submit("content", page_id=fields["content"]["page_id"], content="\n\n".join(["paragraph"] * 250))
+
+    hint = FormSubmission.objects.get().error["hint"]
+    assert "Part 1 of 3 was added; part 2 may have been added" in hint
+    assert "part 3 was not sent." in hint
+    assert "part 2 and the rest were not sent" not in hint
+    assert len(fake_notion.sent("PATCH", "/children$")) == 2
+    assert len(fake_notion.sandbox.store.children(fields["content"]["page_id"])) == 200
+
+
+def test_a_part_that_never_left_says_it_and_the_rest_were_not_sent(fake_notion, submit, fields):
+    fake_notion.fail("PATCH", "/children$", error=httpx.ConnectError, after=1, times=99)
+
+    submit("content", page_id=fields["content"]["page_id"], content="\n\n".join(["paragraph"] * 250))
+
+    hint = FormSubmission.objects.get().error["hint"]
+    assert hint.endswith("Part 1 of 3 was added; part 2 was not added; part 3 was not sent.")
+    assert "may have been" not in hint

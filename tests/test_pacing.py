@@ -8,22 +8,13 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connections
 
-from integration import notion
 from integration.models import NotionRequestLog
-from integration.sandbox import NotionSandbox
-from tests.conftest import served
-from tests.fake_notion import TOKEN, FakeNotion
+from integration.notion.comments import add_comment
+from integration.notion.errors import NotionError
+from integration.sandbox.engine import NotionSandbox
+from tests.fake_notion import TOKEN, FakeNotion, bucket_needed, served
 
 RATE = 3.0
-
-
-def bucket_needed(arrivals: list[float], rate: float) -> float:
-    """The smallest token bucket refilled at `rate` that lets all these arrivals through:
-    the most requests in any span of t seconds, less rate × t."""
-    times = sorted(arrivals)
-    return max(
-        j - i + 1 - rate * (times[j] - times[i]) for i in range(len(times)) for j in range(i, len(times))
-    )
 
 
 @pytest.fixture
@@ -51,7 +42,7 @@ def test_threads_hammering_notion_get_no_429_and_stay_under_the_rate(strict_noti
 
     def comment(n: int) -> str:
         try:
-            return notion.add_comment(page_id=page_id, text=f"comment {n}")["id"]
+            return add_comment(page_id=page_id, text=f"comment {n}")["id"]
         finally:
             connections.close_all()
 
@@ -77,15 +68,16 @@ def notion_server():
 CHILD = """
 import json, django
 django.setup()
-from integration import notion
-from integration.audit import AuditContext
+from integration.notion.errors import NotionError
+from integration.notion.comments import add_comment
+from integration.http.audit import AuditContext
 outcomes = []
 for n in range({count}):
     try:
         context = AuditContext(source="command")
-        notion.add_comment(page_id="{page_id}", text=f"from a process {{n}}", context=context)
+        add_comment(page_id="{page_id}", text=f"from a process {{n}}", context=context)
         outcomes.append("ok")
-    except notion.NotionError as error:
+    except NotionError as error:
         outcomes.append(error.code)
 print(json.dumps(outcomes))
 """
@@ -130,13 +122,13 @@ def test_processes_together_get_no_429_and_stay_under_the_rate(notion_server, ch
 def test_a_request_that_would_wait_too_long_is_not_sent(fake_notion, settings, parent_page):
     settings.NOTION_RATE_LIMIT = 1
     settings.NOTION_RATE_BURST = 2
-    settings.NOTION_RATE_MAX_WAIT = 1
+    settings.NOTION_RATE_MAX_WAIT = 0.5
 
     def comment(n: int) -> str:
         try:
-            notion.add_comment(page_id=parent_page["id"], text=f"comment {n}")
+            add_comment(page_id=parent_page["id"], text=f"comment {n}")
             return "sent"
-        except notion.NotionError as error:
+        except NotionError as error:
             return error.hint
         finally:
             connections.close_all()
@@ -144,7 +136,7 @@ def test_a_request_that_would_wait_too_long_is_not_sent(fake_notion, settings, p
     with ThreadPoolExecutor(max_workers=3) as pool:
         outcomes = sorted(pool.map(comment, range(3)))
 
-    # The first goes at once, the second within a second, the third would wait over a second.
+    # The burst of two goes at once, the third would wait a second: longer than allowed.
     assert outcomes[1:] == ["sent", "sent"]
     assert "nothing was sent" in outcomes[0]
     assert len(fake_notion.sent("POST", "/v1/comments$")) == 2

@@ -15,7 +15,7 @@ import httpx
 import pytest
 import yaml
 
-from integration.sandbox import NotionSandbox
+from integration.sandbox.engine import NotionSandbox
 from tests.fake_notion import TOKEN
 
 pytestmark = pytest.mark.no_db

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from integration.models import FormSubmission, NotionRequestLog, SandboxObject
+from integration.models import FormSubmission, NotionRequestLog
+from integration.sandbox.models import SandboxObject
 
 
 @pytest.fixture
@@ -18,8 +19,10 @@ def result(action: str) -> dict:
     return FormSubmission.objects.get(action=action).result
 
 
-def test_every_page_says_it_is_the_sandbox_and_how_to_switch(browser, sandboxed):
-    page = browser.get("/").content.decode()
+def test_every_page_says_it_is_the_sandbox_and_staff_read_how_to_switch(browser, staff_browser, sandboxed):
+    assert "Sandbox." in browser.get("/").content.decode()
+    assert "NOTION_KEY" not in browser.get("/").content.decode()
+    page = staff_browser.get("/").content.decode()
 
     assert "Sandbox." in page
     assert "set <code>NOTION_KEY</code> and <code>NOTION_PAGE_ID</code>" in page

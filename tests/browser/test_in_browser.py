@@ -10,6 +10,13 @@ from playwright.sync_api import expect
 from integration.models import FormSubmission
 from tests.browser.conftest import log_in
 
+BUTTONS = {
+    "database": "Create database",
+    "page": "Add page",
+    "content": "Add content",
+    "comment": "Add comment",
+}
+
 
 def section(page, action: str):
     return page.locator(f"section#{action}")
@@ -21,7 +28,7 @@ def send(page, action: str, fields: dict[str, str]) -> None:
     count = form.locator(".results li").count()
     for label, value in fields.items():
         form.get_by_label(label).fill(value)
-    form.get_by_role("button", name="Submit").click()
+    form.get_by_role("button", name=BUTTONS[action]).click()
     expect(section(page, action).locator(".results li")).to_have_count(min(count + 1, 5))
 
 
@@ -68,7 +75,7 @@ def test_with_javascript_the_page_is_never_reloaded(js_page):
 def test_a_double_click_sends_once_and_the_button_shows_progress(js_page, app_url):
     form = section(js_page, "database")
     form.get_by_label("Database name").fill("Tasks")
-    button = form.get_by_role("button", name="Submit")
+    button = form.get_by_role("button", name="Create database")
     js_page.route("**/databases/", lambda route: (js_page.wait_for_timeout(500), route.continue_()))
 
     button.click()
@@ -83,7 +90,7 @@ def test_bad_input_shows_an_error_next_to_its_field_and_sends_nothing(page):
     form = section(page, "comment")
     form.get_by_label("Page ID").fill("not an id")
     form.get_by_label("Comment").fill("Hi")
-    form.get_by_role("button", name="Submit").click()
+    form.get_by_role("button", name="Add comment").click()
 
     expect(section(page, "comment").locator(".field.invalid")).to_contain_text("Enter a Notion ID")
     expect(section(page, "comment").get_by_label("Comment")).to_have_value("Hi")
@@ -94,7 +101,8 @@ def test_a_notion_error_is_shown_with_what_to_do(page):
     send(page, "comment", {"Page ID": uuid.uuid4().hex, "Comment": "Hi"})
 
     answer = section(page, "comment").locator(".results li.failed")
-    expect(answer).to_contain_text("Add connections")
+    # The app under test talks to its sandbox, which says so rather than "Add connections".
+    expect(answer).to_contain_text("The sandbox has no page with this ID.")
     expect(answer).to_contain_text("object_not_found")
     expect(section(page, "comment").get_by_label("Comment")).to_have_value("Hi")
 

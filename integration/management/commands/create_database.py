@@ -5,11 +5,13 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from integration import notion
-from integration.audit import AuditContext
-from integration.forms import TEXT_LIMIT
+from integration.http.audit import AuditContext
 from integration.ids import parse_notion_id
 from integration.models import Source
+from integration.notion.databases import create_database
+from integration.notion.errors import MAYBE_DONE, NotionError
+from integration.notion.limits import TEXT_LIMIT
+from integration.notion.workspace import workspace
 
 
 class Command(BaseCommand):
@@ -39,19 +41,29 @@ class Command(BaseCommand):
                 )
         context = AuditContext(source=Source.COMMAND, username=getpass.getuser())
         try:
-            database = notion.create_database(title=title, parent_page_id=parent, context=context)
-        except notion.NotionError as error:
+            database = create_database(title=title, parent_page_id=parent, context=context)
+        except NotionError as error:
             raise CommandError(" ".join(str(error).split())) from None
+        except KeyboardInterrupt:
+            self.stderr.write(
+                f"Interrupted.{MAYBE_DONE} Its requests are in the history under {context.correlation_id}."
+            )
+            raise SystemExit(130) from None
+        here = workspace()
         result = {
             "database_id": database["id"],
             "data_source_id": database["data_sources"][0]["id"],
-            "url": database.get("url", ""),
+            "url": here.link(database["id"], database.get("url")).href,
         }
         if options["json"]:
             self.stdout.write(json.dumps(result))
-        else:
-            self.stdout.write(
-                f"Database ID: {result['database_id']}\n"
-                f"Data source ID: {result['data_source_id']}\n"
-                f"URL: {result['url']}"
-            )
+            return
+        lines = [
+            f"Database ID: {result['database_id']}",
+            f"Data source ID: {result['data_source_id']}",
+            f"URL: {result['url']}",
+        ]
+        if here.is_sandbox:
+            lines[-1] = f"Sandbox view: {result['url']} (in the app)"
+            lines.append("Sandbox: NOTION_KEY is not set, so this database exists only in the app's sandbox.")
+        self.stdout.write("\n".join(lines))

@@ -1,4 +1,5 @@
-"""A local Notion: the fake Notion of the tests and benchmarks, and the app's sandbox.
+"""A local Notion, with no Django in it: the fake Notion of the tests and benchmarks, and the
+engine of the app's sandbox.
 
 `NotionSandbox` answers the endpoints this app uses as Notion's API 2025-09-03
 does (the recordings in tests/recordings are the reference, field for field):
@@ -22,11 +23,10 @@ from typing import Any
 import httpx
 
 from integration.ids import parse_notion_id
+from integration.notion.endpoints import find_endpoint
+from integration.notion.limits import ARRAY_LIMIT, BODY_LIMIT, TEXT_LIMIT, utf16_len
+from integration.notion.shapes import plain_text, title_of
 
-TEXT_LIMIT = 2000
-ARRAY_LIMIT = 100
-BODY_LIMIT = 500 * 1000
-VERSION = "2025-09-03"
 _BLOCK_TYPES = {
     "paragraph", "heading_1", "heading_2", "heading_3", "bulleted_list_item",
     "numbered_list_item", "quote", "to_do", "toggle", "callout", "code",
@@ -181,14 +181,6 @@ def _title_value(value: Any) -> Any:
     return [] if value is None else value
 
 
-def _plain(items: list[dict]) -> str:
-    return "".join(item["plain_text"] for item in items)
-
-
-def _utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
 class NotionSandbox:
     """A Notion workspace in a store, answering httpx requests as Notion's API would.
 
@@ -216,18 +208,18 @@ class NotionSandbox:
         self.can_comment = can_comment
         self.integration_name = integration_name
         self.bot_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"notionforms-bot:{integration_name}"))
-        self.routes: list[tuple[str, re.Pattern, Callable[..., dict]]] = [
-            ("POST", re.compile(r"/v1/databases"), self.create_database),
-            ("GET", re.compile(r"/v1/databases/([^/]+)"), self.retrieve_database),
-            ("GET", re.compile(r"/v1/data_sources/([^/]+)"), self.retrieve_data_source),
-            ("POST", re.compile(r"/v1/pages"), self.create_page),
-            ("GET", re.compile(r"/v1/pages/([^/]+)"), self.retrieve_page),
-            ("PATCH", re.compile(r"/v1/blocks/([^/]+)/children"), self.append_children),
-            ("GET", re.compile(r"/v1/blocks/([^/]+)/children"), self.list_children),
-            ("POST", re.compile(r"/v1/comments"), self.create_comment),
-            ("GET", re.compile(r"/v1/comments"), self.list_comments),
-            ("POST", re.compile(r"/v1/search"), self.search),
-        ]
+        self.handlers: dict[str, Callable[..., dict]] = {
+            "databases.create": self.create_database,
+            "databases.retrieve": self.retrieve_database,
+            "data_sources.retrieve": self.retrieve_data_source,
+            "pages.create": self.create_page,
+            "pages.retrieve": self.retrieve_page,
+            "blocks.children.append": self.append_children,
+            "blocks.children.list": self.list_children,
+            "comments.create": self.create_comment,
+            "comments.list": self.list_comments,
+            "search": self.search,
+        }
 
     # The HTTP surface
 
@@ -282,11 +274,11 @@ class NotionSandbox:
         return handler(*args, body=body, query=dict(request.url.params))
 
     def _route(self, method: str, path: str) -> tuple[Callable[..., dict], tuple[str, ...]]:
-        for route_method, pattern, handler in self.routes:
-            match = pattern.fullmatch(path)
-            if match and route_method == method:
-                return handler, match.groups()
-        raise SandboxError(400, "invalid_request_url", "Invalid request URL.")
+        found = find_endpoint(method, path) if path.startswith("/v1/") else None
+        if found is None:
+            raise SandboxError(400, "invalid_request_url", "Invalid request URL.")
+        endpoint, args = found
+        return self.handlers[endpoint.operation], args
 
     # Seeding
 
@@ -328,10 +320,10 @@ class NotionSandbox:
             content = item.get("text", {}).get("content") if isinstance(item, dict) else None
             if not isinstance(content, str):
                 raise _invalid(f"body failed validation: {where}[{index}].text.content should be defined.")
-            if _utf16_len(content) > TEXT_LIMIT:
+            if utf16_len(content) > TEXT_LIMIT:
                 raise _invalid(
                     f"body failed validation: {where}[{index}].text.content.length should be ≤ "
-                    f"`{TEXT_LIMIT}`, instead was `{_utf16_len(content)}`."
+                    f"`{TEXT_LIMIT}`, instead was `{utf16_len(content)}`."
                 )
         return _full_rich_text(value)
 
@@ -358,7 +350,7 @@ class NotionSandbox:
         return {"object": "user", "id": self.bot_id}
 
     def _page(self, page_id: str, *, parent: dict, properties: dict) -> dict:
-        title = next((_plain(p["title"]) for p in properties.values() if p["type"] == "title"), "")
+        title = title_of({"object": "page", "properties": properties})
         slug = re.sub(r"[^0-9A-Za-z]+", "-", title).strip("-")
         compact = page_id.replace("-", "")
         now = _now()
@@ -479,7 +471,7 @@ class NotionSandbox:
             "is_locked": False,
             "created_time": now,
             "last_edited_time": now,
-            "data_sources": [{"id": source_id, "name": _plain(title)}],
+            "data_sources": [{"id": source_id, "name": plain_text(title)}],
             "icon": None,
             "cover": None,
             "url": url,
@@ -636,12 +628,7 @@ class NotionSandbox:
                 continue
             if wanted and obj["object"] != wanted:
                 continue
-            title = (
-                obj["title"]
-                if obj["object"] == "data_source"
-                else next((p["title"] for p in obj["properties"].values() if p["type"] == "title"), [])
-            )
-            if text in _plain(title).lower():
+            if text in title_of(obj).lower():
                 found.append(obj)
         return self._listing(found, body, "page_or_data_source")
 

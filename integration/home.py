@@ -1,0 +1,79 @@
+"""What the home page shows: the four forms, each with its latest answers, IDs carried forward."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import reverse
+
+from integration.forms import CommentForm, ContentForm, DatabaseForm, NotionForm, PageForm
+from integration.models import FormSubmission
+from integration.submissions import expire_stale
+
+Action = FormSubmission.Action
+Status = FormSubmission.Status
+HISTORY = 5  # answers shown per form, the latest open and the others folded
+
+
+@dataclass(frozen=True)
+class Step:
+    action: str
+    title: str
+    form_class: type[NotionForm]
+    id_field: str = ""  # the field that takes an ID from an earlier step
+    button: str = "Submit"
+
+    @property
+    def url(self) -> str:
+        return reverse(f"submit-{self.action}")
+
+
+STEPS = [
+    Step(Action.DATABASE, "1. Create a new database", DatabaseForm, button="Create database"),
+    Step(Action.PAGE, "2. Add a page to the database", PageForm, "data_source_id", "Add page"),
+    Step(Action.CONTENT, "3. Add content to the page", ContentForm, "page_id", "Add content"),
+    Step(Action.COMMENT, "4. Add a comment to the content", CommentForm, "page_id", "Add comment"),
+]
+STEP = {step.action: step for step in STEPS}
+KIND_OF_FIELD = {"data_source_id": "data_source", "page_id": "page"}
+
+
+def recent_objects(user: Any) -> dict[str, list[dict[str, str]]]:
+    """The data sources and pages `user` made or used lately, by the form field that takes them."""
+    return {name: FormSubmission.objects.recent_objects(user, kind) for name, kind in KIND_OF_FIELD.items()}
+
+
+def home_sections(
+    user: Any,
+    *,
+    chosen: dict[str, str] | None = None,
+    bound: NotionForm | None = None,
+    only: str | None = None,
+    recent: dict[str, list[dict[str, str]]] | None = None,
+) -> list[dict[str, Any]]:
+    """The sections of the home page (only the one of action `only`, if given).
+
+    `chosen`: IDs picked for the ID fields (from a link's query string); otherwise each ID
+    field offers the newest object made or used. `bound`: a submitted form, shown as sent.
+    """
+    expire_stale(user)
+    recent = recent if recent is not None else recent_objects(user)
+    carried = {}
+    for name, objects in recent.items():
+        carried[name] = (chosen or {}).get(name) or (objects[0]["id"] if objects else "")
+    sections = []
+    for step in STEPS:
+        if only is not None and step.action != only:
+            continue
+        history = list(FormSubmission.objects.filter(user=user, action=step.action)[:HISTORY])
+        if bound is not None and bound.prefix == step.action:
+            form = bound
+        else:
+            latest = history[0] if history else None
+            initial = dict(latest.input) if latest and latest.status == Status.FAILED else {}
+            if step.id_field and not initial.get(step.id_field):
+                initial[step.id_field] = carried[step.id_field]
+            form = step.form_class(prefix=step.action, initial=initial)
+        sections.append(
+            {"step": step, "action": step.action, "title": step.title, "form": form, "history": history}
+        )
+    return sections

@@ -1,0 +1,96 @@
+"""Secrets kept out of everything stored or shown: masked by key, and the token replaced wherever it is."""
+
+import json
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import httpx
+from django.conf import settings
+
+MASK = "***"
+
+
+def _masked_keys() -> set[str]:
+    return {key.lower() for key in settings.NOTION_AUDIT_MASKED_KEYS}
+
+
+def scrub(text: str) -> str:
+    """`text` with the integration token replaced: the net under the masking by key, for
+    wherever the token hides (an echoed error message, a pasted comment…)."""
+    key = settings.NOTION_KEY
+    return text.replace(key, MASK) if key else text
+
+
+def _mask_value(key: str, value: str) -> str:
+    scheme, _, credentials = value.partition(" ")
+    if key.lower() in ("authorization", "proxy-authorization") and credentials:
+        return f"{scheme} {MASK}"
+    return MASK
+
+
+def mask_headers(headers: httpx.Headers) -> dict[str, str]:
+    masked = _masked_keys()
+    return {
+        key: _mask_value(key, value) if key.lower() in masked else scrub(value)
+        for key, value in headers.items()
+    }
+
+
+def mask_json(value: Any) -> Any:
+    """Return `value` with every value under a masked key (any depth, any case) replaced."""
+    masked = _masked_keys()
+
+    def walk(item: Any) -> Any:
+        if isinstance(item, dict):
+            return {key: MASK if str(key).lower() in masked else walk(child) for key, child in item.items()}
+        if isinstance(item, list):
+            return [walk(child) for child in item]
+        if isinstance(item, str):
+            return scrub(item)
+        return item
+
+    return walk(value)
+
+
+def mask_url(url: str) -> str:
+    parts = urlsplit(url)
+    if not parts.query:
+        return scrub(url)
+    masked = _masked_keys()
+    query = [
+        (key, MASK if key.lower() in masked else value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+    ]
+    return scrub(urlunsplit(parts._replace(query=urlencode(query, safe="*"))))
+
+
+def cap(text: str) -> str:
+    limit = settings.NOTION_AUDIT_BODY_LIMIT
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}\n…[truncated: {len(text) - limit} more characters]"
+
+
+NOT_JSON = object()
+
+
+def parse_json(content: bytes) -> Any:
+    """The body's JSON, or NOT_JSON."""
+    try:
+        return json.loads(content)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return NOT_JSON
+
+
+def body_for_log(content: bytes, data: Any = NOT_JSON) -> str:
+    """The body as it is stored: pretty JSON with secrets masked, else the raw text, capped.
+
+    `data` is the body already parsed, when the caller has it.
+    """
+    if not content:
+        return ""
+    if data is NOT_JSON:
+        data = parse_json(content)
+    if data is NOT_JSON:
+        return cap(scrub(content.decode("utf-8", errors="replace")))
+    return cap(json.dumps(mask_json(data), indent=2, ensure_ascii=False))

@@ -1,0 +1,59 @@
+"""Databases: made under a page, with their first data source."""
+
+from django.conf import settings
+
+from integration.http.audit import AuditContext
+from integration.notion.blocks import rich_text
+from integration.notion.client import notion_client
+from integration.notion.errors import NotionError, expect, notion_call
+from integration.notion.selectors import exists
+from integration.notion.workspace import workspace
+
+
+def default_parent_page() -> str:
+    """The page new databases go under: NOTION_PAGE_ID, or the sandbox's own top page."""
+    if workspace().is_sandbox:
+        from integration.sandbox.store import root_page
+
+        return root_page()
+    return settings.NOTION_PAGE_ID
+
+
+def create_database(
+    *,
+    title: str,
+    parent_page_id: str = "",
+    context: AuditContext | None = None,
+    deadline: float | None = None,
+) -> dict:
+    """Create a database with a `Name` title column under a page (by default NOTION_PAGE_ID)."""
+    parent = parent_page_id or default_parent_page()
+    if not parent:
+        raise NotionError(
+            code="not_configured",
+            hint=(
+                "No parent page: set NOTION_PAGE_ID to the page new databases go under, "
+                "and share that page with the integration."
+            ),
+        )
+    with notion_client(context, deadline=deadline) as client:
+        try:
+            with notion_call(write=True, what="parent page"):
+                database = client.databases.create(
+                    parent={"type": "page_id", "page_id": parent},
+                    title=rich_text(title),
+                    initial_data_source={"properties": {"Name": {"title": {}}}},
+                )
+        except NotionError as error:
+            if error.code == "object_not_found" and exists(client, "database", parent):
+                raise NotionError(
+                    code="not_a_page",
+                    hint="The parent is a database, not a page: new databases go under a page.",
+                ) from None
+            raise
+    return expect(
+        database,
+        "database",
+        write=True,
+        check=lambda d: isinstance(d["data_sources"][0]["id"], str),
+    )

@@ -1,0 +1,32 @@
+"""Pages: made in a data source, named through its title property, with an optional heading."""
+
+from integration.http.audit import AuditContext
+from integration.notion.blocks import rich_text
+from integration.notion.client import notion_client
+from integration.notion.errors import expect, notion_call
+from integration.notion.selectors import data_source, title_property
+
+
+def create_page(
+    *,
+    data_source_id: str,
+    title: str,
+    header: str = "",
+    context: AuditContext | None = None,
+    deadline: float | None = None,
+) -> dict:
+    """Create a page in a data source (or a database's only data source), with an optional heading."""
+    with notion_client(context, deadline=deadline) as client:
+        source = data_source(client, data_source_id)
+        children = []
+        if header:
+            children.append(
+                {"object": "block", "type": "heading_2", "heading_2": {"rich_text": rich_text(header)}}
+            )
+        with notion_call(write=True, what="data source"):
+            page = client.pages.create(
+                parent={"type": "data_source_id", "data_source_id": source["id"]},
+                properties={title_property(source): {"title": rich_text(title)}},
+                children=children,
+            )
+    return expect(page, "page", write=True, check=lambda p: isinstance(p.get("parent", {}), dict))

@@ -1,0 +1,94 @@
+"""Reading from Notion: data sources and their schema, titles, and the workspace's search."""
+
+from typing import Any
+
+from notion_client import Client
+
+from integration.http.audit import AuditContext
+from integration.notion.client import notion_client
+from integration.notion.errors import NotionError, expect, notion_call
+from integration.notion.shapes import title_of
+from integration.notion.shapes import title_property as find_title_property
+
+SEARCH_PAGE_SIZE = 20
+
+
+def exists(client: Client, kind: str, object_id: str) -> bool:
+    """Whether `object_id` is a `kind` ("page" or "database") the integration can see."""
+    retrieve = {"page": client.pages.retrieve, "database": client.databases.retrieve}[kind]
+    try:
+        with notion_call(write=False, what=kind):
+            return isinstance(retrieve(object_id), dict)
+    except NotionError:
+        return False
+
+
+def data_source(client: Client, source_id: str) -> dict:
+    """The data source with this ID, or the only data source of the database with this ID."""
+    try:
+        with notion_call(write=False, what="data source"):
+            return expect(client.data_sources.retrieve(source_id), "data_source", write=False)
+    except NotionError as error:
+        if error.code != "object_not_found":
+            raise
+        not_found = error
+    # People often paste a database's link, whose ID is the database's, not its data source's.
+    try:
+        with notion_call(write=False, what="data source"):
+            database = client.databases.retrieve(source_id)
+    except NotionError:
+        if exists(client, "page", source_id):
+            raise NotionError(
+                code="not_a_data_source",
+                hint="This is a page, not a data source: enter the ID or link of a database, "
+                "or of one of its data sources.",
+            ) from None
+        raise not_found from None
+    sources = database.get("data_sources") if isinstance(database, dict) else None
+    if not isinstance(sources, list) or not sources or not all(isinstance(s, dict) for s in sources):
+        raise not_found
+    if len(sources) > 1:
+        names = ", ".join(f"{s.get('name') or 'untitled'} ({s.get('id')})" for s in sources)
+        raise NotionError(
+            code="ambiguous_database",
+            hint=f"This database has {len(sources)} data sources; enter the ID of one of them: {names}.",
+        )
+    with notion_call(write=False, what="data source"):
+        return expect(client.data_sources.retrieve(str(sources[0].get("id"))), "data_source", write=False)
+
+
+def title_property(source: dict) -> str:
+    """The name of the data source's title property (each data source has exactly one)."""
+    name = find_title_property(source.get("properties"))
+    if name is None:
+        raise NotionError(
+            code="unexpected_response",
+            hint="This data source has no title property, so a page can't be named in it.",
+        )
+    return name
+
+
+def search(
+    *, query: str, kind: str, cursor: str = "", context: AuditContext | None = None
+) -> tuple[list[dict[str, str]], str]:
+    """Pages or data sources shared with the integration whose title holds `query`.
+
+    Returns one page of results, newest first, and the cursor of the next page ("" if none).
+    """
+    body: dict[str, Any] = {
+        "query": query,
+        "filter": {"property": "object", "value": kind},
+        "page_size": SEARCH_PAGE_SIZE,
+    }
+    if cursor:
+        body["start_cursor"] = cursor
+    with notion_client(context) as client, notion_call(write=False, what="workspace"):
+        answer = client.search(**body)
+    answer = expect(answer, "list", write=False, check=lambda a: isinstance(a.get("results"), list))
+    found = [
+        {"id": obj["id"], "name": title_of(obj) or "Untitled"}
+        for obj in answer["results"]
+        if isinstance(obj, dict) and isinstance(obj.get("id"), str)
+    ]
+    next_cursor = answer.get("next_cursor")
+    return found, next_cursor if isinstance(next_cursor, str) else ""

@@ -1,0 +1,45 @@
+"""The sandbox of the app: the engine over objects kept in the app's database."""
+
+import functools
+from collections.abc import Iterable
+
+from integration.sandbox.engine import NotionSandbox
+from integration.sandbox.models import SandboxObject
+
+BASE_URL = "https://sandbox.notionforms.invalid"
+TOKEN = "sandbox"
+ROOT_PAGE = "5a4db0c5-0000-4000-8000-000000000001"
+
+
+class DatabaseStore:
+    """Sandbox objects kept in the app's database, shared by all its processes."""
+
+    def get(self, object_id: str) -> dict | None:
+        return SandboxObject.objects.filter(id=object_id).values_list("data", flat=True).first()
+
+    def put(self, obj: dict) -> None:
+        SandboxObject.objects.update_or_create(id=obj["id"], defaults={"kind": obj["object"], "data": obj})
+
+    def add_child(self, parent_id: str, child_id: str) -> None:
+        position = SandboxObject.objects.filter(parent=parent_id).count()
+        SandboxObject.objects.filter(id=child_id).update(parent=parent_id, position=position)
+
+    def children(self, parent_id: str) -> list[str]:
+        rows = SandboxObject.objects.filter(parent=parent_id).order_by("position", "created_at")
+        return [str(child) for child in rows.values_list("id", flat=True)]
+
+    def newest_first(self, kinds: tuple[str, ...]) -> Iterable[dict]:
+        rows = SandboxObject.objects.filter(kind__in=kinds).order_by("-created_at")
+        return (data for data in rows.values_list("data", flat=True).iterator())
+
+
+@functools.cache
+def sandbox() -> NotionSandbox:
+    return NotionSandbox(store=DatabaseStore(), rate=3, burst=3, integration_name="notionforms sandbox")
+
+
+def root_page() -> str:
+    """The sandbox's top page, where new databases go by default; made on first use."""
+    if sandbox().store.get(ROOT_PAGE) is None:
+        sandbox().add_page("Sandbox workspace", page_id=ROOT_PAGE)
+    return ROOT_PAGE

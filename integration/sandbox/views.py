@@ -1,0 +1,48 @@
+from datetime import datetime
+from typing import Any
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.views.generic import TemplateView
+
+from integration.ids import parse_notion_id
+from integration.notion.shapes import plain_text, title_of
+from integration.sandbox.models import SandboxObject
+
+
+def _when(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+class SandboxObjectView(TemplateView):
+    """What the sandbox holds for one object: the sandbox's stand-in for opening it in Notion."""
+
+    template_name = "sandbox/object.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        object_id = parse_notion_id(kwargs["object_id"])
+        if object_id is None:
+            raise Http404("No such sandbox object.")
+        obj = get_object_or_404(SandboxObject, id=object_id)
+        data = obj.data
+        blocks = SandboxObject.objects.filter(parent=obj.id, kind="block").order_by("position")
+        comments = SandboxObject.objects.filter(kind="comment", data__parent__page_id=str(obj.id))
+        sources = [s["id"] for s in data.get("data_sources", [])] or (
+            [str(obj.id)] if obj.kind == "data_source" else []
+        )
+        pages = SandboxObject.objects.filter(kind="page", data__parent__data_source_id__in=sources)
+        context.update(
+            obj=obj,
+            title=title_of(data) or "Untitled",
+            blocks=[(b.data["type"], plain_text(b.data[b.data["type"]].get("rich_text"))) for b in blocks],
+            comments=[
+                (plain_text(c.data.get("rich_text")), _when(c.data.get("created_time"))) for c in comments
+            ],
+            pages=[(str(p.id), title_of(p.data) or "Untitled") for p in pages],
+            sources=data.get("data_sources", []),
+        )
+        return context

@@ -1,0 +1,262 @@
+"""Form submissions: each sent to Notion once, whatever the browser resends, and its result kept.
+
+`submit` owns the one-time key, who may use it, the call to Notion and the stored result;
+`home_sections` builds what the home page shows of them. Views only bind forms and render.
+"""
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError
+from django.utils import timezone
+
+from integration.http.audit import AuditContext
+from integration.http.masking import mask_json
+from integration.http.policy import action_timeout
+from integration.models import FormSubmission, NotionRequestLog, Source
+from integration.notion import comments, content, databases, pages
+from integration.notion.errors import MAYBE_DONE, NotionError
+from integration.notion.shapes import title_of
+from integration.notion.workspace import workspace
+
+logger = logging.getLogger(__name__)
+
+Action = FormSubmission.Action
+Status = FormSubmission.Status
+
+# How long a repeated submission waits for the first one, still running, to finish.
+DUPLICATE_WAIT_SECONDS = 30
+
+
+class KeyInUse(Exception):
+    """The form's one-time key belongs to another user or another form."""
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """What one action made, in the one shape pages, pick lists and the script read.
+
+    `kind`, `object_id` and `title` name the page or data source the pick lists offer next.
+    """
+
+    kind: str
+    object_id: str
+    title: str
+    headline: str
+    ids: list[tuple[str, str]]  # labelled IDs to show
+    link: dict[str, Any]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.ids[0][1],
+            "title": self.title,
+            "headline": self.headline,
+            "ids": [list(pair) for pair in self.ids],
+            "url": self.link["href"],
+            "link": self.link,
+            **self.extra,
+        }
+
+
+def _page_title(user: Any, page_id: str) -> str:
+    """The title this user last saw for the page, if any."""
+    titles = FormSubmission.objects.filter(user=user, kind="page", object_id=page_id).exclude(title="")
+    return titles.values_list("title", flat=True).first() or ""
+
+
+def _quoted(title: str) -> str:
+    return f"“{title}”" if title else "the page"
+
+
+def _create_database(user: Any, data: dict, context: AuditContext, deadline: float) -> ActionResult:
+    database = databases.create_database(title=data["name"], context=context, deadline=deadline)
+    source_id = database["data_sources"][0]["id"]
+    title = title_of(database)
+    return ActionResult(
+        kind="data_source",
+        object_id=source_id,
+        title=title,
+        headline=f"Database {_quoted(title)} created",
+        ids=[("Database ID", database["id"]), ("Data source ID", source_id)],
+        link=workspace().link(database["id"], database.get("url")).as_dict(),
+        extra={"data_source_id": source_id},
+    )
+
+
+def _create_page(user: Any, data: dict, context: AuditContext, deadline: float) -> ActionResult:
+    page = pages.create_page(
+        data_source_id=data["data_source_id"],
+        title=data["name"],
+        header=data["header"],
+        context=context,
+        deadline=deadline,
+    )
+    source_id = page.get("parent", {}).get("data_source_id")
+    title = title_of(page)
+    return ActionResult(
+        kind="page",
+        object_id=page["id"],
+        title=title,
+        headline=f"Page {_quoted(title)} added",
+        ids=[("Page ID", page["id"])],
+        link=workspace().link(page["id"], page.get("url")).as_dict(),
+        extra={"data_source_id": source_id if isinstance(source_id, str) else data["data_source_id"]},
+    )
+
+
+def _append_content(user: Any, data: dict, context: AuditContext, deadline: float) -> ActionResult:
+    page_id = data["page_id"]
+    blocks = content.append_content(
+        page_id=page_id,
+        content=data["content"],
+        context=context,
+        deadline=deadline,
+        max_requests=settings.NOTION_CONTENT_MAX_REQUESTS,
+    )
+    title = _page_title(user, page_id)
+    first = blocks[0].get("id") if blocks and isinstance(blocks[0], dict) else ""
+    count = len(blocks)
+    return ActionResult(
+        kind="page",
+        object_id=page_id,
+        title=title,
+        headline=f"{count} block{'s' if count != 1 else ''} added to {_quoted(title)}",
+        ids=[("First block ID", str(first or "")), ("Page ID", page_id)],
+        link=workspace().link(page_id).as_dict(),
+        extra={"page_id": page_id, "blocks": count},
+    )
+
+
+def _add_comment(user: Any, data: dict, context: AuditContext, deadline: float) -> ActionResult:
+    page_id = data["page_id"]
+    comment = comments.add_comment(page_id=page_id, text=data["comment"], context=context, deadline=deadline)
+    title = _page_title(user, page_id)
+    discussion = comment.get("discussion_id")
+    return ActionResult(
+        kind="page",
+        object_id=page_id,
+        title=title,
+        headline=f"Comment added to {_quoted(title)}",
+        ids=[("Comment ID", comment["id"]), ("Page ID", page_id)],
+        link=workspace().link(page_id).as_dict(),
+        extra={"page_id": page_id, "discussion_id": discussion if isinstance(discussion, str) else ""},
+    )
+
+
+ACTIONS: dict[str, Callable[[Any, dict, AuditContext, float], ActionResult]] = {
+    Action.DATABASE: _create_database,
+    Action.PAGE: _create_page,
+    Action.CONTENT: _append_content,
+    Action.COMMENT: _add_comment,
+}
+
+
+def _app_error(submission: FormSubmission) -> dict[str, Any]:
+    writes = NotionRequestLog.objects.filter(
+        correlation_id=submission.correlation_id, method__in=["POST", "PATCH"]
+    )
+    maybe_done = writes.exists()
+    reference = str(submission.correlation_id)
+    return {
+        "source": "app",
+        "code": "app_error",
+        "hint": f"Something went wrong in this app, not in Notion; it was logged as error {reference}."
+        + (MAYBE_DONE if maybe_done else " Nothing was sent to Notion: try again."),
+        "reference": reference,
+        "maybe_done": maybe_done,
+    }
+
+
+def _run(submission: FormSubmission, user: Any, data: dict, source: str) -> None:
+    context = AuditContext(
+        correlation_id=submission.correlation_id, username=user.get_username(), source=source
+    )
+    deadline = time.monotonic() + settings.NOTION_ACTION_TIMEOUT
+    try:
+        result = ACTIONS[submission.action](user, data, context, deadline)
+        submission.result = mask_json(result.as_json())
+        submission.kind, submission.object_id = result.kind, result.object_id
+        submission.title = mask_json(result.title)
+        submission.status = Status.SUCCEEDED
+    except NotionError as error:
+        submission.error = error.as_dict()
+        submission.status = Status.FAILED
+    except Exception:
+        logger.exception(
+            "Sending the %s form to Notion failed (error %s)", submission.action, submission.correlation_id
+        )
+        submission.error = _app_error(submission)
+        submission.status = Status.FAILED
+    submission.finished_at = timezone.now()
+    submission.save(update_fields=["result", "error", "status", "kind", "object_id", "title", "finished_at"])
+
+
+def _interrupted(submission: FormSubmission) -> dict[str, Any]:
+    reference = str(submission.correlation_id)
+    return {
+        "source": "app",
+        "code": "interrupted",
+        "hint": "This submission stopped without an answer (the app was restarted, or its worker died)."
+        + MAYBE_DONE,
+        "reference": reference,
+        "maybe_done": True,
+    }
+
+
+def expire_stale(user: Any) -> int:
+    """Mark the user's submissions still pending past the longest an action may take as
+    interrupted: they may have been done. Returns how many there were."""
+    cutoff = timezone.now() - timedelta(seconds=action_timeout())
+    stale = FormSubmission.objects.filter(user=user, status=Status.PENDING, created_at__lt=cutoff)
+    expired = 0
+    for submission in stale:
+        submission.error = _interrupted(submission)
+        submission.status = Status.FAILED
+        submission.finished_at = timezone.now()
+        expired += FormSubmission.objects.filter(pk=submission.pk, status=Status.PENDING).update(
+            status=submission.status, error=submission.error, finished_at=submission.finished_at
+        )
+    return expired
+
+
+def _wait_for(submission: FormSubmission) -> None:
+    """Wait a while for the first submission with this key to finish, or find it interrupted."""
+    lifetime_end = submission.created_at + timedelta(seconds=action_timeout())
+    seconds_left = (lifetime_end - timezone.now()).total_seconds()
+    deadline = time.monotonic() + min(DUPLICATE_WAIT_SECONDS, max(0.0, seconds_left))
+    while submission.status == Status.PENDING and time.monotonic() < deadline:
+        time.sleep(0.2)
+        submission.refresh_from_db()
+    if submission.status == Status.PENDING and timezone.now() >= lifetime_end:
+        expire_stale(submission.user)
+        submission.refresh_from_db()
+
+
+def submit(*, user: Any, action: str, key: uuid.UUID, data: dict, source: str = Source.WEB) -> FormSubmission:
+    """Send one form's `data` to Notion once for this one-time `key`; return its submission.
+
+    A key seen before gives the first submission, with its result, and sends nothing.
+    Raises KeyInUse if the key is another user's or another form's.
+    """
+    try:
+        submission, created = FormSubmission.objects.get_or_create(
+            # The token never reaches the database, even typed into a form by mistake.
+            key=key,
+            defaults={"user": user, "action": action, "input": mask_json(data)},
+        )
+    except IntegrityError:  # the same key, created at the same moment by another request
+        submission, created = FormSubmission.objects.get(key=key), False
+    if submission.user_id != user.pk or submission.action != action:
+        raise KeyInUse()
+    if created:
+        _run(submission, user, data, source)
+    else:
+        _wait_for(submission)
+    return submission
