@@ -4,6 +4,7 @@ Every variable is listed, with its meaning, in `.env.example`. A malformed
 value stops start-up with a message that names the variable.
 """
 
+import math
 from pathlib import Path
 
 import environ
@@ -30,14 +31,26 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}.")
 
 
-def env_number(name: str, default: float, *, minimum: float = 0, kind: type = float) -> float:
+def env_number(
+    name: str,
+    default: float,
+    *,
+    minimum: float = 0,
+    maximum: float | None = None,
+    kind: type = float,
+) -> float:
     raw = env.str(name, default=str(default)).strip()
     try:
         value = kind(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a number, not {raw!r}.") from None
+    # float() takes "nan", "inf" and numbers too large for it (1e309 becomes inf): none is a setting.
+    if not math.isfinite(value):
+        raise ImproperlyConfigured(f"{name} must be a finite number, not {raw!r}.")
     if value < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {raw!r}.")
+    if maximum is not None and value > maximum:
+        raise ImproperlyConfigured(f"{name} must be at most {maximum}, not {raw!r}.")
     return value
 
 
@@ -197,8 +210,8 @@ NOTION_KEY = env.str("NOTION_KEY", default="").strip()
 NOTION_PAGE_ID = env_notion_id("NOTION_PAGE_ID")
 NOTION_BASE_URL = env_url("NOTION_BASE_URL", "https://api.notion.com", ("http", "https")).rstrip("/")
 NOTION_VERSION = "2025-09-03"
-NOTION_CONNECT_TIMEOUT = env_number("NOTION_CONNECT_TIMEOUT", 5, minimum=0.1)
-NOTION_READ_TIMEOUT = env_number("NOTION_READ_TIMEOUT", 30, minimum=0.1)
+NOTION_CONNECT_TIMEOUT = env_number("NOTION_CONNECT_TIMEOUT", 5, minimum=0.1, maximum=300)
+NOTION_READ_TIMEOUT = env_number("NOTION_READ_TIMEOUT", 30, minimum=0.1, maximum=300)
 # An httpx transport to send Notion requests through instead of the network
 # (tests use it to put a fake Notion at the HTTP boundary).
 NOTION_TRANSPORT = None
@@ -220,12 +233,12 @@ NOTION_AUDIT_MASKED_KEYS = [
     *env.list("NOTION_AUDIT_MASKED_KEYS", default=[]),
 ]
 # Attempts per request, counting the first; and the waits between them (seconds).
-NOTION_MAX_ATTEMPTS = env_number("NOTION_MAX_ATTEMPTS", 3, minimum=1, kind=int)
-NOTION_RETRY_BACKOFF = env_number("NOTION_RETRY_BACKOFF", 0.5, minimum=0)
+NOTION_MAX_ATTEMPTS = env_number("NOTION_MAX_ATTEMPTS", 3, minimum=1, maximum=10, kind=int)
+NOTION_RETRY_BACKOFF = env_number("NOTION_RETRY_BACKOFF", 0.5, minimum=0, maximum=60)
 # A 429 asking for a longer wait than this is given up, with a clear message, not waited for.
-NOTION_RETRY_MAX_WAIT = env_number("NOTION_RETRY_MAX_WAIT", 10, minimum=0)
+NOTION_RETRY_MAX_WAIT = env_number("NOTION_RETRY_MAX_WAIT", 10, minimum=0, maximum=300)
 # Requests a second to Notion for all processes together (0: no pacing), the burst
 # allowed above that, and the longest a request waits for its turn before giving up.
-NOTION_RATE_LIMIT = env_number("NOTION_RATE_LIMIT", 3, minimum=0)
-NOTION_RATE_BURST = env_number("NOTION_RATE_BURST", 2, minimum=1, kind=int)
-NOTION_RATE_MAX_WAIT = env_number("NOTION_RATE_MAX_WAIT", 20, minimum=0)
+NOTION_RATE_LIMIT = env_number("NOTION_RATE_LIMIT", 3, minimum=0, maximum=100)
+NOTION_RATE_BURST = env_number("NOTION_RATE_BURST", 2, minimum=1, maximum=100, kind=int)
+NOTION_RATE_MAX_WAIT = env_number("NOTION_RATE_MAX_WAIT", 20, minimum=0, maximum=300)
