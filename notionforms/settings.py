@@ -1,10 +1,13 @@
 """Settings of notionforms, read from the environment and from `.env` if present.
 
 Every variable is listed, with its meaning, in `.env.example`. A malformed
-value stops start-up with a message that names the variable.
+value stops start-up with a message that names the variable. ENV_FILE, from
+the environment only, names another file to read instead of `.env`, or none
+when empty (the tests read none).
 """
 
 import math
+import os
 from pathlib import Path
 
 import environ
@@ -15,8 +18,26 @@ from integration.ids import parse_notion_id
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-if (BASE_DIR / ".env").is_file():
-    env.read_env(BASE_DIR / ".env")
+
+
+def env_file() -> Path | None:
+    """The file of settings to read: ENV_FILE (relative to BASE_DIR), `.env` by default, none if empty."""
+    raw = os.environ.get("ENV_FILE")
+    if raw is None:
+        default = BASE_DIR / ".env"
+        return default if default.is_file() else None
+    if not raw.strip():
+        return None
+    path = BASE_DIR / Path(raw.strip()).expanduser()
+    if not path.is_file():
+        raise ImproperlyConfigured(f"ENV_FILE must name a file of settings, not {raw!r} (no {path}).")
+    return path
+
+
+_env_file = env_file()
+if _env_file is not None:
+    # Never overrides a variable already set in the environment.
+    env.read_env(_env_file)
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}

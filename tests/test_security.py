@@ -52,6 +52,7 @@ def fake_notion_rows() -> list[int]:
 def test_production_settings_pass_the_deploy_check(tmp_path):
     env = {
         "PATH": "/usr/bin:/bin",
+        "ENV_FILE": "",
         "DEBUG": "false",
         "SECRET_KEY": "a-long-and-random-secret-key-for-this-check-only-0123456789-abcdefghij",
         "ALLOWED_HOSTS": "forms.example.com",
