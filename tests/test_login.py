@@ -56,3 +56,20 @@ def test_logging_out_ends_the_session(browser):
 def csrf_token(client: Client) -> str:
     client.get("/accounts/login/")
     return client.cookies["csrftoken"].value
+
+
+def test_after_logging_out_the_login_page_says_so(browser):
+    response = browser.post("/accounts/logout/", {"csrfmiddlewaretoken": csrf_token(browser)}, follow=True)
+
+    assert response.redirect_chain == [("/accounts/login/", 302)]
+    assert "You have been logged out." in response.content.decode()
+
+
+def test_the_logged_out_message_is_shown_once(browser):
+    browser.post("/accounts/logout/", {"csrfmiddlewaretoken": csrf_token(browser)}, follow=True)
+
+    assert "You have been logged out." not in browser.get("/accounts/login/").content.decode()
+
+
+def test_the_login_page_says_nothing_of_a_logout_that_did_not_happen(client):
+    assert "logged out" not in client.get("/accounts/login/").content.decode()
