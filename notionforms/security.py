@@ -1,8 +1,13 @@
 """Small pieces of the project's security and account handling that are not about Notion."""
 
+import math
+
+from axes.helpers import get_cool_off
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 
 class LogoutView(auth_views.LogoutView):
@@ -13,3 +18,17 @@ class LogoutView(auth_views.LogoutView):
         # The session is gone: the message travels in the messages cookie.
         messages.success(request, "You have been logged out.")
         return response
+
+
+def lockout_message(request: HttpRequest) -> str:
+    minutes = math.ceil(get_cool_off(request).total_seconds() / 60)
+    return f"Too many failed attempts: try again in {minutes} minute{'s' if minutes != 1 else ''}."
+
+
+def locked_out(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict | None = None
+) -> HttpResponse:
+    """The login page, saying why it refuses, for django-axes to answer a locked-out login with."""
+    form = AuthenticationForm(request, initial={"username": (credentials or {}).get("username", "")})
+    context = {"form": form, "lockout": lockout_message(request), "next": request.POST.get("next", "")}
+    return render(request, "registration/login.html", context, status=429)

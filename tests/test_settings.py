@@ -67,6 +67,8 @@ def project_with_env(tmp_path) -> Path:
         ("NOTION_READ_TIMEOUT", "1e400"),
         ("NOTION_MAX_ATTEMPTS", "11"),
         ("NOTION_RATE_BURST", "1000000"),
+        ("LOGIN_FAILURE_LIMIT", "0"),
+        ("LOGIN_LOCKOUT_MINUTES", "nan"),
     ],
 )
 def test_a_malformed_value_stops_start_up_naming_the_variable(tmp_path, name, value):
