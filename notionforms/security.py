@@ -1,6 +1,7 @@
 """Small pieces of the project's security and account handling that are not about Notion."""
 
 import math
+from collections.abc import Callable
 
 from axes.helpers import get_cool_off
 from django.contrib import messages
@@ -8,6 +9,8 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+
+View = Callable[[HttpRequest], HttpResponse]
 
 
 class LogoutView(auth_views.LogoutView):
@@ -32,3 +35,20 @@ def locked_out(
     form = AuthenticationForm(request, initial={"username": (credentials or {}).get("username", "")})
     context = {"form": form, "lockout": lockout_message(request), "next": request.POST.get("next", "")}
     return render(request, "registration/login.html", context, status=429)
+
+
+def private_pages(get_response: View) -> View:
+    """Let no browser or proxy keep a page: they show Notion data, the audit log or a CSRF token.
+
+    Every response Django makes gets `Cache-Control: private, no-store` unless its view set a
+    Cache-Control of its own (the admin's never_cache does). Static files are answered by
+    WhiteNoise before this runs and keep their long cache.
+    """
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        response = get_response(request)
+        if not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "private, no-store"
+        return response
+
+    return middleware

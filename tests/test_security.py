@@ -5,6 +5,7 @@ import sys
 from html.parser import HTMLParser
 
 import pytest
+from django.templatetags.static import static
 from django.test import Client
 
 from integration.models import FormSubmission
@@ -155,3 +156,37 @@ def test_no_page_has_an_inline_script_style_or_event_handler(every_page):
         parser.feed(client.get(path).content.decode())
 
         assert parser.found == [], path
+
+
+def test_no_page_may_be_kept_by_a_browser_or_proxy(every_page):
+    for path, client in every_page.items():
+        cache_control = client.get(path)["Cache-Control"]
+
+        assert "no-store" in cache_control, path
+        assert "private" in cache_control, path
+
+
+def test_the_answer_to_a_form_may_not_be_kept(browser, submit):
+    redirect = submit("database", name="Tasks")
+    browser.get("/")
+    fragment = browser.post(
+        "/databases/",
+        {"database-name": "Tasks", "database-submission_key": "0" * 32, "csrfmiddlewaretoken": csrf(browser)},
+        headers={"X-Requested-With": "fetch"},
+    )
+
+    assert redirect["Cache-Control"] == "private, no-store"
+    assert fragment.status_code == 200
+    assert fragment["Cache-Control"] == "private, no-store"
+
+
+def csrf(client: Client) -> str:
+    return client.cookies["csrftoken"].value
+
+
+def test_a_static_file_may_be_kept(client):
+    response = client.get(static("notionforms.css"))
+
+    assert response.status_code == 200
+    assert "no-store" not in response["Cache-Control"]
+    assert "max-age" in response["Cache-Control"]
