@@ -6,9 +6,13 @@ from collections.abc import Callable
 from axes.helpers import get_cool_off
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.templatetags.static import static
+from django.views.decorators.cache import cache_control
+from django.views.generic import RedirectView
 
 View = Callable[[HttpRequest], HttpResponse]
 
@@ -52,3 +56,14 @@ def private_pages(get_response: View) -> View:
         return response
 
     return middleware
+
+
+class FaviconView(RedirectView):
+    """/favicon.ico, asked for by browsers on every page (the admin's too): the app's icon."""
+
+    def get_redirect_url(self, *args: object, **kwargs: object) -> str:
+        # At request time: the name of the collected file carries its hash.
+        return static("favicon.svg")
+
+
+favicon = login_not_required(cache_control(max_age=86400, public=True)(FaviconView.as_view()))

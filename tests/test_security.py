@@ -190,3 +190,21 @@ def test_a_static_file_may_be_kept(client):
     assert response.status_code == 200
     assert "no-store" not in response["Cache-Control"]
     assert "max-age" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize("page", ["/accounts/login/", "/"])
+def test_every_page_links_the_icon(browser, client, page):
+    html = (browser if page == "/" else client).get(page).content.decode()
+
+    assert f'<link rel="icon" href="{static("favicon.svg")}" type="image/svg+xml">' in html
+
+
+def test_favicon_ico_leads_to_the_icon_without_a_login(client):
+    response = client.get("/favicon.ico")
+    icon = client.get(response["Location"])
+
+    assert response.status_code == 302
+    assert response["Location"] == static("favicon.svg")
+    assert icon.status_code == 200
+    assert icon["Content-Type"] == "image/svg+xml"
+    assert b"<svg" in b"".join(icon.streaming_content)
