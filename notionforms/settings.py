@@ -1,12 +1,18 @@
 """Settings of notionforms, read from the environment and from `.env` if present.
 
 Every variable is listed, with its meaning, in `.env.example`. A malformed
-value stops start-up with a message that names the variable.
+value stops start-up with a message that names the variable. ENV_FILE, from
+the environment only, names another file to read instead of `.env`, or none
+when empty (the tests read none).
 """
 
+import math
+import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from integration.ids import parse_notion_id
@@ -14,8 +20,26 @@ from integration.ids import parse_notion_id
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-if (BASE_DIR / ".env").is_file():
-    env.read_env(BASE_DIR / ".env")
+
+
+def env_file() -> Path | None:
+    """The file of settings to read: ENV_FILE (relative to BASE_DIR), `.env` by default, none if empty."""
+    raw = os.environ.get("ENV_FILE")
+    if raw is None:
+        default = BASE_DIR / ".env"
+        return default if default.is_file() else None
+    if not raw.strip():
+        return None
+    path = BASE_DIR / Path(raw.strip()).expanduser()
+    if not path.is_file():
+        raise ImproperlyConfigured(f"ENV_FILE must name a file of settings, not {raw!r} (no {path}).")
+    return path
+
+
+_env_file = env_file()
+if _env_file is not None:
+    # Never overrides a variable already set in the environment.
+    env.read_env(_env_file)
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -30,14 +54,26 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}.")
 
 
-def env_number(name: str, default: float, *, minimum: float = 0, kind: type = float) -> float:
+def env_number(
+    name: str,
+    default: float,
+    *,
+    minimum: float = 0,
+    maximum: float | None = None,
+    kind: type = float,
+) -> float:
     raw = env.str(name, default=str(default)).strip()
     try:
         value = kind(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a number, not {raw!r}.") from None
+    # float() takes "nan", "inf" and numbers too large for it (1e309 becomes inf): none is a setting.
+    if not math.isfinite(value):
+        raise ImproperlyConfigured(f"{name} must be a finite number, not {raw!r}.")
     if value < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {raw!r}.")
+    if maximum is not None and value > maximum:
+        raise ImproperlyConfigured(f"{name} must be at most {maximum}, not {raw!r}.")
     return value
 
 
@@ -81,6 +117,20 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not 
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp 4): scripts and styles only from the app's own files, never
+# inline, so that markup slipped into a page (a Notion title, say) cannot run. The admin keeps to it too.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -92,6 +142,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
+    "csp",
     "integration",
     "integration.sandbox",
 ]
@@ -99,6 +151,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "notionforms.security.private_pages",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -106,6 +160,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the login page saying so.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "notionforms.urls"
@@ -161,6 +217,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Axes counts failed logins first and refuses any from a username and address that failed too often.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# After LOGIN_FAILURE_LIMIT wrong passwords for one username from one address, that username is
+# refused from that address for LOGIN_LOCKOUT_MINUTES (counted again from each further attempt).
+AXES_FAILURE_LIMIT = env_number("LOGIN_FAILURE_LIMIT", 5, minimum=1, maximum=100, kind=int)
+LOGIN_LOCKOUT_MINUTES = env_number("LOGIN_LOCKOUT_MINUTES", 15, minimum=1, maximum=1440, kind=int)
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "notionforms.security.locked_out"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -193,8 +262,8 @@ NOTION_KEY = env.str("NOTION_KEY", default="").strip()
 NOTION_PAGE_ID = env_notion_id("NOTION_PAGE_ID")
 NOTION_BASE_URL = env_url("NOTION_BASE_URL", "https://api.notion.com", ("http", "https")).rstrip("/")
 NOTION_VERSION = "2025-09-03"
-NOTION_CONNECT_TIMEOUT = env_number("NOTION_CONNECT_TIMEOUT", 5, minimum=0.1)
-NOTION_READ_TIMEOUT = env_number("NOTION_READ_TIMEOUT", 30, minimum=0.1)
+NOTION_CONNECT_TIMEOUT = env_number("NOTION_CONNECT_TIMEOUT", 5, minimum=0.1, maximum=300)
+NOTION_READ_TIMEOUT = env_number("NOTION_READ_TIMEOUT", 30, minimum=0.1, maximum=300)
 # An httpx transport to send Notion requests through instead of the network
 # (tests use it to put a fake Notion at the HTTP boundary).
 NOTION_TRANSPORT = None
@@ -216,18 +285,18 @@ NOTION_AUDIT_MASKED_KEYS = [
     *env.list("NOTION_AUDIT_MASKED_KEYS", default=[]),
 ]
 # Attempts per request, counting the first; and the waits between them (seconds).
-NOTION_MAX_ATTEMPTS = env_number("NOTION_MAX_ATTEMPTS", 3, minimum=1, kind=int)
-NOTION_RETRY_BACKOFF = env_number("NOTION_RETRY_BACKOFF", 0.5, minimum=0)
+NOTION_MAX_ATTEMPTS = env_number("NOTION_MAX_ATTEMPTS", 3, minimum=1, maximum=10, kind=int)
+NOTION_RETRY_BACKOFF = env_number("NOTION_RETRY_BACKOFF", 0.5, minimum=0, maximum=60)
 # A 429 asking for a longer wait than this is given up, with a clear message, not waited for.
-NOTION_RETRY_MAX_WAIT = env_number("NOTION_RETRY_MAX_WAIT", 10, minimum=0)
+NOTION_RETRY_MAX_WAIT = env_number("NOTION_RETRY_MAX_WAIT", 10, minimum=0, maximum=300)
 # Requests a second to Notion for all processes together (0: no pacing), the burst
 # allowed above that, and the longest a request waits for its turn before giving up.
-NOTION_RATE_LIMIT = env_number("NOTION_RATE_LIMIT", 3, minimum=0)
-NOTION_RATE_BURST = env_number("NOTION_RATE_BURST", 2, minimum=1, kind=int)
-NOTION_RATE_MAX_WAIT = env_number("NOTION_RATE_MAX_WAIT", 20, minimum=0)
+NOTION_RATE_LIMIT = env_number("NOTION_RATE_LIMIT", 3, minimum=0, maximum=100)
+NOTION_RATE_BURST = env_number("NOTION_RATE_BURST", 2, minimum=1, maximum=100, kind=int)
+NOTION_RATE_MAX_WAIT = env_number("NOTION_RATE_MAX_WAIT", 20, minimum=0, maximum=300)
 # The most one form submission may spend sending to Notion, retries and waits included;
 # gunicorn.conf.py gives each web request that, plus the timeouts of the last request.
-NOTION_ACTION_TIMEOUT = env_number("NOTION_ACTION_TIMEOUT", 60, minimum=1)
+NOTION_ACTION_TIMEOUT = env_number("NOTION_ACTION_TIMEOUT", 60, minimum=1, maximum=600)
 # The most requests one submission of the content form may make (100 blocks each); longer
 # content is refused with a message, before anything is sent.
-NOTION_CONTENT_MAX_REQUESTS = env_number("NOTION_CONTENT_MAX_REQUESTS", 10, minimum=1, kind=int)
+NOTION_CONTENT_MAX_REQUESTS = env_number("NOTION_CONTENT_MAX_REQUESTS", 10, minimum=1, maximum=100, kind=int)

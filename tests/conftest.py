@@ -114,6 +114,7 @@ def child_env():
     def env(base_url: str, **more: str) -> dict[str, str]:
         return {
             "PATH": os.environ["PATH"],
+            "ENV_FILE": "",
             "DJANGO_SETTINGS_MODULE": "notionforms.settings",
             "SECRET_KEY": "tests-only",
             "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",

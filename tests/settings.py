@@ -2,7 +2,8 @@
 
 import os
 
-# Set before the project's settings read `.env`, which never overrides what is already set.
+# A developer's `.env` (written by `make run`) is not read: the tests set what they need.
+os.environ["ENV_FILE"] = ""
 os.environ["DATABASE_URL"] = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
 os.environ["SECRET_KEY"] = "tests-only-not-a-secret"
 os.environ["DEBUG"] = "false"

@@ -2,9 +2,13 @@
 
 import subprocess
 import sys
+from html.parser import HTMLParser
 
 import pytest
+from django.templatetags.static import static
+from django.test import Client
 
+from integration.models import FormSubmission
 from tests.fake_notion import TOKEN
 
 
@@ -52,6 +56,7 @@ def fake_notion_rows() -> list[int]:
 def test_production_settings_pass_the_deploy_check(tmp_path):
     env = {
         "PATH": "/usr/bin:/bin",
+        "ENV_FILE": "",
         "DEBUG": "false",
         "SECRET_KEY": "a-long-and-random-secret-key-for-this-check-only-0123456789-abcdefghij",
         "ALLOWED_HOSTS": "forms.example.com",
@@ -67,3 +72,139 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
 
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.fixture
+def every_page(client, browser, staff_browser, submit) -> dict[str, Client]:
+    """Each kind of page of the app and of its admin, with something on it, and who may see it."""
+    submit("database", name="Reading <list>")
+    page = FormSubmission.objects.get(action="database").result
+    submit("page", data_source_id=page["data_source_id"], name="Dune", header="Why")
+    page_id = FormSubmission.objects.get(action="page").result["id"]
+    row_id = fake_notion_rows()[0]
+    return {
+        "/accounts/login/": client,
+        "/": browser,
+        "/search/?q=Dune": browser,
+        f"/sandbox/{page_id}/": browser,
+        "/admin/": staff_browser,
+        "/admin/integration/notionrequestlog/": staff_browser,
+        f"/admin/integration/notionrequestlog/{row_id}/change/": staff_browser,
+        "/admin/integration/formsubmission/": staff_browser,
+        "/admin/axes/accessattempt/": staff_browser,
+        "/no-such-page/": browser,
+    }
+
+
+def test_every_page_sends_a_content_security_policy_without_inline_scripts(every_page):
+    for path, client in every_page.items():
+        response = client.get(path)
+        policy = dict(
+            directive.strip().split(" ", 1) for directive in response["Content-Security-Policy"].split(";")
+        )
+
+        assert response.status_code in (200, 404), path
+        assert policy["script-src"] == "'self'", path
+        assert policy["style-src"] == "'self'", path
+        assert policy["default-src"] == "'self'", path
+        assert policy["object-src"] == "'none'", path
+        assert policy["frame-ancestors"] == "'none'", path
+        assert policy["base-uri"] == "'self'", path
+        assert policy["form-action"] == "'self'", path
+        assert policy["img-src"] == "'self' data:", path
+        assert "unsafe" not in response["Content-Security-Policy"], path
+
+
+def test_a_locked_out_login_sends_the_content_security_policy_too(client):
+    for attempt in range(5):
+        response = client.post("/accounts/login/", {"username": "ada", "password": f"guess {attempt}"})
+
+    assert response.status_code == 429
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+
+
+class _InlineCode(HTMLParser):
+    """Collects what a policy without 'unsafe-inline' would block: inline scripts, styles, handlers."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        names = dict(attrs)
+        if tag == "style":
+            self.found.append("<style>")
+        if tag == "script" and "src" not in names and names.get("type") != "application/json":
+            self._in_script = True
+        for name, value in attrs:
+            if name == "style" or name.startswith("on") or (value or "").strip().startswith("javascript:"):
+                self.found.append(f"<{tag} {name}={value!r}>")
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script and data.strip():
+            self.found.append(f"<script>{data.strip()[:60]}")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self._in_script = False
+
+
+def test_no_page_has_an_inline_script_style_or_event_handler(every_page):
+    for path, client in every_page.items():
+        parser = _InlineCode()
+        parser.feed(client.get(path).content.decode())
+
+        assert parser.found == [], path
+
+
+def test_no_page_may_be_kept_by_a_browser_or_proxy(every_page):
+    for path, client in every_page.items():
+        cache_control = client.get(path)["Cache-Control"]
+
+        assert "no-store" in cache_control, path
+        assert "private" in cache_control, path
+
+
+def test_the_answer_to_a_form_may_not_be_kept(browser, submit):
+    redirect = submit("database", name="Tasks")
+    browser.get("/")
+    fragment = browser.post(
+        "/databases/",
+        {"database-name": "Tasks", "database-submission_key": "0" * 32, "csrfmiddlewaretoken": csrf(browser)},
+        headers={"X-Requested-With": "fetch"},
+    )
+
+    assert redirect["Cache-Control"] == "private, no-store"
+    assert fragment.status_code == 200
+    assert fragment["Cache-Control"] == "private, no-store"
+
+
+def csrf(client: Client) -> str:
+    return client.cookies["csrftoken"].value
+
+
+def test_a_static_file_may_be_kept(client):
+    response = client.get(static("notionforms.css"))
+
+    assert response.status_code == 200
+    assert "no-store" not in response["Cache-Control"]
+    assert "max-age" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize("page", ["/accounts/login/", "/"])
+def test_every_page_links_the_icon(browser, client, page):
+    html = (browser if page == "/" else client).get(page).content.decode()
+
+    assert f'<link rel="icon" href="{static("favicon.svg")}" type="image/svg+xml">' in html
+
+
+def test_favicon_ico_leads_to_the_icon_without_a_login(client):
+    response = client.get("/favicon.ico")
+    icon = client.get(response["Location"])
+
+    assert response.status_code == 302
+    assert response["Location"] == static("favicon.svg")
+    assert icon.status_code == 200
+    assert icon["Content-Type"] == "image/svg+xml"
+    assert b"<svg" in b"".join(icon.streaming_content)

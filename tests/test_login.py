@@ -1,0 +1,165 @@
+"""Logging in and out: what the login page offers, refuses and says."""
+
+from datetime import timedelta
+
+import pytest
+from axes.models import AccessAttempt
+from django.core import mail
+from django.db.models import F
+from django.test import Client
+from django.utils import timezone
+
+from tests.factories import StaffFactory, UserFactory
+
+PASSWORD = "correct horse battery"
+LOCKED_OUT = "Too many failed attempts: try again in 15 minutes."
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/accounts/password_reset/",
+        "/accounts/password_reset/done/",
+        "/accounts/reset/MQ/set-password/",
+        "/accounts/reset/done/",
+    ],
+)
+def test_there_is_no_password_reset_page(client, path):
+    assert client.get(path).status_code == 404
+
+
+def test_asking_for_a_password_reset_sends_no_mail(client):
+    UserFactory(username="ada", email="ada@example.com")
+
+    response = client.post("/accounts/password_reset/", {"email": "ada@example.com"})
+
+    assert response.status_code == 404
+    assert mail.outbox == []
+
+
+@pytest.mark.parametrize("path", ["/accounts/password_change/", "/accounts/password_change/done/"])
+def test_there_is_no_password_change_page_outside_the_admin(browser, path):
+    assert browser.get(path).status_code == 404
+
+
+def test_the_right_password_logs_in(client):
+    UserFactory(username="ada")
+
+    response = client.post("/accounts/login/", {"username": "ada", "password": PASSWORD})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    assert client.get("/").status_code == 200
+
+
+def test_logging_out_ends_the_session(browser):
+    response = browser.post("/accounts/logout/", {"csrfmiddlewaretoken": csrf_token(browser)})
+
+    assert response.status_code == 302
+    assert browser.get("/").status_code == 302
+
+
+def csrf_token(client: Client) -> str:
+    client.get("/accounts/login/")
+    return client.cookies["csrftoken"].value
+
+
+def test_after_logging_out_the_login_page_says_so(browser):
+    response = browser.post("/accounts/logout/", {"csrfmiddlewaretoken": csrf_token(browser)}, follow=True)
+
+    assert response.redirect_chain == [("/accounts/login/", 302)]
+    assert "You have been logged out." in response.content.decode()
+
+
+def test_the_logged_out_message_is_shown_once(browser):
+    browser.post("/accounts/logout/", {"csrfmiddlewaretoken": csrf_token(browser)}, follow=True)
+
+    assert "You have been logged out." not in browser.get("/accounts/login/").content.decode()
+
+
+def test_the_login_page_says_nothing_of_a_logout_that_did_not_happen(client):
+    assert "logged out" not in client.get("/accounts/login/").content.decode()
+
+
+def log_in(client: Client, username: str, password: str = PASSWORD, address: str = "127.0.0.1", path=None):
+    return client.post(
+        path or "/accounts/login/", {"username": username, "password": password}, REMOTE_ADDR=address
+    )
+
+
+def fail_five_times(client: Client, username: str, address: str = "127.0.0.1") -> None:
+    for attempt in range(5):
+        log_in(client, username, f"wrong guess {attempt}", address)
+
+
+def test_after_five_wrong_passwords_the_right_one_is_refused_with_a_message(client):
+    UserFactory(username="ada")
+    fail_five_times(client, "ada")
+
+    response = log_in(client, "ada")
+
+    assert response.status_code == 429
+    assert LOCKED_OUT in response.content.decode()
+    assert client.get("/").status_code == 302
+
+
+def test_four_wrong_passwords_still_let_the_right_one_in(client):
+    UserFactory(username="ada")
+    for attempt in range(4):
+        log_in(client, "ada", f"wrong guess {attempt}")
+
+    assert log_in(client, "ada").status_code == 302
+
+
+def test_the_locked_out_page_is_the_login_page_with_its_form(client):
+    UserFactory(username="ada")
+    fail_five_times(client, "ada")
+
+    page = log_in(client, "ada").content.decode()
+
+    assert "<h1>Log in</h1>" in page
+    assert 'name="password"' in page
+    assert 'value="ada"' in page
+
+
+def test_another_user_from_the_same_address_is_not_locked_out(client):
+    UserFactory(username="ada")
+    UserFactory(username="grace")
+    fail_five_times(client, "ada")
+
+    assert log_in(client, "grace").status_code == 302
+
+
+def test_the_same_user_from_another_address_is_not_locked_out(client):
+    UserFactory(username="ada")
+    fail_five_times(client, "ada", address="203.0.113.7")
+
+    assert log_in(client, "ada", address="198.51.100.1").status_code == 302
+
+
+def test_the_admin_login_is_locked_out_too(client):
+    StaffFactory(username="ada")
+    fail_five_times(client, "ada")
+
+    response = log_in(client, "ada", path="/admin/login/")
+
+    assert response.status_code == 429
+    assert LOCKED_OUT in response.content.decode()
+
+
+def test_after_the_cool_off_the_right_password_logs_in(client):
+    UserFactory(username="ada")
+    fail_five_times(client, "ada")
+    AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=15, seconds=1))
+
+    assert log_in(client, "ada").status_code == 302
+
+
+def test_a_wrong_password_during_the_lockout_starts_the_cool_off_again(client):
+    UserFactory(username="ada")
+    fail_five_times(client, "ada")
+    AccessAttempt.objects.update(attempt_time=F("attempt_time") - timedelta(minutes=10))
+    log_in(client, "ada", "one more guess")
+    AccessAttempt.objects.update(attempt_time=F("attempt_time") - timedelta(minutes=10))
+
+    assert log_in(client, "ada").status_code == 429
