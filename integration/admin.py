@@ -141,12 +141,16 @@ class FormSubmissionAdmin(admin.ModelAdmin):
     list_display = ["created_at", "action", "status", "user", "correlation"]
     list_filter = ["action", "status"]
     show_full_result_count = False
+    actions = None
     readonly_fields = [f.name for f in FormSubmission._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     @admin.display(description="Notion requests")

@@ -12,7 +12,7 @@ from django.utils.html import escape
 from pytest_django.asserts import assertContains, assertNotContains
 
 from integration.audit import cap
-from integration.models import NotionRequestLog, Outcome, Source
+from integration.models import FormSubmission, NotionRequestLog, Outcome, Source
 from tests.factories import FormSubmissionFactory, NotionRequestLogFactory
 
 CHANGELIST = "/admin/integration/notionrequestlog/"
@@ -315,3 +315,46 @@ def test_a_form_submission_links_to_its_notion_requests(staff_browser):
     assertContains(
         response, f'<a href="{CHANGELIST}?correlation_id={submission.correlation_id}">requests</a>'
     )
+
+
+def test_a_form_submission_has_no_add_page(staff_browser):
+    response = staff_browser.get("/admin/integration/formsubmission/add/")
+
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_form_submission_cannot_be_deleted(staff_browser, method):
+    submission = FormSubmissionFactory()
+
+    response = getattr(staff_browser, method)(
+        f"/admin/integration/formsubmission/{submission.pk}/delete/", {"post": "yes"}
+    )
+
+    assert response.status_code == 403
+    assert FormSubmission.objects.filter(pk=submission.pk).exists()
+
+
+def test_the_form_submissions_offer_no_bulk_delete(staff_browser):
+    submission = FormSubmissionFactory()
+
+    response = staff_browser.post(
+        "/admin/integration/formsubmission/",
+        {"action": "delete_selected", "_selected_action": [submission.pk], "index": "0", "post": "yes"},
+    )
+
+    assertNotContains(response, "delete_selected")
+    assertNotContains(response, 'name="_selected_action"')
+    assert FormSubmission.objects.filter(pk=submission.pk).exists()
+
+
+def test_a_post_to_a_form_submission_changes_nothing(staff_browser):
+    submission = FormSubmissionFactory(status=FormSubmission.Status.SUCCEEDED)
+
+    response = staff_browser.post(
+        f"/admin/integration/formsubmission/{submission.pk}/change/", {"status": "failed"}
+    )
+
+    assert response.status_code == 403
+    submission.refresh_from_db()
+    assert submission.status == FormSubmission.Status.SUCCEEDED
