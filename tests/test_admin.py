@@ -317,6 +317,17 @@ def test_a_form_submission_links_to_its_notion_requests(staff_browser):
     )
 
 
+@pytest.mark.parametrize("model", ["notionrequestlog", "formsubmission"])
+def test_a_read_only_row_offers_no_history_button(staff_browser, model):
+    row = NotionRequestLogFactory() if model == "notionrequestlog" else FormSubmissionFactory()
+
+    response = staff_browser.get(f"/admin/integration/{model}/{row.pk}/change/")
+
+    assert response.status_code == 200
+    assertNotContains(response, "historylink")
+    assertNotContains(response, f"/{row.pk}/history/")
+
+
 def test_a_form_submission_has_no_add_page(staff_browser):
     response = staff_browser.get("/admin/integration/formsubmission/add/")
 
