@@ -5,6 +5,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -87,11 +88,30 @@ class AnsweredByFilter(admin.SimpleListFilter):
         return queryset.filter(sandbox=self.value() == "sandbox")
 
 
+class ActionFilter(admin.SimpleListFilter):
+    """Every attempt of one action (`?correlation_id=`): listed among the filters only while it is on."""
+
+    title = "action"
+    parameter_name = "correlation_id"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [(self.value(), f"This one ({self.value()[:8]}…)")] if self.value() else []
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if not self.value():
+            return queryset
+        try:
+            action = uuid.UUID(self.value())
+        except ValueError as error:
+            raise IncorrectLookupParameters(error) from error
+        return queryset.filter(correlation_id=action)
+
+
 @admin.register(NotionRequestLog)
 class NotionRequestLogAdmin(admin.ModelAdmin):
     list_display = ["when", "status_shown", "operation", "request", "duration", "attempt", "user"]
     list_display_links = ["when"]
-    list_filter = ["outcome", "operation", "source", AnsweredByFilter, DateFilter]
+    list_filter = [ActionFilter, "outcome", "operation", "source", AnsweredByFilter, DateFilter]
     search_fields = ["object_id"]  # the real search is get_search_results
     search_help_text = "A Notion object ID or link, a request ID, or a correlation ID."
     show_full_result_count = False
@@ -135,7 +155,7 @@ class NotionRequestLogAdmin(admin.ModelAdmin):
         return False
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
-        context = {"title": "Request history", **(extra_context or {})}
+        context = {"title": "Request history", "narrowed": self.narrowed(request), **(extra_context or {})}
         return super().changelist_view(request, context)
 
     def change_view(
@@ -143,6 +163,19 @@ class NotionRequestLogAdmin(admin.ModelAdmin):
     ) -> HttpResponse:
         context = {"title": "Request to Notion", **(extra_context or {})}
         return super().change_view(request, object_id, form_url, context)
+
+    def narrowed(self, request: HttpRequest) -> dict[str, str] | None:
+        """What the list is narrowed to, to say so above it: one action, or one ID searched for."""
+        try:
+            action = str(uuid.UUID(request.GET.get("correlation_id", "")))
+        except ValueError:
+            action = None
+        if action:
+            return {"lead": "Showing every attempt of action", "id": action}
+        term = request.GET.get("q", "").strip()
+        if term:
+            return {"lead": "Showing the requests about", "id": parse_notion_id(term) or term}
+        return None
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str

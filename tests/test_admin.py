@@ -442,6 +442,37 @@ def test_a_read_only_row_offers_no_history_button(staff_browser, model):
     assertNotContains(response, f"/{row.pk}/history/")
 
 
+def test_a_list_of_one_action_says_so_and_leads_back_to_the_whole_history(staff_browser):
+    NotionRequestLogFactory(correlation_id=CORRELATION_ID)
+    NotionRequestLogFactory()
+
+    response = staff_browser.get(CHANGELIST, {"correlation_id": str(CORRELATION_ID)})
+
+    assert f"Showing every attempt of action {CORRELATION_ID} — show all" in text_of(response)
+    assertContains(response, f'<a href="{CHANGELIST}">show all</a>', html=True)
+    assert "By action" in text_of(response)
+    assertContains(response, "Clear all filters")
+
+
+def test_a_search_for_an_object_says_so_and_leads_back_to_the_whole_history(staff_browser):
+    NotionRequestLogFactory(object_id=PAGE_ID)
+
+    link = f"https://www.notion.so/Reading-list-{PAGE_ID.replace('-', '')}"
+    response = staff_browser.get(CHANGELIST, {"q": link})
+
+    assert f"Showing the requests about {PAGE_ID} — show all" in text_of(response)
+    assertContains(response, f'<a href="{CHANGELIST}">show all</a>', html=True)
+
+
+def test_the_whole_history_says_nothing_about_a_filter_it_does_not_have(staff_browser):
+    NotionRequestLogFactory()
+
+    text = text_of(staff_browser.get(CHANGELIST))
+
+    assert "Showing" not in text
+    assert "By action" not in text
+
+
 def test_a_form_submission_has_no_add_page(staff_browser):
     response = staff_browser.get("/admin/integration/formsubmission/add/")
 
