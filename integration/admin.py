@@ -15,6 +15,10 @@ from django.utils.html import format_html
 from integration.ids import parse_notion_id
 from integration.models import FormSubmission, NotionRequestLog, Outcome
 
+# The history is read on a laptop beside the forms: the list needs the width the
+# navigation sidebar would take, and that sidebar would only repeat the two models.
+admin.site.enable_nav_sidebar = False
+
 EMPTY = "—"
 BADGES = {
     Outcome.SUCCESS: "good",

@@ -527,6 +527,21 @@ def test_the_form_submissions_are_titled_and_labelled_as_words(staff_browser):
 
 
 @pytest.mark.parametrize(
+    "page", ["/admin/", CHANGELIST, "/admin/integration/formsubmission/", "/admin/password_change/"]
+)
+def test_every_admin_page_has_the_look_and_name_of_the_app_and_leads_back_to_the_forms(staff_browser, page):
+    response = staff_browser.get(page)
+
+    assert re.search(
+        r'<link rel="stylesheet" href="/static/notionforms-admin\.[0-9a-f]+\.css">', response.text
+    )
+    assertContains(response, '<div id="site-name"><a href="/">notionforms</a></div>', html=True)
+    assertContains(response, '<a href="/">Back to the forms</a>', html=True)
+    assertNotContains(response, "Django administration")
+    assertNotContains(response, "Django site admin")
+
+
+@pytest.mark.parametrize(
     ("page", "make"),
     [
         (CHANGELIST, lambda: NotionRequestLogFactory(object_id=PAGE_ID, username="alice")),
