@@ -1,18 +1,34 @@
 import json
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.html import format_html
 
 from integration.ids import parse_notion_id
-from integration.models import FormSubmission, NotionRequestLog
+from integration.models import FormSubmission, NotionRequestLog, Outcome
+
+# The history is read on a laptop beside the forms: the list needs the width the
+# navigation sidebar would take, and that sidebar would only repeat the two models.
+admin.site.enable_nav_sidebar = False
+
+EMPTY = "—"
+BADGES = {
+    Outcome.SUCCESS: "good",
+    Outcome.CLIENT_ERROR: "bad",
+    Outcome.SERVER_ERROR: "bad",
+    Outcome.NO_RESPONSE: "none",
+    FormSubmission.Status.SUCCEEDED: "good",
+    FormSubmission.Status.FAILED: "bad",
+    FormSubmission.Status.PENDING: "none",
+}
 
 
 def _pretty(text: str) -> str:
@@ -20,6 +36,32 @@ def _pretty(text: str) -> str:
         return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
     except ValueError:
         return text
+
+
+def _json(value: object) -> str:
+    return format_html("<pre>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def _history_url(**params: object) -> str:
+    url = reverse("admin:integration_notionrequestlog_changelist")
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+def _moment(value: datetime | None) -> str:
+    """A time to the second with its zone: `2026-12-01 06:50:14 UTC`, date and time apart on a phone."""
+    if value is None:
+        return EMPTY
+    local = timezone.localtime(value)
+    return format_html(
+        '<time datetime="{}"><span>{}</span> <span>{}</span></time>',
+        local.isoformat(timespec="seconds"),
+        dateformat.format(local, "Y-m-d"),
+        dateformat.format(local, "H:i:s T"),
+    )
+
+
+def _badge(kind: str, text: str) -> str:
+    return format_html('<span class="status status-{}">{}</span>', BADGES.get(kind, "none"), text)
 
 
 class DateFilter(admin.SimpleListFilter):
@@ -37,48 +79,75 @@ class DateFilter(admin.SimpleListFilter):
         return queryset.filter(created_at__gte=start - timedelta(days=self.periods[self.value()][1]))
 
 
+class AnsweredByFilter(admin.SimpleListFilter):
+    title = "answer from"
+    parameter_name = "answered_by"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("notion", "Notion"), ("sandbox", "The built-in sandbox")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() not in ("notion", "sandbox"):
+            return queryset
+        return queryset.filter(sandbox=self.value() == "sandbox")
+
+
+class ActionFilter(admin.SimpleListFilter):
+    """Every attempt of one action (`?correlation_id=`): listed among the filters only while it is on."""
+
+    title = "action"
+    parameter_name = "correlation_id"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [(self.value(), f"This one ({self.value()[:8]}…)")] if self.value() else []
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if not self.value():
+            return queryset
+        try:
+            action = uuid.UUID(self.value())
+        except ValueError as error:
+            raise IncorrectLookupParameters(error) from error
+        return queryset.filter(correlation_id=action)
+
+
 @admin.register(NotionRequestLog)
 class NotionRequestLogAdmin(admin.ModelAdmin):
-    list_display = [
-        "created_at",
-        "operation",
-        "method",
-        "path",
-        "status_shown",
-        "duration_ms",
-        "attempt",
-        "username",
-    ]
-    list_filter = ["outcome", "operation", "source", "sandbox", DateFilter]
+    list_display = ["when", "status_shown", "operation", "request", "duration", "attempt", "user"]
+    list_display_links = ["when"]
+    list_filter = [ActionFilter, "outcome", "operation", "source", AnsweredByFilter, DateFilter]
     search_fields = ["object_id"]  # the real search is get_search_results
     search_help_text = "A Notion object ID or link, a request ID, or a correlation ID."
     show_full_result_count = False
     list_per_page = 50
     ordering = ["-created_at", "-id"]
-    fields = [
-        "created_at",
-        "operation",
-        "method",
-        "url",
-        "status",
-        "outcome",
-        "duration_ms",
-        "attempt",
-        "correlation",
-        "source",
-        "sandbox",
-        "username",
-        "object_id",
-        "parent_id",
-        "request_id",
-        "error_code",
-        "error_message",
-        "request_headers_shown",
-        "request_body_shown",
-        "response_headers_shown",
-        "response_body_shown",
+    empty_value_display = EMPTY
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "when",
+                    "status_shown",
+                    "outcome",
+                    "operation",
+                    "method",
+                    "url_shown",
+                    "duration",
+                    "attempt",
+                    "correlation",
+                    "source",
+                    "answered_by",
+                    "user",
+                ]
+            },
+        ),
+        ("IDs", {"fields": ["object_link", "parent_link", "request_id_shown"]}),
+        ("Error", {"fields": ["error_code", "error_message"]}),
+        ("Request", {"fields": ["request_headers_shown", "request_body_shown"]}),
+        ("Response", {"fields": ["response_headers_shown", "response_body_shown"]}),
     ]
-    readonly_fields = fields
+    readonly_fields = [name for _, options in fieldsets for name in options["fields"]]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -88,6 +157,29 @@ class NotionRequestLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        context = {"title": "Request history", "narrowed": self.narrowed(request), **(extra_context or {})}
+        return super().changelist_view(request, context)
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        context = {"title": "Request to Notion", **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, context)
+
+    def narrowed(self, request: HttpRequest) -> dict[str, str] | None:
+        """What the list is narrowed to, to say so above it: one action, or one ID searched for."""
+        try:
+            action = str(uuid.UUID(request.GET.get("correlation_id", "")))
+        except ValueError:
+            action = None
+        if action:
+            return {"lead": "Showing every attempt of action", "id": action}
+        term = request.GET.get("q", "").strip()
+        if term:
+            return {"lead": "Showing the requests about", "id": parse_notion_id(term) or term}
+        return None
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
@@ -101,47 +193,103 @@ class NotionRequestLogAdmin(admin.ModelAdmin):
             match |= Q(object_id=notion_id) | Q(parent_id=notion_id) | Q(correlation_id=uuid.UUID(notion_id))
         return queryset.filter(match), False
 
-    @admin.display(description="path")
-    def path(self, row: NotionRequestLog) -> str:
-        return urlsplit(row.url).path
+    @admin.display(description="Time", ordering="created_at")
+    def when(self, row: NotionRequestLog) -> str:
+        return _moment(row.created_at)
 
-    @admin.display(description="status", ordering="status")
+    @admin.display(description="Status", ordering="status")
     def status_shown(self, row: NotionRequestLog) -> str:
-        return str(row.status) if row.status else f"— {row.error_code or 'no response'}"
+        if row.status:
+            return _badge(row.outcome, str(row.status))
+        badge = _badge(row.outcome, "no response")
+        if not row.error_code:
+            return badge
+        return format_html('{} <small class="why">{}</small>', badge, row.error_code)
 
-    @admin.display(description="correlation id")
+    @admin.display(description="Request")
+    def request(self, row: NotionRequestLog) -> str:
+        return format_html('<span class="method">{}</span> {}', row.method, urlsplit(row.url).path)
+
+    @admin.display(description="URL")
+    def url_shown(self, row: NotionRequestLog) -> str:
+        return row.url
+
+    @admin.display(description="Duration", ordering="duration_ms")
+    def duration(self, row: NotionRequestLog) -> str:
+        return EMPTY if row.duration_ms is None else f"{row.duration_ms:,} ms"
+
+    @admin.display(description="User", ordering="username")
+    def user(self, row: NotionRequestLog) -> str:
+        return row.username or EMPTY
+
+    @admin.display(description="Answer from")
+    def answered_by(self, row: NotionRequestLog) -> str:
+        return "The built-in sandbox, not Notion" if row.sandbox else "Notion"
+
+    @admin.display(description="Correlation ID")
     def correlation(self, row: NotionRequestLog) -> str:
-        url = reverse("admin:integration_notionrequestlog_changelist")
         return format_html(
-            '<a href="{}?correlation_id={}">{}</a> (every attempt of this action)',
-            url,
-            row.correlation_id,
+            '<a href="{}">{}</a> (every attempt of this action)',
+            _history_url(correlation_id=row.correlation_id),
             row.correlation_id,
         )
 
-    @admin.display(description="request headers")
+    def _id_link(self, notion_id: str) -> str:
+        if not notion_id:
+            return EMPTY
+        return format_html(
+            '<a href="{}">{}</a> (every request about it)', _history_url(q=notion_id), notion_id
+        )
+
+    @admin.display(description="Object ID")
+    def object_link(self, row: NotionRequestLog) -> str:
+        return self._id_link(row.object_id)
+
+    @admin.display(description="Parent ID")
+    def parent_link(self, row: NotionRequestLog) -> str:
+        return self._id_link(row.parent_id)
+
+    @admin.display(description="Notion request ID")
+    def request_id_shown(self, row: NotionRequestLog) -> str:
+        return row.request_id or EMPTY
+
+    @admin.display(description="Request headers")
     def request_headers_shown(self, row: NotionRequestLog) -> str:
-        return format_html("<pre>{}</pre>", json.dumps(row.request_headers, indent=2, ensure_ascii=False))
+        return _json(row.request_headers)
 
-    @admin.display(description="response headers")
+    @admin.display(description="Response headers")
     def response_headers_shown(self, row: NotionRequestLog) -> str:
-        return format_html("<pre>{}</pre>", json.dumps(row.response_headers, indent=2, ensure_ascii=False))
+        return _json(row.response_headers)
 
-    @admin.display(description="request body")
+    @admin.display(description="Request body")
     def request_body_shown(self, row: NotionRequestLog) -> str:
         return format_html("<pre>{}</pre>", _pretty(row.request_body))
 
-    @admin.display(description="response body")
+    @admin.display(description="Response body")
     def response_body_shown(self, row: NotionRequestLog) -> str:
         return format_html("<pre>{}</pre>", _pretty(row.response_body))
 
 
 @admin.register(FormSubmission)
 class FormSubmissionAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "action", "status", "user", "correlation"]
+    list_display = ["when", "action", "status_shown", "user", "correlation"]
     list_filter = ["action", "status"]
     show_full_result_count = False
-    readonly_fields = [f.name for f in FormSubmission._meta.fields]
+    actions = None
+    empty_value_display = EMPTY
+    fields = [
+        "when",
+        "finished",
+        "action",
+        "status_shown",
+        "user",
+        "correlation",
+        "input_shown",
+        "result_shown",
+        "error_shown",
+        "key_shown",
+    ]
+    readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -149,7 +297,46 @@ class FormSubmissionAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        return super().changelist_view(request, {"title": "Form submissions", **(extra_context or {})})
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        context = {"title": "Form submission", **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, context)
+
+    @admin.display(description="Time", ordering="created_at")
+    def when(self, row: FormSubmission) -> str:
+        return _moment(row.created_at)
+
+    @admin.display(description="Finished")
+    def finished(self, row: FormSubmission) -> str:
+        return _moment(row.finished_at)
+
+    @admin.display(description="Status", ordering="status")
+    def status_shown(self, row: FormSubmission) -> str:
+        return _badge(row.status, row.get_status_display())
+
     @admin.display(description="Notion requests")
     def correlation(self, row: FormSubmission) -> str:
-        url = reverse("admin:integration_notionrequestlog_changelist")
-        return format_html('<a href="{}?correlation_id={}">requests</a>', url, row.correlation_id)
+        return format_html('<a href="{}">requests</a>', _history_url(correlation_id=row.correlation_id))
+
+    @admin.display(description="What was typed")
+    def input_shown(self, row: FormSubmission) -> str:
+        return _json(row.input)
+
+    @admin.display(description="Result")
+    def result_shown(self, row: FormSubmission) -> str:
+        return _json(row.result) if row.result else EMPTY
+
+    @admin.display(description="Error")
+    def error_shown(self, row: FormSubmission) -> str:
+        return _json(row.error) if row.error else EMPTY
+
+    @admin.display(description="One-time key")
+    def key_shown(self, row: FormSubmission) -> str:
+        return str(row.key)

@@ -1,18 +1,19 @@
 """The admin of the audit log, through HTTP, as a staff member reads it."""
 
 import json
+import re
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connections
 from django.test.utils import CaptureQueriesContext
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.html import escape
 from pytest_django.asserts import assertContains, assertNotContains
 
 from integration.http.masking import cap
-from integration.models import NotionRequestLog, Outcome, Source
+from integration.models import FormSubmission, NotionRequestLog, Outcome, Source
 from tests.factories import FormSubmissionFactory, NotionRequestLogFactory
 
 CHANGELIST = "/admin/integration/notionrequestlog/"
@@ -24,6 +25,22 @@ CORRELATION_ID = uuid.UUID("0d5c7a3e-2b1f-4e9d-8a6c-3f2e1d0c9b8a")
 
 def change_page(row: NotionRequestLog) -> str:
     return f"{CHANGELIST}{row.pk}/change/"
+
+
+def text_of(response) -> str:
+    """The words of a page as a reader sees them: no tags, one space between words."""
+    return " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split()).replace(" :", ":")
+
+
+def column_headers(response) -> list[str]:
+    head = response.content.decode().split("<thead>", 1)[1].split("</thead>", 1)[0]
+    return [
+        " ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in re.findall(r"<th.*?</th>", head, re.S)
+    ]
+
+
+def field_labels(response) -> list[str]:
+    return re.findall(r"<label>([^<]*):</label>", response.content.decode())
 
 
 def listed(client, **params: str) -> list[int]:
@@ -46,39 +63,51 @@ def test_it_lists_the_rows_newest_first(staff_browser):
 
 def test_it_shows_time_operation_method_path_status_duration_and_user(staff_browser):
     row = NotionRequestLogFactory(
+        created_at=datetime(2026, 12, 1, 6, 50, 14, 123456, tzinfo=UTC),
         operation="blocks.children.append",
         method="PATCH",
         url=f"https://api.notion.com/v1/blocks/{PAGE_ID}/children?x=1",
         status=200,
         duration_ms=345,
+        attempt=2,
         username="alice",
     )
 
     response = staff_browser.get(CHANGELIST)
 
-    when = formats.localize(timezone.template_localtime(row.created_at))
     assertContains(
         response,
-        f'<th class="field-created_at nowrap"><a href="{change_page(row)}">{when}</a></th>',
+        f'<th class="field-when"><a href="{change_page(row)}"><time datetime="2026-12-01T06:50:14+00:00">'
+        "<span>2026-12-01</span> <span>06:50:14 UTC</span></time></a></th>",
         html=True,
     )
     for column, value in [
+        ("status_shown", '<span class="status status-good">200</span>'),
         ("operation", "blocks.children.append"),
-        ("method", "PATCH"),
-        ("path", f"/v1/blocks/{PAGE_ID}/children"),
-        ("status_shown", "200"),
-        ("duration_ms", "345"),
-        ("username", "alice"),
+        ("request", f'<span class="method">PATCH</span> /v1/blocks/{PAGE_ID}/children'),
+        ("duration", "345 ms"),
+        ("attempt", "2"),
+        ("user", "alice"),
     ]:
         assertContains(response, f'<td class="field-{column}">{value}</td>', html=True)
 
 
 @pytest.mark.parametrize(
-    ("status", "error_code", "shown"),
-    [(404, "object_not_found", "404"), (None, "ReadTimeout", "— ReadTimeout"), (None, "", "— no response")],
+    ("status", "outcome", "error_code", "shown"),
+    [
+        (404, Outcome.CLIENT_ERROR, "object_not_found", '<span class="status status-bad">404</span>'),
+        (502, Outcome.SERVER_ERROR, "http_502", '<span class="status status-bad">502</span>'),
+        (
+            None,
+            Outcome.NO_RESPONSE,
+            "ReadTimeout",
+            '<span class="status status-none">no response</span> <small class="why">ReadTimeout</small>',
+        ),
+        (None, Outcome.NO_RESPONSE, "", '<span class="status status-none">no response</span>'),
+    ],
 )
-def test_it_shows_the_status_or_why_there_is_none(staff_browser, status, error_code, shown):
-    NotionRequestLogFactory(status=status, error_code=error_code)
+def test_it_shows_the_status_or_why_there_is_none(staff_browser, status, outcome, error_code, shown):
+    NotionRequestLogFactory(status=status, outcome=outcome, error_code=error_code)
 
     response = staff_browser.get(CHANGELIST)
 
@@ -315,3 +344,223 @@ def test_a_form_submission_links_to_its_notion_requests(staff_browser):
     assertContains(
         response, f'<a href="{CHANGELIST}?correlation_id={submission.correlation_id}">requests</a>'
     )
+
+
+def test_the_status_comes_right_after_the_time_and_every_column_is_named_as_a_word(staff_browser):
+    NotionRequestLogFactory()
+
+    response = staff_browser.get(CHANGELIST)
+
+    assert column_headers(response) == [
+        "Time",
+        "Status",
+        "Operation",
+        "Request",
+        "Duration",
+        "Attempt",
+        "User",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("zone", "shown"),
+    [
+        ("UTC", "2026-12-01 06:50:14 UTC"),
+        ("Europe/Berlin", "2026-12-01 07:50:14 CET"),
+        ("America/New_York", "2026-12-01 01:50:14 EST"),
+    ],
+)
+def test_the_list_and_the_detail_page_show_the_time_to_the_second_with_its_zone(
+    staff_browser, settings, zone, shown
+):
+    settings.TIME_ZONE = zone
+    row = NotionRequestLogFactory(created_at=datetime(2026, 12, 1, 6, 50, 14, 987654, tzinfo=UTC))
+
+    listing, detail = staff_browser.get(CHANGELIST), staff_browser.get(change_page(row))
+
+    assert shown in text_of(listing)
+    assert f"Time: {shown}" in text_of(detail)
+
+
+def test_the_history_is_titled_request_history(staff_browser):
+    response = staff_browser.get(CHANGELIST)
+
+    assertContains(response, "<h1>Request history</h1>", html=True)
+    assertContains(response, "<title>Request history | notionforms</title>", html=True)
+    assertNotContains(response, "Select Notion request to view")
+
+
+def test_the_detail_page_labels_read_as_words_not_field_names(staff_browser):
+    row = NotionRequestLogFactory(duration_ms=120, username="alice", sandbox=True)
+
+    response = staff_browser.get(change_page(row))
+
+    labels = field_labels(response)
+    for label in ["Time", "Status", "URL", "Duration", "Correlation ID", "Object ID", "Parent ID"]:
+        assert label in labels
+    for label in ["Notion request ID", "User", "Answer from", "Request body", "Response headers"]:
+        assert label in labels
+    for name in ["Created at", "Url", "Duration ms", "Username", "Object id", "Request id", "Sandbox"]:
+        assert name not in labels
+    text = text_of(response)
+    assert "Duration: 120 ms" in text
+    assert "User: alice" in text
+    assert "Answer from: The built-in sandbox, not Notion" in text
+    assert "None" not in text
+
+
+def test_an_empty_value_on_the_detail_page_is_a_dash(staff_browser):
+    row = NotionRequestLogFactory(duration_ms=None, username="", object_id="", request_id="")
+
+    text = text_of(staff_browser.get(change_page(row)))
+
+    for label in ["Duration", "User", "Object ID", "Parent ID", "Notion request ID", "Error code"]:
+        assert f"{label}: —" in text
+
+
+def test_the_detail_page_links_the_object_and_parent_ids_to_their_history(staff_browser):
+    row = NotionRequestLogFactory(object_id=PAGE_ID, parent_id=PARENT_ID)
+    child = NotionRequestLogFactory(parent_id=PAGE_ID)
+    NotionRequestLogFactory()
+
+    response = staff_browser.get(change_page(row))
+
+    assertContains(response, f'<a href="{CHANGELIST}?q={PAGE_ID}">{PAGE_ID}</a>')
+    assertContains(response, f'<a href="{CHANGELIST}?q={PARENT_ID}">{PARENT_ID}</a>')
+    assert sorted(listed(staff_browser, q=PAGE_ID)) == sorted([row.pk, child.pk])
+    assert listed(staff_browser, q=PARENT_ID) == [row.pk]
+
+
+@pytest.mark.parametrize("model", ["notionrequestlog", "formsubmission"])
+def test_a_read_only_row_offers_no_history_button(staff_browser, model):
+    row = NotionRequestLogFactory() if model == "notionrequestlog" else FormSubmissionFactory()
+
+    response = staff_browser.get(f"/admin/integration/{model}/{row.pk}/change/")
+
+    assert response.status_code == 200
+    assertNotContains(response, "historylink")
+    assertNotContains(response, f"/{row.pk}/history/")
+
+
+def test_a_list_of_one_action_says_so_and_leads_back_to_the_whole_history(staff_browser):
+    NotionRequestLogFactory(correlation_id=CORRELATION_ID)
+    NotionRequestLogFactory()
+
+    response = staff_browser.get(CHANGELIST, {"correlation_id": str(CORRELATION_ID)})
+
+    assert f"Showing every attempt of action {CORRELATION_ID} — show all" in text_of(response)
+    assertContains(response, f'<a href="{CHANGELIST}">show all</a>', html=True)
+    assert "By action" in text_of(response)
+    assertContains(response, "Clear all filters")
+
+
+def test_a_search_for_an_object_says_so_and_leads_back_to_the_whole_history(staff_browser):
+    NotionRequestLogFactory(object_id=PAGE_ID)
+
+    link = f"https://www.notion.so/Reading-list-{PAGE_ID.replace('-', '')}"
+    response = staff_browser.get(CHANGELIST, {"q": link})
+
+    assert f"Showing the requests about {PAGE_ID} — show all" in text_of(response)
+    assertContains(response, f'<a href="{CHANGELIST}">show all</a>', html=True)
+
+
+def test_the_whole_history_says_nothing_about_a_filter_it_does_not_have(staff_browser):
+    NotionRequestLogFactory()
+
+    text = text_of(staff_browser.get(CHANGELIST))
+
+    assert "Showing" not in text
+    assert "By action" not in text
+
+
+def test_a_form_submission_has_no_add_page(staff_browser):
+    response = staff_browser.get("/admin/integration/formsubmission/add/")
+
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_form_submission_cannot_be_deleted(staff_browser, method):
+    submission = FormSubmissionFactory()
+
+    response = getattr(staff_browser, method)(
+        f"/admin/integration/formsubmission/{submission.pk}/delete/", {"post": "yes"}
+    )
+
+    assert response.status_code == 403
+    assert FormSubmission.objects.filter(pk=submission.pk).exists()
+
+
+def test_the_form_submissions_offer_no_bulk_delete(staff_browser):
+    submission = FormSubmissionFactory()
+
+    response = staff_browser.post(
+        "/admin/integration/formsubmission/",
+        {"action": "delete_selected", "_selected_action": [submission.pk], "index": "0", "post": "yes"},
+    )
+
+    assertNotContains(response, "delete_selected")
+    assertNotContains(response, 'name="_selected_action"')
+    assert FormSubmission.objects.filter(pk=submission.pk).exists()
+
+
+def test_a_post_to_a_form_submission_changes_nothing(staff_browser):
+    submission = FormSubmissionFactory(status=FormSubmission.Status.SUCCEEDED)
+
+    response = staff_browser.post(
+        f"/admin/integration/formsubmission/{submission.pk}/change/", {"status": "failed"}
+    )
+
+    assert response.status_code == 403
+    submission.refresh_from_db()
+    assert submission.status == FormSubmission.Status.SUCCEEDED
+
+
+def test_the_form_submissions_are_titled_and_labelled_as_words(staff_browser):
+    FormSubmissionFactory(status=FormSubmission.Status.FAILED)
+
+    response = staff_browser.get("/admin/integration/formsubmission/")
+
+    assertContains(response, "<h1>Form submissions</h1>", html=True)
+    assert column_headers(response) == ["Time", "Action", "Status", "User", "Notion requests"]
+    assertContains(response, '<span class="status status-bad">Failed</span>', html=True)
+
+
+@pytest.mark.parametrize(
+    "page", ["/admin/", CHANGELIST, "/admin/integration/formsubmission/", "/admin/password_change/"]
+)
+def test_every_admin_page_has_the_look_and_name_of_the_app_and_leads_back_to_the_forms(staff_browser, page):
+    response = staff_browser.get(page)
+
+    assert re.search(
+        r'<link rel="stylesheet" href="/static/notionforms-admin\.[0-9a-f]+\.css">', response.text
+    )
+    assertContains(response, '<div id="site-name"><a href="/">notionforms</a></div>', html=True)
+    assertContains(response, '<a href="/">Back to the forms</a>', html=True)
+    assertNotContains(response, "Django administration")
+    assertNotContains(response, "Django site admin")
+
+
+@pytest.mark.parametrize(
+    ("page", "make"),
+    [
+        (CHANGELIST, lambda: NotionRequestLogFactory(object_id=PAGE_ID, username="alice")),
+        ("/admin/integration/formsubmission/", FormSubmissionFactory),
+    ],
+    ids=["request history", "form submissions"],
+)
+def test_a_list_of_many_rows_makes_no_more_queries_than_a_list_of_one(staff_browser, page, make):
+    def queries_for_the_list() -> int:
+        with (
+            CaptureQueriesContext(connections["default"]) as default,
+            CaptureQueriesContext(connections["audit"]) as audit,
+        ):
+            assert staff_browser.get(page).status_code == 200
+        return len(default) + len(audit)
+
+    make()
+    one = queries_for_the_list()
+    for _ in range(9):
+        make()
+
+    assert queries_for_the_list() == one
