@@ -122,3 +122,66 @@ def test_prune_deletes_only_rows_older_than_the_days_kept_in_batches():
     assert "Deleted 5 rows older than" in out.getvalue()
     assert out.getvalue().count("so far") == 3
     assert len(old) == 5
+
+
+def test_a_database_given_as_the_parent_is_named_as_such(fake_notion, parent_page):
+    database = fake_notion.sandbox.create_database(
+        body={"parent": {"page_id": parent_page["id"]}, "title": [{"text": {"content": "Tasks"}}]}, query={}
+    )
+
+    with pytest.raises(CommandError, match="The parent is a database, not a page"):
+        run("Notes", "--parent", database["id"])
+
+
+def child(args: list[str], env: dict[str, str], **kwargs) -> "subprocess.Popen":
+    import subprocess
+    import sys
+
+    return subprocess.Popen(
+        [sys.executable, "manage.py", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kwargs,
+    )
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_a_malformed_setting_is_one_line_naming_it(child_env):
+    process = child(
+        ["create_database", "Tasks"], child_env("http://127.0.0.1:9", NOTION_PAGE_ID="the team page")
+    )
+    out, err = process.communicate(timeout=60)
+
+    assert process.returncode == 1
+    assert err.splitlines() == [
+        "ImproperlyConfigured: NOTION_PAGE_ID must be a Notion page ID or a link to the page, "
+        "not 'the team page'."
+    ]
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_ctrl_c_mid_request_is_one_line_saying_it_may_exist_and_exits_130(child_env):
+    import signal
+    import time
+
+    from integration.sandbox.engine import NotionSandbox
+    from tests.fake_notion import TOKEN, served
+
+    sandbox = NotionSandbox(token=TOKEN, latency=30)
+    page = sandbox.add_page("Team space")
+    with served(sandbox) as base_url:
+        process = child(["create_database", "Tasks"], child_env(base_url, NOTION_PAGE_ID=page["id"]))
+        deadline = time.monotonic() + 30
+        while not NotionRequestLog.objects.filter(source="command").exists():
+            assert time.monotonic() < deadline, "the request never started"
+            time.sleep(0.1)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+
+    assert process.returncode == 130
+    [line] = err.splitlines()
+    assert line.startswith("Interrupted. It may have been done anyway: check Notion before trying again.")
+    correlation_id = str(NotionRequestLog.objects.get(source="command").correlation_id)
+    assert correlation_id in line

@@ -180,3 +180,97 @@ def test_a_part_that_never_left_says_it_and_the_rest_were_not_sent(fake_notion, 
     hint = FormSubmission.objects.get().error["hint"]
     assert hint.endswith("Part 1 of 3 was added; part 2 was not added; part 3 was not sent.")
     assert "may have been" not in hint
+
+
+def test_three_529s_say_notion_is_overloaded_and_did_nothing(fake_notion, submit):
+    fake_notion.fail(
+        "POST",
+        "/v1/databases$",
+        status=529,
+        body=b"Service overloaded",
+        headers={"retry-after": "0"},
+        times=3,
+    )
+
+    submit("database", name="Tasks")
+
+    error = FormSubmission.objects.get().error
+    assert "Notion is overloaded and did not do it" in error["hint"]
+    assert "not Notion's usual JSON" not in error["hint"]
+    assert MAYBE_DONE not in error["hint"] and not error["maybe_done"]
+    assert len(fake_notion.sent("POST", "/v1/databases$")) == 3
+
+
+def test_a_json_error_with_a_code_the_sdk_does_not_know_shows_notions_message(fake_notion, submit):
+    fake_notion.fail("POST", "/v1/comments$", **json_fault(400, "brand_new_code") | {"times": 1}, after=0)
+    page = fake_notion.sandbox.add_page("Notes")
+
+    submit("comment", page_id=page["id"], comment="Hi")
+
+    error = FormSubmission.objects.get().error
+    assert error["code"] == "brand_new_code"
+    assert error["hint"] == "brand_new_code from the fake"
+    assert not error["maybe_done"]
+
+
+def test_a_created_page_with_a_malformed_parent_may_have_been_done(fake_notion, submit, fields):
+    page = {"object": "page", "id": "5c6a28216bb14a7eb6e1c50111515c3d", "parent": "not an object"}
+    fake_notion.fail("POST", "/v1/pages$", status=200, json_body=page)
+
+    submit("page", **fields["page"])
+
+    error = FormSubmission.objects.get().error
+    assert error["code"] == "unexpected_response"
+    assert error["maybe_done"] and MAYBE_DONE in error["hint"]
+
+
+def test_a_search_result_whose_title_is_a_string_is_listed_without_a_title(browser, fake_notion):
+    answer = {
+        "object": "list",
+        "results": [{"object": "page", "id": "5c6a2821-6bb1-4a7e-b6e1-c50111515c3d", "title": "a string"}],
+        "next_cursor": None,
+        "has_more": False,
+    }
+    fake_notion.fail("POST", "/v1/search$", status=200, json_body=answer)
+
+    response = browser.get("/search/", {"kind": "page", "q": "x"})
+
+    assert response.status_code == 200
+    assert "5c6a2821-6bb1-4a7e-b6e1-c50111515c3d" in response.content.decode()
+
+
+def test_a_url_from_notion_that_is_not_notions_is_never_put_in_a_link(browser, fake_notion, submit):
+    database = {
+        "object": "database",
+        "id": "5c6a2821-6bb1-4a7e-b6e1-c50111515c3d",
+        "title": [{"plain_text": "Tasks"}],
+        "data_sources": [{"id": "0d5c7a3e-2b1f-4e9d-8a6c-3f2e1d0c9b8a", "name": "Tasks"}],
+        "url": "javascript:alert(document.cookie)",
+    }
+    fake_notion.fail("POST", "/v1/databases$", status=200, json_body=database)
+
+    submit("database", name="Tasks")
+
+    page = browser.get("/").content.decode()
+    assert "javascript:" not in page
+    assert 'href="https://www.notion.so/5c6a28216bb14a7eb6e1c50111515c3d"' in page
+
+
+def test_a_bug_in_the_transport_is_this_apps_error_with_its_reference(browser, submit, fake_notion, settings):
+    class Broken(httpx.BaseTransport):
+        def handle_request(self, request):
+            raise RuntimeError("a bug, not Notion")
+
+    settings.NOTION_TRANSPORT = Broken()
+
+    submit("database", name="Tasks")
+
+    submission = FormSubmission.objects.get()
+    page = browser.get("/").content.decode()
+    assert submission.error["code"] == "app_error"
+    assert f"logged as error {submission.correlation_id}" in page
+    assert "Notion code" not in page
+    # The request had left the app's hands: it may have reached Notion.
+    assert "It may have been done anyway" in page
+    [row] = NotionRequestLog.objects.all()
+    assert (row.outcome, row.error_code) == ("no_response", "RuntimeError")

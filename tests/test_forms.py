@@ -1,5 +1,7 @@
 """The four forms, through HTTP, against the fake Notion."""
 
+import json
+import time
 import uuid
 
 import pytest
@@ -382,3 +384,101 @@ def test_runs_of_blank_lines_stay_inside_paragraphs_instead_of_making_empty_bloc
     ]
     assert texts == ["One.\n\n", "Two.\n" + "\n" * 4998, "Three."]
     assert "\n\n".join(texts) == content
+
+
+def test_a_title_of_2000_astral_characters_is_sent_in_two_pieces(submit, fake_notion):
+    response = submit("database", name="😀" * 2000)
+
+    assert response.status_code == 302
+    [body] = fake_notion.bodies("POST", "/v1/databases$")
+    assert [len(piece["text"]["content"]) for piece in body["title"]] == [1000, 1000]
+    assert FormSubmission.objects.get().status == "succeeded"
+
+
+def test_content_needing_more_requests_than_allowed_is_refused_naming_the_limit(
+    submit, fake_notion, notion_page, settings
+):
+    settings.NOTION_CONTENT_MAX_REQUESTS = 2
+
+    response = submit("content", page_id=notion_page["id"], content="\n\n".join(["paragraph"] * 201))
+
+    assert response.status_code == 400
+    errors = response.context["sections"][2]["form"].errors["content"]
+    assert "needs 3 requests to Notion; one submission may send at most 2" in " ".join(errors)
+    assert fake_notion.received == []
+    assert not FormSubmission.objects.exists()
+
+
+@pytest.mark.parametrize("key", ["", "not-a-key"])
+def test_a_form_with_a_missing_or_garbled_key_says_it_expired_and_gets_a_fresh_key(
+    submit, fake_notion, key, browser
+):
+    browser.get("/")
+    data = {"database-name": "Tasks", "database-submission_key": key}
+    data["csrfmiddlewaretoken"] = browser.cookies["csrftoken"].value
+
+    response = browser.post("/databases/", data)
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "This form had expired" in page
+    fresh = page.split('name="database-submission_key" value="')[1].split('"')[0]
+    assert uuid.UUID(fresh) and fresh != key
+    assert 'value="Tasks"' in page
+    assert fake_notion.received == []
+
+
+def test_a_token_typed_into_a_form_is_not_stored(submit, fake_notion):
+    from tests.fake_notion import TOKEN
+
+    submit("database", name=f"Tasks {TOKEN}")
+
+    submission = FormSubmission.objects.get()
+    assert TOKEN not in json.dumps([submission.input, submission.result, submission.title])
+    assert submission.input["name"] == "Tasks ***"
+
+
+def test_a_submission_left_pending_by_a_dead_worker_turns_into_may_have_been_done(
+    browser, submit, fake_notion, user, new_key, settings
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import FormSubmissionFactory
+
+    started = timezone.now() - timedelta(seconds=settings.NOTION_ACTION_TIMEOUT + 60)
+    stuck = FormSubmissionFactory(user=user, key=new_key, input={"name": "Tasks"}, created_at=started)
+
+    began = time.monotonic()
+    submit("database", key=new_key, name="Tasks")
+
+    assert time.monotonic() - began < 5
+    stuck.refresh_from_db()
+    assert stuck.status == "failed" and stuck.error["maybe_done"]
+    page = browser.get("/").content.decode()
+    assert "stopped without an answer" in page and "check Notion before trying again" in page
+    assert str(stuck.correlation_id) in page
+    assert fake_notion.received == []
+
+
+def test_a_page_id_given_as_the_data_source_says_it_is_a_page(submit, fake_notion, notion_page):
+    submit("page", data_source_id=notion_page["id"], name="Dune")
+
+    error = FormSubmission.objects.get().error
+    assert error["code"] == "not_a_data_source"
+    assert "This is a page, not a data source" in error["hint"]
+    assert fake_notion.sent("POST", "/v1/pages$") == []
+
+
+def test_results_name_the_page_they_went_to(browser, submit, fake_notion):
+    submit("database", name="Reading list")
+    submit("page", data_source_id=FormSubmission.objects.get().result["data_source_id"], name="Dune")
+    page_id = FormSubmission.objects.get(action="page").result["id"]
+
+    submit("content", page_id=page_id, content="Spice.")
+    submit("comment", page_id=page_id, comment="Read it twice")
+
+    page = home(browser)
+    assert "1 block added to “Dune”" in page
+    assert "Comment added to “Dune”" in page

@@ -87,3 +87,50 @@ def test_the_command_works_in_the_sandbox(sandboxed):
     call_command("create_database", "Tasks", "--json", stdout=out)
 
     assert SandboxObject.objects.get(id=json.loads(out.getvalue())["database_id"]).kind == "database"
+
+
+def test_the_viewer_takes_an_id_without_dashes(browser, submit, sandboxed):
+    submit("database", name="Reading list")
+    database_id = result("database")["id"]
+
+    response = browser.get(f"/sandbox/{database_id.replace('-', '')}/")
+
+    assert response.status_code == 200
+    assert "<h1>Reading list</h1>" in response.content.decode()
+    assert browser.get("/sandbox/not-an-id/").status_code == 404
+
+
+def test_the_viewer_shows_when_a_comment_was_made_as_a_date(browser, submit, sandboxed):
+    submit("database", name="Reading list")
+    submit("page", data_source_id=result("database")["data_source_id"], name="Dune")
+    submit("comment", page_id=result("page")["id"], comment="Read it twice")
+
+    viewer = browser.get(result("page")["url"]).content.decode()
+
+    made = SandboxObject.objects.get(kind="comment").data["created_time"]
+    assert made not in viewer
+    assert f'<time datetime="{made[:16]}' in viewer and " UTC</time>" in viewer
+
+
+def test_the_sandbox_names_data_sources_by_their_title_in_search_and_pick_lists(browser, submit, sandboxed):
+    submit("database", name="Reading list")
+
+    found = browser.get("/search/", {"kind": "data_source", "q": "read"}).content.decode()
+    home = browser.get("/").content.decode()
+
+    assert "Reading list</a>" in found and "Untitled" not in found
+    assert f'<option value="{result("database")["data_source_id"]}">Reading list</option>' in home
+
+
+def test_the_command_says_the_database_is_in_the_sandbox_and_links_the_viewer(sandboxed):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("create_database", "Tasks", stdout=out)
+
+    database_id = out.getvalue().split("Database ID: ")[1].split()[0]
+    assert "notion.so" not in out.getvalue()
+    assert f"Sandbox view: /sandbox/{database_id}/" in out.getvalue()
+    assert "exists only in the app's sandbox" in out.getvalue()

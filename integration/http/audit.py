@@ -131,7 +131,7 @@ class AuditTransport(httpx.BaseTransport):
         try:
             response = self.inner.handle_request(request)
             response.read()
-        except httpx.TransportError as error:
+        except Exception as error:  # the row says what replaced the answer, whatever it was
             finish_attempt(row, started=started, ended=time.monotonic(), error=error)
             raise
         finish_attempt(row, started=started, ended=time.monotonic(), response=response)
