@@ -1,4 +1,4 @@
-"""Text cut into what Notion accepts: every piece fits, nothing is lost, and the pieces are as few as can be."""
+"""Text cut into what Notion accepts: every piece fits, nothing is lost, the pieces are as few as can be."""
 
 import math
 import time

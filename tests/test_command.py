@@ -1,6 +1,8 @@
 """`manage.py create_database`."""
 
 import json
+import subprocess
+import sys
 import uuid
 from io import StringIO
 
@@ -84,8 +86,6 @@ def test_without_a_parent_it_says_to_set_notion_page_id(fake_notion, settings):
 @pytest.mark.django_db(transaction=True, databases="__all__")
 def test_it_exits_non_zero_with_one_line_on_stderr(child_env):
     import socket
-    import subprocess
-    import sys
 
     with socket.socket() as closed:  # a port nothing listens on
         closed.bind(("127.0.0.1", 0))
@@ -133,10 +133,7 @@ def test_a_database_given_as_the_parent_is_named_as_such(fake_notion, parent_pag
         run("Notes", "--parent", database["id"])
 
 
-def child(args: list[str], env: dict[str, str], **kwargs) -> "subprocess.Popen":
-    import subprocess
-    import sys
-
+def child(args: list[str], env: dict[str, str], **kwargs) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "manage.py", *args],
         env=env,
@@ -152,7 +149,7 @@ def test_a_malformed_setting_is_one_line_naming_it(child_env):
     process = child(
         ["create_database", "Tasks"], child_env("http://127.0.0.1:9", NOTION_PAGE_ID="the team page")
     )
-    out, err = process.communicate(timeout=60)
+    _, err = process.communicate(timeout=60)
 
     assert process.returncode == 1
     assert err.splitlines() == [
@@ -178,7 +175,7 @@ def test_ctrl_c_mid_request_is_one_line_saying_it_may_exist_and_exits_130(child_
             assert time.monotonic() < deadline, "the request never started"
             time.sleep(0.1)
         process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=30)
+        _, err = process.communicate(timeout=30)
 
     assert process.returncode == 130
     [line] = err.splitlines()
