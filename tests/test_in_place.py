@@ -98,3 +98,42 @@ def test_search_failures_are_shown_plainly(browser, fake_notion, settings):
     html = browser.get("/search/", {"kind": "data_source", "q": "x"}, **FETCH).content.decode()
 
     assert "check NOTION_KEY" in html
+
+
+def answer_queries(browser, action: str, **fields: str) -> list[str]:
+    """The SQL of one in-place submission on the default connection, the page already loaded."""
+    from django.db import connections
+    from django.test.utils import CaptureQueriesContext
+
+    browser.get("/")
+    data = {f"{action}-{name}": value for name, value in fields.items()}
+    data[f"{action}-submission_key"] = str(uuid.uuid4())
+    data["csrfmiddlewaretoken"] = browser.cookies["csrftoken"].value
+    with CaptureQueriesContext(connections["default"]) as queries:
+        assert browser.post(URLS[action], data, **FETCH).status_code == 200
+    return [query["sql"] for query in queries.captured_queries]
+
+
+def test_an_answer_in_place_costs_the_same_queries_however_long_the_history(browser, fake_notion, user):
+    from tests.factories import FormSubmissionFactory
+
+    first = answer_queries(browser, "database", name="One")
+    FormSubmissionFactory.create_batch(
+        50,
+        user=user,
+        status="succeeded",
+        kind="data_source",
+        object_id=str(uuid.uuid4()),
+        result={"headline": "Database added", "ids": [["ID", "x"]], "link": {"href": "/"}},
+    )
+
+    later = answer_queries(browser, "database", name="Two")
+
+    assert len(later) == len(first)
+
+
+def test_an_answer_in_place_builds_only_its_own_section(browser, fake_notion):
+    queries = answer_queries(browser, "database", name="One")
+
+    histories = [sql for sql in queries if '"action" = ' in sql and "LIMIT 5" in sql]
+    assert len(histories) == 1

@@ -1,0 +1,131 @@
+"""Deployed the way Django users deploy: `migrate` alone gives a working app, and what it
+needs but cannot reach is named by `manage.py check` and by a clear message, never a 500."""
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from django.db import connections
+
+from integration.http.pacing import wait_for_turn
+from integration.http.policy import Policy
+from integration.models import FormSubmission, NotionRequestLog
+
+
+def manage(tmp_path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    base = {
+        "PATH": os.environ["PATH"],
+        "ENV_FILE": "",
+        "DEBUG": "true",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+        "LOG_LEVEL": "WARNING",
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], capture_output=True, text=True, env=base | env, timeout=120
+    )
+
+
+@pytest.mark.no_db
+def test_migrate_alone_gives_an_app_whose_requests_to_notion_work(tmp_path):
+    assert manage(tmp_path, "migrate", "--noinput").returncode == 0
+
+    made = manage(tmp_path, "create_database", "Tasks", "--json")
+
+    assert made.returncode == 0, made.stderr
+    assert '"database_id"' in made.stdout
+    assert manage(tmp_path, "check").returncode == 0
+
+
+@pytest.mark.no_db
+def test_check_names_redis_when_it_cannot_be_reached(tmp_path, closed_port):
+    result = manage(tmp_path, "check", REDIS_URL=f"redis://127.0.0.1:{closed_port}/0")
+
+    assert result.returncode != 0
+    assert "notionforms.E001" in result.stderr and "Redis at REDIS_URL can't be reached" in result.stderr
+
+
+@pytest.fixture
+def closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def paced(settings):
+    settings.NOTION_RATE_LIMIT = 3
+    settings.NOTION_RATE_BURST = 2
+
+
+def test_with_redis_down_a_form_says_the_pacing_store_is_down_and_sends_nothing(
+    browser, submit, fake_notion, paced, settings, closed_port
+):
+    settings.REDIS_URL = f"redis://127.0.0.1:{closed_port}/0"
+
+    response = submit("database", name="Tasks")
+    search = browser.get("/search/", {"kind": "page", "q": "x"})
+
+    assert response.status_code == 302
+    error = FormSubmission.objects.get().error
+    assert error["code"] == "pacing_unavailable" and "nothing was sent" in error["hint"]
+    assert search.status_code == 200 and "pacing store" in search.content.decode()
+    assert fake_notion.received == []
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_with_the_pacing_table_gone_a_form_says_so_and_sends_nothing(submit, fake_notion, paced):
+    with connections["audit"].cursor() as cursor:
+        cursor.execute("ALTER TABLE integration_pacingstate RENAME TO integration_pacingstate_away")
+    try:
+        submit("database", name="Tasks")
+    finally:
+        with connections["audit"].cursor() as cursor:
+            cursor.execute("ALTER TABLE integration_pacingstate_away RENAME TO integration_pacingstate")
+
+    assert FormSubmission.objects.get().error["code"] == "pacing_unavailable"
+    assert fake_notion.received == []
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_an_idle_app_sends_its_burst_at_once_then_keeps_to_the_rate():
+    policy = Policy.from_settings().but(rate=3, burst=2, rate_max_wait=5)
+
+    waits = [wait_for_turn(policy) for _ in range(3)]
+
+    assert waits[0] == 0 and waits[1] == 0
+    assert 0.2 < waits[2] <= 1 / 3
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_sequential_submissions_to_a_quick_notion_do_not_wait_for_a_turn(submit, fake_notion, paced):
+    time.sleep(1)  # an idle app: the burst is unused
+    began = time.monotonic()
+
+    submit("database", name="One")
+    submit("database", name="Two")
+
+    assert time.monotonic() - began < 0.25
+    assert NotionRequestLog.objects.count() == 2
+
+
+@pytest.mark.no_db
+def test_gunicorn_gives_a_request_the_longest_time_the_app_allows(tmp_path):
+    env = {
+        "PATH": os.environ["PATH"],
+        "ENV_FILE": "",
+        "DEBUG": "true",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+        "NOTION_ACTION_TIMEOUT": "90",
+        "NOTION_CONNECT_TIMEOUT": "5",
+        "NOTION_READ_TIMEOUT": "30",
+    }
+    read = "import runpy; print(runpy.run_path('gunicorn.conf.py')['timeout'])"
+
+    result = subprocess.run([sys.executable, "-c", read], capture_output=True, text=True, env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) >= 90 + 5 + 30
