@@ -11,12 +11,15 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# pip shows each package as it comes: the first setup takes a minute or two.
 $(VENV)/.installed-runtime: requirements.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements.txt
+	@echo "Installing the app's packages into $(VENV)…"
+	$(BIN)/pip install --progress-bar on --disable-pip-version-check -r requirements.txt
 	touch $@
 
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@echo "Installing the app's and the tests' packages into $(VENV)…"
+	$(BIN)/pip install --progress-bar on --disable-pip-version-check -r requirements-dev.txt
 	touch $@ $(VENV)/.installed-runtime
 
 .env:
@@ -25,7 +28,6 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 
 run: $(VENV)/.installed-runtime .env
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	@$(BIN)/python manage.py shell -c "from django.contrib.auth import get_user_model as u; exit(0 if u().objects.filter(is_superuser=True).exists() else 1)" \
 		|| { echo "Create the login you will use (it can see the admin history too):"; $(BIN)/python manage.py createsuperuser; }

@@ -75,8 +75,17 @@ def _quoted(title: str) -> str:
     return f"“{title}”" if title else "the page"
 
 
-def _create_database(user: Any, data: dict, context: AuditContext, deadline: float) -> ActionResult:
-    database = databases.create_database(title=data["name"], context=context, deadline=deadline)
+@dataclass(frozen=True)
+class Run:
+    """How one submission is sent: under which audit context, until when, while whom still waits."""
+
+    context: AuditContext
+    deadline: float  # time.monotonic()
+    keep_going: Callable[[], bool] | None = None
+
+
+def _create_database(user: Any, data: dict, run: Run) -> ActionResult:
+    database = databases.create_database(title=data["name"], context=run.context, deadline=run.deadline)
     source_id = database["data_sources"][0]["id"]
     title = title_of(database)
     return ActionResult(
@@ -90,13 +99,13 @@ def _create_database(user: Any, data: dict, context: AuditContext, deadline: flo
     )
 
 
-def _create_page(user: Any, data: dict, context: AuditContext, deadline: float) -> ActionResult:
+def _create_page(user: Any, data: dict, run: Run) -> ActionResult:
     page = pages.create_page(
         data_source_id=data["data_source_id"],
         title=data["name"],
         header=data["header"],
-        context=context,
-        deadline=deadline,
+        context=run.context,
+        deadline=run.deadline,
     )
     source_id = page.get("parent", {}).get("data_source_id")
     title = title_of(page)
@@ -111,14 +120,15 @@ def _create_page(user: Any, data: dict, context: AuditContext, deadline: float) 
     )
 
 
-def _append_content(user: Any, data: dict, context: AuditContext, deadline: float) -> ActionResult:
+def _append_content(user: Any, data: dict, run: Run) -> ActionResult:
     page_id = data["page_id"]
     blocks = content.append_content(
         page_id=page_id,
         content=data["content"],
-        context=context,
-        deadline=deadline,
+        context=run.context,
+        deadline=run.deadline,
         max_requests=settings.NOTION_CONTENT_MAX_REQUESTS,
+        keep_going=run.keep_going,
     )
     title = _page_title(user, page_id)
     first = blocks[0].get("id") if blocks and isinstance(blocks[0], dict) else ""
@@ -134,9 +144,11 @@ def _append_content(user: Any, data: dict, context: AuditContext, deadline: floa
     )
 
 
-def _add_comment(user: Any, data: dict, context: AuditContext, deadline: float) -> ActionResult:
+def _add_comment(user: Any, data: dict, run: Run) -> ActionResult:
     page_id = data["page_id"]
-    comment = comments.add_comment(page_id=page_id, text=data["comment"], context=context, deadline=deadline)
+    comment = comments.add_comment(
+        page_id=page_id, text=data["comment"], context=run.context, deadline=run.deadline
+    )
     title = _page_title(user, page_id)
     discussion = comment.get("discussion_id")
     return ActionResult(
@@ -150,7 +162,7 @@ def _add_comment(user: Any, data: dict, context: AuditContext, deadline: float) 
     )
 
 
-ACTIONS: dict[str, Callable[[Any, dict, AuditContext, float], ActionResult]] = {
+ACTIONS: dict[str, Callable[[Any, dict, Run], ActionResult]] = {
     Action.DATABASE: _create_database,
     Action.PAGE: _create_page,
     Action.CONTENT: _append_content,
@@ -174,13 +186,9 @@ def _app_error(submission: FormSubmission) -> dict[str, Any]:
     }
 
 
-def _run(submission: FormSubmission, user: Any, data: dict, source: str) -> None:
-    context = AuditContext(
-        correlation_id=submission.correlation_id, username=user.get_username(), source=source
-    )
-    deadline = time.monotonic() + settings.NOTION_ACTION_TIMEOUT
+def _run(submission: FormSubmission, user: Any, data: dict, run: Run) -> None:
     try:
-        result = ACTIONS[submission.action](user, data, context, deadline)
+        result = ACTIONS[submission.action](user, data, run)
         submission.result = mask_json(result.as_json())
         submission.kind, submission.object_id = result.kind, result.object_id
         submission.title = mask_json(result.title)
@@ -239,11 +247,20 @@ def _wait_for(submission: FormSubmission) -> None:
         submission.refresh_from_db()
 
 
-def submit(*, user: Any, action: str, key: uuid.UUID, data: dict, source: str = Source.WEB) -> FormSubmission:
+def submit(
+    *,
+    user: Any,
+    action: str,
+    key: uuid.UUID,
+    data: dict,
+    source: str = Source.WEB,
+    keep_going: Callable[[], bool] | None = None,
+) -> FormSubmission:
     """Send one form's `data` to Notion once for this one-time `key`; return its submission.
 
     A key seen before gives the first submission, with its result, and sends nothing.
-    Raises KeyInUse if the key is another user's or another form's.
+    Raises KeyInUse if the key is another user's or another form's. `keep_going` says
+    whether whoever asked still waits for the answer: long work stops when they left.
     """
     try:
         submission, created = FormSubmission.objects.get_or_create(
@@ -256,7 +273,11 @@ def submit(*, user: Any, action: str, key: uuid.UUID, data: dict, source: str = 
     if submission.user_id != user.pk or submission.action != action:
         raise KeyInUse()
     if created:
-        _run(submission, user, data, source)
+        context = AuditContext(
+            correlation_id=submission.correlation_id, username=user.get_username(), source=source
+        )
+        run = Run(context, time.monotonic() + settings.NOTION_ACTION_TIMEOUT, keep_going)
+        _run(submission, user, data, run)
     else:
         _wait_for(submission)
     return submission

@@ -6,6 +6,8 @@ the browser is sent back to the home page where the result stands next to its fo
 section alone and puts it in place.
 """
 
+import socket
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -27,6 +29,26 @@ from integration.submissions import KeyInUse, submit
 def wants_fragment(request: HttpRequest) -> bool:
     """The page's script asks for the answering section alone, to put it in place."""
     return request.headers.get("X-Requested-With") == "fetch"
+
+
+def client_waits(request: HttpRequest) -> Callable[[], bool] | None:
+    """Whether the browser that sent `request` still waits for the answer, if the server can tell.
+
+    gunicorn gives the connection's socket: a peek that finds it closed means the browser left.
+    """
+    connection = request.META.get("gunicorn.socket")
+    if connection is None:
+        return None
+
+    def waits() -> bool:
+        try:
+            return connection.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) != b""
+        except BlockingIOError:  # open, and nothing more sent: still waiting
+            return True
+        except OSError:
+            return False
+
+    return waits
 
 
 def chosen_ids(request: HttpRequest) -> dict[str, str]:
@@ -79,6 +101,7 @@ class NotionFormView(FormView):
                 action=self.action,
                 key=form.cleaned_data["submission_key"],
                 data=form.notion_data(),
+                keep_going=client_waits(self.request),
             )
         except KeyInUse:
             form.expire()

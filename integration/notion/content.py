@@ -1,5 +1,7 @@
 """Content appended to a page: text as paragraphs, in as many requests as Notion's limits need."""
 
+from collections.abc import Callable
+
 from integration.http.audit import AuditContext
 from integration.notion.blocks import content_batches
 from integration.notion.client import notion_client
@@ -37,11 +39,13 @@ def append_content(
     context: AuditContext | None = None,
     deadline: float | None = None,
     max_requests: int | None = None,
+    keep_going: Callable[[], bool] | None = None,
 ) -> list[dict]:
     """Append text to a page as paragraphs, in as many requests as Notion's limits need.
 
     Returns the new blocks. If a request fails, the error says which parts were added,
-    which may have been, and which were not sent; nothing is sent twice.
+    which may have been, and which were not sent; nothing is sent twice. Before each part
+    after the first, `keep_going()` is asked whether anyone still waits for the answer.
     """
     batches = content_batches(content)
     if max_requests is not None and len(batches) > max_requests:
@@ -53,6 +57,12 @@ def append_content(
     blocks: list[dict] = []
     with notion_client(context, deadline=deadline) as client:
         for number, batch in enumerate(batches, start=1):
+            if number > 1 and keep_going is not None and not keep_going():
+                raise NotionError(
+                    code="client_gone",
+                    hint="The browser stopped waiting for the answer, so the rest was not sent."
+                    + parts_report(number, len(batches), maybe_done=False),
+                )
             try:
                 with notion_call(write=True, what="page"):
                     answer = client.blocks.children.append(page_id, children=batch)
