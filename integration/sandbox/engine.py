@@ -91,41 +91,6 @@ class MemoryStore:
         return [obj for obj in reversed(list(self._objects.values())) if obj["object"] in kinds]
 
 
-class DatabaseStore:
-    """Sandbox objects kept in the app's database, shared by all its processes.
-
-    The model is imported when used: this module also runs without Django (bench/).
-    """
-
-    def get(self, object_id: str) -> dict | None:
-        from integration.models import SandboxObject
-
-        return SandboxObject.objects.filter(id=object_id).values_list("data", flat=True).first()
-
-    def put(self, obj: dict) -> None:
-        from integration.models import SandboxObject
-
-        SandboxObject.objects.update_or_create(id=obj["id"], defaults={"kind": obj["object"], "data": obj})
-
-    def add_child(self, parent_id: str, child_id: str) -> None:
-        from integration.models import SandboxObject
-
-        position = SandboxObject.objects.filter(parent=parent_id).count()
-        SandboxObject.objects.filter(id=child_id).update(parent=parent_id, position=position)
-
-    def children(self, parent_id: str) -> list[str]:
-        from integration.models import SandboxObject
-
-        rows = SandboxObject.objects.filter(parent=parent_id).order_by("position", "created_at")
-        return [str(child) for child in rows.values_list("id", flat=True)]
-
-    def newest_first(self, kinds: tuple[str, ...]) -> Iterable[dict]:
-        from integration.models import SandboxObject
-
-        rows = SandboxObject.objects.filter(kind__in=kinds).order_by("-created_at")
-        return (data for data in rows.values_list("data", flat=True).iterator())
-
-
 class TokenBucket:
     """Notion's rate limit: an average `rate` per second, bursts of `burst` allowed."""
 
