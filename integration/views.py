@@ -10,7 +10,6 @@ import socket
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,7 +21,6 @@ from integration.http.audit import AuditContext
 from integration.models import Source
 from integration.notion import selectors
 from integration.notion.errors import NotionError
-from integration.notion.workspace import workspace
 from integration.submissions import KeyInUse, submit
 
 
@@ -68,7 +66,6 @@ class HomeView(TemplateView):
             ),
             recent_sources=recent["data_source_id"],
             recent_pages=recent["page_id"],
-            parent_page_missing=not workspace().is_sandbox and not settings.NOTION_PAGE_ID,
         )
         return context
 

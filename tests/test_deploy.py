@@ -129,3 +129,18 @@ def test_gunicorn_gives_a_request_the_longest_time_the_app_allows(tmp_path):
 
     assert result.returncode == 0, result.stderr
     assert int(result.stdout) >= 90 + 5 + 30
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_check_names_the_pacing_table_when_it_cannot_be_read():
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    with connections["audit"].cursor() as cursor:
+        cursor.execute("ALTER TABLE integration_pacingstate RENAME TO integration_pacingstate_away")
+    try:
+        with pytest.raises(SystemCheckError, match=r"notionforms\.E002"):
+            call_command("check")
+    finally:
+        with connections["audit"].cursor() as cursor:
+            cursor.execute("ALTER TABLE integration_pacingstate_away RENAME TO integration_pacingstate")

@@ -1,6 +1,5 @@
 """The one factory of notion-client `Client`s, over the HTTP layers of `integration.http`."""
 
-import functools
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,21 +15,6 @@ from integration.http.stack import NotionTransport
 from integration.notion.workspace import workspace
 
 
-@functools.cache
-def _network() -> httpx.HTTPTransport:
-    return httpx.HTTPTransport(retries=0)
-
-
-def _inner() -> httpx.BaseTransport:
-    if settings.NOTION_TRANSPORT is not None:
-        return settings.NOTION_TRANSPORT
-    if workspace().is_sandbox:
-        from integration.sandbox.store import sandbox
-
-        return httpx.MockTransport(sandbox())
-    return _network()
-
-
 @contextmanager
 def notion_client(
     context: AuditContext | None = None, *, policy: Policy | None = None, deadline: float | None = None
@@ -40,19 +24,14 @@ def notion_client(
     `deadline` (time.monotonic()) is when the action must stop sending. notion-client's
     own `with Client()` would swap our transport for a default one: this closes it instead.
     """
-    sandbox = workspace().is_sandbox
-    if sandbox:
-        from integration.sandbox.store import BASE_URL, TOKEN
-
-        auth, base_url = TOKEN, BASE_URL
-    else:
-        auth, base_url = settings.NOTION_KEY, settings.NOTION_BASE_URL
+    here = workspace()
+    auth, base_url = here.credentials()
     transport = NotionTransport(
-        _inner(),
+        here.transport(),
         context=context or AuditContext(),
         policy=policy or Policy.from_settings(),
         deadline=deadline,
-        sandbox=sandbox,
+        sandbox=here.is_sandbox,
     )
     options = ClientOptions(
         auth=auth,

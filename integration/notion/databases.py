@@ -1,22 +1,11 @@
 """Databases: made under a page, with their first data source."""
 
-from django.conf import settings
-
 from integration.http.audit import AuditContext
 from integration.notion.blocks import rich_text
 from integration.notion.client import notion_client
 from integration.notion.errors import NotionError, expect, notion_call
 from integration.notion.selectors import exists
 from integration.notion.workspace import workspace
-
-
-def default_parent_page() -> str:
-    """The page new databases go under: NOTION_PAGE_ID, or the sandbox's own top page."""
-    if workspace().is_sandbox:
-        from integration.sandbox.store import root_page
-
-        return root_page()
-    return settings.NOTION_PAGE_ID
 
 
 def create_database(
@@ -27,7 +16,7 @@ def create_database(
     deadline: float | None = None,
 ) -> dict:
     """Create a database with a `Name` title column under a page (by default NOTION_PAGE_ID)."""
-    parent = parent_page_id or default_parent_page()
+    parent = parent_page_id or workspace().default_parent_page()
     if not parent:
         raise NotionError(
             code="not_configured",

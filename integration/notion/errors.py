@@ -94,9 +94,13 @@ class NotionError(Exception):
         }
 
 
+def _hints() -> dict[str, str]:
+    """The hints, worded for the sandbox when that is where the app talks to."""
+    return HINTS | (SANDBOX_HINTS if workspace().is_sandbox else {})
+
+
 def hint_for(code: str, **values: object) -> str:
-    hints = HINTS | (SANDBOX_HINTS if workspace().is_sandbox else {})
-    return hints[code].format(**values)
+    return _hints()[code].format(**values)
 
 
 def _answered(error: HTTPResponseError, *, write: bool, what: str, hints: dict[str, str]) -> NotionError:
@@ -113,7 +117,7 @@ def _answered(error: HTTPResponseError, *, write: bool, what: str, hints: dict[s
             request_id = str(body.get("request_id") or "")
         else:
             code = f"http_{status}"
-    known = HINTS | (SANDBOX_HINTS if workspace().is_sandbox else {}) | hints
+    known = _hints() | hints
     if status in _RATE_LIMITED:  # Notion did nothing: it only asks to come back later
         hint = known["rate_limited" if status == 429 else "service_overload"]
         return NotionError(code=code, hint=hint, message=message, status=status, request_id=request_id)

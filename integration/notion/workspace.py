@@ -1,12 +1,15 @@
-"""Which Notion the app talks to, and where a link to one of its objects goes.
+"""Which Notion the app talks to, and what follows from that.
 
-Without NOTION_KEY the app talks to its built-in sandbox; this is the one place that
-decides what follows from that.
+Without NOTION_KEY the app talks to its built-in sandbox. This is the one place that
+knows what differs then: the credentials and the transport, where a link to an object
+goes, the page new databases go under, and how errors and notices are worded.
 """
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 from django.conf import settings
 from django.urls import reverse
 
@@ -23,6 +26,11 @@ class Link:
         return {"href": self.href, "label": self.label, "external": self.external}
 
 
+@functools.cache
+def _network() -> httpx.HTTPTransport:
+    return httpx.HTTPTransport(retries=0)
+
+
 @dataclass(frozen=True)
 class Workspace:
     is_sandbox: bool
@@ -30,6 +38,44 @@ class Workspace:
     @property
     def name(self) -> str:
         return "the sandbox" if self.is_sandbox else "Notion"
+
+    @property
+    def notice(self) -> str:
+        """What to tell whoever makes something here, beyond what they asked."""
+        if self.is_sandbox:
+            return "NOTION_KEY is not set, so this exists only in the app's sandbox, not in Notion."
+        return ""
+
+    @property
+    def missing_parent_page(self) -> bool:
+        """New databases have nowhere to go: NOTION_PAGE_ID is needed and not set."""
+        return not self.is_sandbox and not settings.NOTION_PAGE_ID
+
+    def default_parent_page(self) -> str:
+        """The page new databases go under: NOTION_PAGE_ID, or the sandbox's own top page."""
+        if self.is_sandbox:
+            from integration.sandbox.store import root_page
+
+            return root_page()
+        return settings.NOTION_PAGE_ID
+
+    def credentials(self) -> tuple[str, str]:
+        """The token to send, and the base URL of the API."""
+        if self.is_sandbox:
+            from integration.sandbox.store import BASE_URL, TOKEN
+
+            return TOKEN, BASE_URL
+        return settings.NOTION_KEY, settings.NOTION_BASE_URL
+
+    def transport(self) -> httpx.BaseTransport:
+        """What really sends: NOTION_TRANSPORT if set (the tests' fake), the sandbox, or the network."""
+        if settings.NOTION_TRANSPORT is not None:
+            return settings.NOTION_TRANSPORT
+        if self.is_sandbox:
+            from integration.sandbox.store import sandbox
+
+            return httpx.MockTransport(sandbox())
+        return _network()
 
     def link(self, object_id: str, url: Any = "") -> Link:
         """Where a person sees the object: in Notion, or in the sandbox's viewer.

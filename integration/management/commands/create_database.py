@@ -63,7 +63,7 @@ class Command(BaseCommand):
             f"Data source ID: {result['data_source_id']}",
             f"URL: {result['url']}",
         ]
-        if here.is_sandbox:
+        if here.notice:
             lines[-1] = f"Sandbox view: {result['url']} (in the app)"
-            lines.append("Sandbox: NOTION_KEY is not set, so this database exists only in the app's sandbox.")
+            lines.append(f"Sandbox: {here.notice}")
         self.stdout.write("\n".join(lines))
