@@ -191,7 +191,7 @@ def _run(submission: FormSubmission, user: Any, data: dict, run: Run) -> None:
         result = ACTIONS[submission.action](user, data, run)
         submission.result = mask_json(result.as_json())
         submission.kind, submission.object_id = result.kind, result.object_id
-        submission.title = mask_json(result.title)
+        submission.title = mask_json(result.title)[: FormSubmission._meta.get_field("title").max_length]
         submission.status = Status.SUCCEEDED
     except NotionError as error:
         submission.error = error.as_dict()
