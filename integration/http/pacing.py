@@ -5,7 +5,9 @@ bursts. Every request reserves its turn in one shared schedule, by the generic c
 rate algorithm: the schedule keeps the time the next request would be due if requests
 came evenly (`next_at`); a request may go as early as `burst - 1` intervals before that,
 and moves it one interval on. So an idle app sends at once, a burst of `burst` requests
-goes together, and any span of t seconds sees at most rate × t + burst requests.
+goes together, and any span of t seconds sees at most rate × t + burst requests. "Now" is
+read once the schedule is held (on Redis's clock in Redis): a slow connection to the store
+must not make a request early.
 
 The schedule lives in PostgreSQL or SQLite (the `PacingState` table, one row updated under a
 lock, on the audit connection so that it commits at once), or in Redis when REDIS_URL is
@@ -44,7 +46,7 @@ class PacingUnavailable(Exception):
 class DatabaseSchedule:
     """The schedule in the app's database, one row per schedule."""
 
-    def reserve(self, key: str, *, now: float, interval: float, tolerance: float, max_wait: float) -> float:
+    def reserve(self, key: str, *, interval: float, tolerance: float, max_wait: float) -> float:
         from integration.models import PacingState
 
         rows = PacingState.objects.using("audit")
@@ -55,25 +57,27 @@ class DatabaseSchedule:
                     with contextlib.suppress(IntegrityError), transaction.atomic(using="audit"):
                         rows.create(key=key, next_at=0.0)
                     row = rows.select_for_update().get(key=key)
+                now = time.time()  # once the row is ours: waiting for it must not make "now" stale
                 due = max(row.next_at, now)
-                send_at = max(now, due - tolerance)
-                if send_at - now <= max_wait:
+                wait = max(0.0, due - tolerance - now)
+                if wait <= max_wait:
                     rows.filter(key=key).update(next_at=due + interval)
-                return send_at
+                return wait
         except DatabaseError as error:
             raise PacingUnavailable(f"the pacing table could not be used ({type(error).__name__})") from error
 
 
+# Redis's own clock, so that every machine reads the schedule the same way.
 _RESERVE = """
-local due = tonumber(redis.call('GET', KEYS[1]) or '0')
-local now, interval = tonumber(ARGV[1]), tonumber(ARGV[2])
-local tolerance, max_wait = tonumber(ARGV[3]), tonumber(ARGV[4])
-if due < now then due = now end
-local send_at = math.max(now, due - tolerance)
-if send_at - now <= max_wait then
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local interval, tolerance, max_wait = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local due = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), now)
+local wait = math.max(0, due - tolerance - now)
+if wait <= max_wait then
   redis.call('SET', KEYS[1], tostring(due + interval), 'PX', math.ceil((due + interval - now) * 1000) + 60000)
 end
-return tostring(send_at)
+return tostring(wait)
 """
 
 
@@ -87,11 +91,9 @@ class RedisSchedule:
         self._client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self._reserve = self._client.register_script(_RESERVE)
 
-    def reserve(self, key: str, *, now: float, interval: float, tolerance: float, max_wait: float) -> float:
+    def reserve(self, key: str, *, interval: float, tolerance: float, max_wait: float) -> float:
         try:
-            answer = self._reserve(
-                keys=[f"notionforms:pace:{key}"], args=[now, interval, tolerance, max_wait]
-            )
+            answer = self._reserve(keys=[f"notionforms:pace:{key}"], args=[interval, tolerance, max_wait])
         except self._errors as error:
             raise PacingUnavailable(f"Redis could not be reached ({type(error).__name__})") from error
         return float(answer)
@@ -119,20 +121,13 @@ def wait_for_turn(policy: Policy, *, deadline: float | None = None) -> float:
     max_wait = policy.rate_max_wait
     if deadline is not None:
         max_wait = min(max_wait, deadline - time.monotonic())
-    now = time.time()
-    send_at = schedule().reserve(
-        SCHEDULE,
-        now=now,
-        interval=interval,
-        tolerance=(max(1, policy.burst) - 1) * interval,
-        max_wait=max_wait,
-    )
-    wait = send_at - now
+    tolerance = (max(1, policy.burst) - 1) * interval
+    wait = schedule().reserve(SCHEDULE, interval=interval, tolerance=tolerance, max_wait=max_wait)
     if wait > max_wait:
         raise NotionBusy(wait)
     if wait > 0:
         time.sleep(wait)
-    return max(0.0, wait)
+    return wait
 
 
 class PacingTransport(httpx.BaseTransport):
