@@ -6,8 +6,9 @@
 const FETCH = { "X-Requested-With": "fetch" };
 
 function carryForward(section) {
-  // A new database feeds the page form, a new page the content and comment forms, unless
-  // the person already typed something else there.
+  // A new database feeds the page form, a new page the content and comment forms: only
+  // into fields the person has not touched since their section came, and never into a
+  // form the server sent back with its errors (it holds what was sent, as sent).
   const made = [
     ["madeDataSource", "madeDataSourceName", "recent-data-sources", ["page-data_source_id"]],
     ["madePage", "madePageName", "recent-pages", ["content-page_id", "comment-page_id"]],
@@ -17,12 +18,13 @@ function carryForward(section) {
     if (!id) continue;
     for (const fieldId of fieldIds) {
       const field = document.getElementById("id_" + fieldId);
-      if (field && field.value === field.defaultValue) {
+      if (!field || field.dataset.touched || field.form.hasAttribute("data-bound")) continue;
+      if (field.value === field.defaultValue) {
         field.value = field.defaultValue = id;
       }
     }
     const list = document.getElementById(listId);
-    if (list && !list.querySelector(`option[value="${id}"]`)) {
+    if (list && !list.querySelector(`option[value="${CSS.escape(id)}"]`)) {
       const option = new Option(section.dataset[nameKey] || "Untitled", id);
       option.value = id;
       list.prepend(option);
@@ -51,7 +53,7 @@ async function submitInPlace(form) {
     const section = template.content.querySelector("section.step");
     if (!section) throw new Error("unexpected answer");
     form.closest("section.step").replaceWith(section);
-    carryForward(section);
+    if (response.ok) carryForward(section);  // an answer with errors made nothing new
     const focus = response.ok ? section.querySelector(".results li") : section.querySelector(".invalid input, .invalid textarea, .error");
     if (focus) focus.focus();
   } catch (error) {
@@ -69,6 +71,16 @@ async function submitInPlace(form) {
     note.textContent = "The app could not be reached. What you typed is kept: try again.";
   }
 }
+
+// A field the person typed into, or filled from a search, is theirs: nothing carried
+// forward replaces it. A section put in place comes with untouched fields.
+function touch(field) {
+  field.dataset.touched = "true";
+}
+
+document.addEventListener("input", (event) => {
+  if (event.target.closest("form[data-in-place]")) touch(event.target);
+});
 
 async function search(form, url, append) {
   const results = form.querySelector(".search-results");
@@ -108,6 +120,7 @@ document.addEventListener("click", (event) => {
     const section = pick.closest("section.step");
     const field = section.querySelector(`[name$="-${pick.dataset.field}"]`);
     field.value = pick.dataset.pick;
+    touch(field);
     field.focus();
   } else if (more) {
     event.preventDefault();
