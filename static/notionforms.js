@@ -32,6 +32,19 @@ function carryForward(section) {
   }
 }
 
+function say(form, message) {
+  // A note under the form saying why nothing was put in place; what was typed stays.
+  let note = form.querySelector(".form-note");
+  if (!note) {
+    note = document.createElement("p");
+    note.className = "error form-note";
+    note.setAttribute("role", "alert");
+    form.append(note);
+  }
+  note.textContent = message;
+  return note;
+}
+
 async function submitInPlace(form) {
   if (form.dataset.busy) return;
   form.dataset.busy = "true";
@@ -40,36 +53,42 @@ async function submitInPlace(form) {
   button.disabled = true;
   button.textContent = "Sending…";
   form.setAttribute("aria-busy", "true");
-  try {
-    const response = await fetch(form.action, {
-      method: "POST", body: new FormData(form), headers: FETCH, credentials: "same-origin",
-    });
-    if (response.redirected) {  // logged out meanwhile: follow to the login page
-      window.location.assign(response.url);
-      return;
-    }
-    const template = document.createElement("template");
-    template.innerHTML = (await response.text()).trim();
-    const section = template.content.querySelector("section.step");
-    if (!section) throw new Error("unexpected answer");
-    form.closest("section.step").replaceWith(section);
-    if (response.ok) carryForward(section);  // an answer with errors made nothing new
-    const focus = response.ok ? section.querySelector(".results li") : section.querySelector(".invalid input, .invalid textarea, .error");
-    if (focus) focus.focus();
-  } catch (error) {
+  const ready = () => {  // the form as it was, to be sent again
     delete form.dataset.busy;
     button.disabled = false;
     button.textContent = label;
     form.removeAttribute("aria-busy");
-    let note = form.querySelector(".network-error");
-    if (!note) {
-      note = document.createElement("p");
-      note.className = "error network-error";
-      note.setAttribute("role", "alert");
-      form.append(note);
-    }
-    note.textContent = "The app could not be reached. What you typed is kept: try again.";
+  };
+  let response, html;
+  try {
+    response = await fetch(form.action, {
+      method: "POST", body: new FormData(form), headers: FETCH, credentials: "same-origin",
+    });
+    if (!response.redirected) html = await response.text();
+  } catch (error) {
+    ready();
+    say(form, "The app could not be reached. What you typed is kept: try again.");
+    return;
   }
+  if (response.redirected) {  // logged out meanwhile: follow to the login page
+    window.location.assign(response.url);
+    return;
+  }
+  const template = document.createElement("template");
+  template.innerHTML = html.trim();
+  const section = template.content.querySelector("section.step");
+  if (!section) {
+    // The one-time key makes sending again safe, even if the first one was done.
+    ready();
+    say(form, `The app answered with an error (HTTP ${response.status}). What you typed is kept: try again.`);
+    return;
+  }
+  form.closest("section.step").replaceWith(section);
+  if (response.ok) carryForward(section);  // an answer with errors made nothing new
+  const focus = response.ok
+    ? section.querySelector(".results li")
+    : section.querySelector(".invalid input, .invalid textarea, .error");
+  if (focus) focus.focus();
 }
 
 // A field the person typed into, or filled from a search, is theirs: nothing carried

@@ -2,10 +2,11 @@
 
 import uuid
 
+import pytest
 from playwright.sync_api import expect
 
 from integration.models import FormSubmission
-from tests.browser.test_in_browser import section, send
+from tests.browser.test_in_browser import BUTTONS, section, send
 
 # 1. IDs carried forward only into fields the person left alone
 
@@ -64,3 +65,47 @@ def test_an_id_the_person_typed_is_not_replaced_by_the_next_new_page(js_page):
     emma = FormSubmission.objects.filter(action="page").first().result["id"]
     expect(section(js_page, "comment").get_by_label("Page ID")).to_have_value(emma)
     expect(section(js_page, "content").get_by_label("Page ID")).to_have_value(typed)
+
+
+# 4. The buttons say what they do, and say it again after a failed sending
+
+FILLED = {
+    "database": {"Database name": "Reading list"},
+    "page": {"Data source ID": str(uuid.uuid4()), "New page name": "Dune"},
+    "content": {"Page ID": str(uuid.uuid4()), "Content": "A desert planet."},
+    "comment": {"Page ID": str(uuid.uuid4()), "Comment": "Read it twice"},
+}
+PATHS = {"database": "databases", "page": "pages", "content": "content", "comment": "comments"}
+
+
+@pytest.mark.parametrize("action", list(BUTTONS))
+def test_after_a_network_error_the_button_says_what_it_does_again(js_page, action):
+    form = section(js_page, action)
+    for label, value in FILLED[action].items():
+        form.get_by_label(label).fill(value)
+    js_page.route(f"**/{PATHS[action]}/", lambda route: route.abort())
+
+    form.get_by_role("button", name=BUTTONS[action]).click()
+
+    expect(form.get_by_role("alert")).to_have_text(
+        "The app could not be reached. What you typed is kept: try again."
+    )
+    expect(form.get_by_role("button", name=BUTTONS[action])).to_be_enabled()
+    expect(form.locator("form[data-in-place] button[type=submit]")).to_have_text(BUTTONS[action])
+    for label, value in FILLED[action].items():
+        expect(form.get_by_label(label)).to_have_value(value)
+    js_page.unroute(f"**/{PATHS[action]}/")
+    form.get_by_role("button", name=BUTTONS[action]).click()
+    expect(section(js_page, action).locator(".results li")).to_have_count(1)
+
+
+def test_an_error_page_instead_of_an_answer_says_the_app_answered_with_an_error(js_page):
+    form = section(js_page, "database")
+    form.get_by_label("Database name").fill("Reading list")
+    js_page.route("**/databases/", lambda route: route.fulfill(status=502, body="<h1>Bad gateway</h1>"))
+
+    form.get_by_role("button", name="Create database").click()
+
+    expect(form.get_by_role("alert")).to_contain_text("The app answered with an error (HTTP 502).")
+    expect(form.locator("form[data-in-place] button[type=submit]")).to_have_text("Create database")
+    expect(form.get_by_label("Database name")).to_have_value("Reading list")
