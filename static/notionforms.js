@@ -4,6 +4,65 @@
 "use strict";
 
 const FETCH = { "X-Requested-With": "fetch" };
+const OUT_OF_DATE = "This page is out of date (you logged in again elsewhere): what you typed is kept; " +
+  "reload the page to send it.";
+const KEPT = "notionforms:kept";  // what was typed in forms that could not be sent, for this tab
+const KEPT_FOR = 60 * 60 * 1000;  // milliseconds
+const RESTORED = {
+  login: "Restored what you typed before logging in again.",
+  reload: "Restored what you typed before the page was reloaded.",
+};
+
+function username() {
+  return document.querySelector("[data-username]")?.textContent.trim() || "";
+}
+
+function keep(form, reason) {
+  // Keep what the form holds in this tab's session storage, to be put back in the same
+  // fields once the home page comes again (after logging in again, or a reload).
+  const fields = {};
+  for (const field of form.elements) {
+    if (field.name && field.type !== "hidden" && field.type !== "submit") fields[field.name] = field.value;
+  }
+  let kept = {};
+  try {
+    kept = JSON.parse(sessionStorage.getItem(KEPT)) || {};
+  } catch (error) { /* nothing usable was kept */ }
+  if (kept.user !== username()) kept = {};
+  kept.user = username();
+  kept.at = Date.now();
+  kept.forms = { ...kept.forms, [form.closest("section.step").id]: { reason, fields } };
+  try {
+    sessionStorage.setItem(KEPT, JSON.stringify(kept));
+  } catch (error) { /* storage refused: the note still says what happened */ }
+}
+
+function restore() {
+  // Put back what was kept, once the home page is here, for the same person only.
+  let kept;
+  try {
+    kept = JSON.parse(sessionStorage.getItem(KEPT));
+  } catch (error) { /* nothing usable was kept */ }
+  if (!kept || !document.querySelector("form[data-in-place]")) return;
+  sessionStorage.removeItem(KEPT);
+  if (kept.user !== username() || !(Date.now() - kept.at < KEPT_FOR)) return;
+  for (const [action, { reason, fields }] of Object.entries(kept.forms || {})) {
+    const form = document.querySelector(`section.step#${CSS.escape(action)} form[data-in-place]`);
+    if (!form) continue;
+    for (const [name, value] of Object.entries(fields)) {
+      const field = form.elements.namedItem(name);
+      if (!field || !("value" in field) || field.type === "hidden") continue;
+      field.value = value;
+      touch(field);
+      field.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+    const note = document.createElement("p");
+    note.className = "notice restored";
+    note.setAttribute("role", "status");
+    note.textContent = RESTORED[reason] || RESTORED.reload;
+    form.prepend(note);
+  }
+}
 
 function carryForward(section) {
   // A new database feeds the page form, a new page the content and comment forms: only
@@ -70,8 +129,27 @@ async function submitInPlace(form) {
     say(form, "The app could not be reached. What you typed is kept: try again.");
     return;
   }
-  if (response.redirected) {  // logged out meanwhile: follow to the login page
-    window.location.assign(response.url);
+  if (response.redirected) {
+    // The session ended: log in again, and come back to this form with what it held.
+    keep(form, "login");
+    const login = new URL(response.url);
+    login.searchParams.set("next", window.location.pathname + "#" + form.closest("section.step").id);
+    window.location.assign(login.href);
+    return;
+  }
+  if (response.status === 403) {
+    // The page's CSRF token is out of date (its person logged in again since it came):
+    // nothing sent from it is taken before a reload, which finds what it held kept.
+    ready();
+    form.dataset.stale = "true";
+    keep(form, "reload");
+    const note = say(form, OUT_OF_DATE + " ");
+    const reload = document.createElement("button");
+    reload.type = "button";
+    reload.className = "secondary";
+    reload.textContent = "Reload the page";
+    reload.addEventListener("click", () => window.location.reload());
+    note.append(reload);
     return;
   }
   const template = document.createElement("template");
@@ -146,3 +224,15 @@ document.addEventListener("click", (event) => {
     search(more.closest("form"), more.href, true);
   }
 });
+
+// A form refused as out of date is kept again as the page goes, with what was typed since.
+window.addEventListener("pagehide", () => {
+  for (const form of document.querySelectorAll("form[data-in-place][data-stale]")) keep(form, "reload");
+});
+
+// Logging out on purpose forgets what was kept.
+document.addEventListener("submit", (event) => {
+  if (event.target.matches("form[action$='/logout/']")) sessionStorage.removeItem(KEPT);
+});
+
+restore();

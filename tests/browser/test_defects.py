@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from integration.models import FormSubmission
+from tests.browser.conftest import PASSWORD, log_in
 from tests.browser.test_in_browser import BUTTONS, section, send
 
 # 1. IDs carried forward only into fields the person left alone
@@ -109,3 +110,133 @@ def test_an_error_page_instead_of_an_answer_says_the_app_answered_with_an_error(
     expect(form.get_by_role("alert")).to_contain_text("The app answered with an error (HTTP 502).")
     expect(form.locator("form[data-in-place] button[type=submit]")).to_have_text("Create database")
     expect(form.get_by_label("Database name")).to_have_value("Reading list")
+
+
+# 2. A page out of date, or a session ended, keeps what was typed
+
+OUT_OF_DATE = (
+    "This page is out of date (you logged in again elsewhere): what you typed is kept; "
+    "reload the page to send it."
+)
+
+
+def spoil_the_csrf_cookie(page, app_url) -> None:
+    """As logging in again in another tab does: the cookie's token is not the page's any more."""
+    page.context.add_cookies([{"name": "csrftoken", "value": uuid.uuid4().hex, "url": app_url}])
+
+
+def fill_a_comment(page, page_id: str, text: str) -> None:
+    form = section(page, "comment")
+    form.get_by_label("Page ID").fill(page_id)
+    form.get_by_label("Comment").fill(text)
+
+
+def test_a_page_out_of_date_says_so_and_keeps_what_was_typed(page, app_url):
+    page_id = str(uuid.uuid4())
+    fill_a_comment(page, page_id, "Read it twice")
+    spoil_the_csrf_cookie(page, app_url)
+
+    section(page, "comment").get_by_role("button", name="Add comment").click()
+
+    form = section(page, "comment")
+    expect(form).to_contain_text("out of date (you logged in again elsewhere)")
+    expect(page.locator("body")).not_to_contain_text("could not be reached")
+    expect(form.get_by_label("Comment")).to_have_value("Read it twice")
+    expect(form.get_by_label("Page ID")).to_have_value(page_id)
+    assert not FormSubmission.objects.exists()
+
+
+def test_with_javascript_a_page_out_of_date_says_to_reload_it_and_the_reload_keeps_the_text(js_page, app_url):
+    fill_a_comment(js_page, str(uuid.uuid4()), "Read it twice")
+    spoil_the_csrf_cookie(js_page, app_url)
+    form = section(js_page, "comment")
+
+    form.get_by_role("button", name="Add comment").click()
+    expect(form.get_by_role("alert")).to_contain_text(OUT_OF_DATE)
+    expect(form.get_by_role("button", name="Add comment")).to_be_enabled()
+    form.get_by_label("Comment").fill("Read it twice, then once more")
+    form.get_by_role("button", name="Reload the page").click()
+
+    form = section(js_page, "comment")
+    expect(form.get_by_role("status")).to_have_text("Restored what you typed before the page was reloaded.")
+    expect(form.get_by_label("Comment")).to_have_value("Read it twice, then once more")
+    form.get_by_role("button", name="Add comment").click()
+    expect(section(js_page, "comment").locator(".results li")).to_have_count(1)
+    assert FormSubmission.objects.get().input["comment"] == "Read it twice, then once more"
+
+
+def test_without_javascript_a_page_out_of_date_comes_back_filled_to_be_sent_again(chromium, app_url, person):
+    context = chromium.new_context(base_url=app_url, java_script_enabled=False)
+    stale, other = context.new_page(), context.new_page()
+    log_in(stale, app_url)
+    fill_a_comment(stale, str(uuid.uuid4()), "Read it twice")
+    # Logged out and in again in another tab: the first tab's token is out of date.
+    other.goto("/")
+    other.get_by_role("button", name="Log out").click()
+    log_in(other, app_url)
+
+    section(stale, "comment").get_by_role("button", name="Add comment").click()
+    form = section(stale, "comment")
+    expect(form.get_by_role("alert")).to_contain_text(
+        "This page was out of date (you logged in again elsewhere)"
+    )
+    expect(form.get_by_label("Comment")).to_have_value("Read it twice")
+    form.get_by_role("button", name="Add comment").click()
+
+    expect(section(stale, "comment").locator(".results li")).to_have_count(1)
+    assert FormSubmission.objects.get().input["comment"] == "Read it twice"
+    context.close()
+
+
+def test_a_session_that_ended_gets_what_was_typed_back_after_logging_in_again(js_page):
+    page_id = str(uuid.uuid4())
+    fill_a_comment(js_page, page_id, "Read it twice")
+    js_page.context.clear_cookies(name="sessionid")
+
+    section(js_page, "comment").get_by_role("button", name="Add comment").click()
+    expect(js_page.get_by_role("heading", name="Log in")).to_be_visible()
+    js_page.get_by_label("Username").fill("ada")
+    js_page.get_by_label("Password").fill(PASSWORD)
+    js_page.get_by_role("button", name="Log in").click()
+
+    form = section(js_page, "comment")
+    expect(form.get_by_role("status")).to_have_text("Restored what you typed before logging in again.")
+    expect(form.get_by_label("Comment")).to_have_value("Read it twice")
+    expect(form.get_by_label("Page ID")).to_have_value(page_id)
+    assert js_page.url.endswith("/#comment")
+    js_page.reload()
+    expect(section(js_page, "comment").get_by_role("status")).to_have_count(0)
+
+
+def test_another_person_logging_in_in_the_tab_does_not_get_what_was_typed(js_page, app_url):
+    from tests.factories import StaffFactory
+
+    StaffFactory(username="grace", password=PASSWORD)
+    fill_a_comment(js_page, str(uuid.uuid4()), "Read it twice")
+    js_page.context.clear_cookies(name="sessionid")
+
+    section(js_page, "comment").get_by_role("button", name="Add comment").click()
+    expect(js_page.get_by_role("heading", name="Log in")).to_be_visible()
+    js_page.get_by_label("Username").fill("grace")
+    js_page.get_by_label("Password").fill(PASSWORD)
+    js_page.get_by_role("button", name="Log in").click()
+
+    expect(section(js_page, "comment").get_by_label("Page ID")).to_be_visible()
+    expect(section(js_page, "comment").get_by_label("Comment")).to_have_value("")
+    expect(js_page.locator(".restored")).to_have_count(0)
+
+
+def test_a_login_form_out_of_date_says_so_and_leads_to_the_forms(chromium, app_url, person):
+    context = chromium.new_context(base_url=app_url)
+    stale, other = context.new_page(), context.new_page()
+    stale.goto("/")
+    log_in(other, app_url)
+    stale.get_by_label("Username").fill("ada")
+    stale.get_by_label("Password").fill(PASSWORD)
+
+    stale.get_by_role("button", name="Log in").click()
+
+    expect(stale.get_by_role("heading", level=1)).to_have_text("This page was out of date")
+    stale.get_by_role("link", name="Go to the forms").click()
+    expect(stale.get_by_role("heading", name="1. Create a new database")).to_be_visible()
+    context.close()
