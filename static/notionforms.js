@@ -162,11 +162,38 @@ async function submitInPlace(form) {
     return;
   }
   form.closest("section.step").replaceWith(section);
+  countAll(section);
   if (response.ok) carryForward(section);  // an answer with errors made nothing new
   const focus = response.ok
     ? section.querySelector(".results li")
     : section.querySelector(".invalid input, .invalid textarea, .error");
   if (focus) focus.focus();
+}
+
+// A text with a limit shows its length as the server counts it: in characters (code points,
+// not UTF-16 units), stripped, each line break sent as CR LF. Nothing is cut: a text over
+// the limit is marked, and the server refuses it with its own message.
+const NUMBER = new Intl.NumberFormat("en");
+
+function serverLength(text) {
+  return [...text.trim().replace(/\r\n|\r|\n/g, "\r\n")].length;
+}
+
+function count(field) {
+  const limit = Number(field.dataset.limit);
+  const counter = document.getElementById(field.id + "_count");
+  if (!limit || !counter) return;
+  const used = serverLength(field.value);
+  const over = used - limit;
+  counter.textContent = `${NUMBER.format(used)} / ${NUMBER.format(limit)}` +
+    (over > 0 ? `: ${NUMBER.format(over)} too many` : "");
+  counter.classList.toggle("over", over > 0);
+  const described = (field.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+  if (!described.includes(counter.id)) field.setAttribute("aria-describedby", [...described, counter.id].join(" "));
+}
+
+function countAll(root) {
+  for (const field of root.querySelectorAll("[data-limit]")) count(field);
 }
 
 // A field the person typed into, or filled from a search, is theirs: nothing carried
@@ -176,7 +203,9 @@ function touch(field) {
 }
 
 document.addEventListener("input", (event) => {
-  if (event.target.closest("form[data-in-place]")) touch(event.target);
+  if (!event.target.closest("form[data-in-place]")) return;
+  touch(event.target);
+  if (event.target.dataset.limit) count(event.target);
 });
 
 async function search(form, url, append) {
@@ -235,4 +264,5 @@ document.addEventListener("submit", (event) => {
   if (event.target.matches("form[action$='/logout/']")) sessionStorage.removeItem(KEPT);
 });
 
+countAll(document);
 restore();

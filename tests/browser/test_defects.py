@@ -240,3 +240,67 @@ def test_a_login_form_out_of_date_says_so_and_leads_to_the_forms(chromium, app_u
     stale.get_by_role("link", name="Go to the forms").click()
     expect(stale.get_by_role("heading", name="1. Create a new database")).to_be_visible()
     context.close()
+
+
+# 3. A text over 2,000 characters is counted, never cut, and refused by the server
+
+
+def javascript_is_on(request) -> bool:
+    return request.node.callspec.params["page"] == "javascript on"
+
+
+def paste(page, field, text: str) -> None:
+    field.focus()
+    page.keyboard.insert_text(text)
+
+
+def test_a_pasted_text_over_the_limit_is_kept_whole_counted_and_refused_by_the_server(page, request):
+    text = "📚" * 13 + "a" * 2000  # 2,013 characters as the server counts them, 2,026 UTF-16 units
+    field = section(page, "database").get_by_label("Database name")
+
+    paste(page, field, text)
+
+    assert field.input_value() == text
+    counter = section(page, "database").locator(".count")
+    if javascript_is_on(request):
+        expect(counter).to_have_text("2,013 / 2,000: 13 too many")
+        expect(counter).to_have_class("count over")
+        assert counter.evaluate("e => getComputedStyle(e).color") == "rgb(180, 35, 24)"
+        assert counter.get_attribute("aria-live") == "polite"
+    else:
+        expect(counter).to_have_text("At most 2,000 characters")
+    section(page, "database").get_by_role("button", name="Create database").click()
+    expect(section(page, "database").locator(".field.invalid")).to_contain_text(
+        "Ensure this value has at most 2000 characters (it has 2013)."
+    )
+    expect(section(page, "database").get_by_label("Database name")).to_have_value(text)
+    assert not FormSubmission.objects.exists()
+
+
+def test_the_count_is_the_servers_a_text_at_the_limit_goes_through(js_page):
+    text = "📚" * 13 + "a" * 1987
+    form = section(js_page, "page")
+    paste(js_page, form.get_by_label("Header"), text)
+
+    expect(form.locator(".count").nth(1)).to_have_text("2,000 / 2,000")
+    expect(form.locator(".count.over")).to_have_count(0)
+    send(js_page, "database", {"Database name": "Reading list"})
+    section(js_page, "page").get_by_label("New page name").fill("Dune")
+    section(js_page, "page").get_by_role("button", name="Add page").click()
+
+    expect(section(js_page, "page").locator(".results li.succeeded")).to_have_count(1)
+    expect(section(js_page, "page").locator(".count").first).to_have_text("0 / 2,000")
+
+
+def test_line_breaks_are_counted_as_the_browser_sends_them(js_page):
+    text = "x\n" * 667 + "y"  # sent as CR LF: 667 × 3 + 1 = 2,002 characters
+    form = section(js_page, "comment")
+    form.get_by_label("Page ID").fill(str(uuid.uuid4()))
+    paste(js_page, form.get_by_label("Comment"), text)
+
+    expect(form.locator(".count")).to_have_text("2,002 / 2,000: 2 too many")
+    form.get_by_role("button", name="Add comment").click()
+
+    expect(section(js_page, "comment").locator(".field.invalid")).to_contain_text("(it has 2002)")
+    expect(section(js_page, "comment").get_by_label("Comment")).to_have_value(text)
+    expect(section(js_page, "comment").locator(".count")).to_have_text("2,002 / 2,000: 2 too many")
