@@ -161,6 +161,8 @@ async function submitInPlace(form) {
     say(form, `The app answered with an error (HTTP ${response.status}). What you typed is kept: try again.`);
     return;
   }
+  const earlier = form.closest("section.step").querySelector("details.earlier");
+  if (earlier?.open) section.querySelector("details.earlier")?.setAttribute("open", "");
   form.closest("section.step").replaceWith(section);
   countAll(section);
   if (response.ok) carryForward(section);  // an answer with errors made nothing new

@@ -304,3 +304,54 @@ def test_line_breaks_are_counted_as_the_browser_sends_them(js_page):
     expect(section(js_page, "comment").locator(".field.invalid")).to_contain_text("(it has 2002)")
     expect(section(js_page, "comment").get_by_label("Comment")).to_have_value(text)
     expect(section(js_page, "comment").locator(".count")).to_have_text("2,002 / 2,000: 2 too many")
+
+
+# 5. The page does not only grow: the latest answer, earlier ones folded, long titles shortened
+
+
+def test_each_form_shows_its_latest_answer_and_folds_the_earlier_ones(page):
+    for name in ["Reading list", "Films", "Recipes"]:
+        send(page, "database", {"Database name": name})
+
+    answers = section(page, "database").locator(".step-response")
+    expect(answers.locator(".latest li")).to_have_count(1)
+    expect(answers.locator(".latest li")).to_contain_text("Recipes")
+    expect(answers.locator(".latest li")).to_be_visible()
+    earlier = answers.locator("details.earlier")
+    expect(earlier.locator("summary")).to_have_text("Earlier answers (2)")
+    assert earlier.get_attribute("open") is None
+    expect(earlier.locator("li")).to_have_count(2)
+    expect(earlier.locator("li").first).to_contain_text("Films")
+    expect(earlier.locator("li").first).to_be_hidden()
+    expect(earlier.locator("li").last).to_be_hidden()
+
+    earlier.locator("summary").click()
+    expect(earlier.locator("li").last).to_contain_text("Reading list")
+    expect(earlier.locator("li").last).to_be_visible()
+
+
+def test_the_earlier_answers_stay_open_when_the_next_answer_comes_in_place(js_page):
+    send(js_page, "database", {"Database name": "Reading list"})
+    send(js_page, "database", {"Database name": "Films"})
+    section(js_page, "database").locator("details.earlier summary").click()
+
+    send(js_page, "database", {"Database name": "Recipes"})
+
+    expect(section(js_page, "database").locator("details.earlier li").first).to_be_visible()
+    expect(section(js_page, "database").locator("details.earlier summary")).to_have_text(
+        "Earlier answers (2)"
+    )
+
+
+def test_a_long_title_is_shortened_with_the_whole_of_it_on_hover(page):
+    title = ("A very long title of a database, " * 10)[:300].strip()
+
+    send(page, "database", {"Database name": title})
+
+    headline = section(page, "database").locator(".latest li .headline-text")
+    expect(headline).to_have_attribute("title", f"Database “{title}” created")
+    box = headline.bounding_box()
+    line = float(headline.evaluate("e => parseFloat(getComputedStyle(e).lineHeight)"))
+    assert box["height"] <= 2 * line + 1, "the headline is not shortened to two lines"
+    assert headline.evaluate("e => e.scrollHeight > e.clientHeight"), "nothing of the headline is hidden"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
