@@ -166,6 +166,7 @@ async function submitInPlace(form) {
   form.closest("section.step").replaceWith(section);
   countAll(section);
   if (response.ok) carryForward(section);  // an answer with errors made nothing new
+  showNames(document);
   const focus = response.ok
     ? section.querySelector(".results li")
     : section.querySelector(".invalid input, .invalid textarea, .error");
@@ -198,6 +199,43 @@ function countAll(root) {
   for (const field of root.querySelectorAll("[data-limit]")) count(field);
 }
 
+// Under each ID field, the title of the object whose ID it holds: from the pick lists of
+// recent objects (id → name) and from the search results picked since the page came.
+const PICKED = new Map();
+const NOTION_ID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![0-9a-f])|[0-9a-f]{32}(?![0-9a-f])/g;
+
+function notionId(value) {
+  // The dashed ID in an ID, dashed or not, or in a link: the last one of its path.
+  const found = value.trim().toLowerCase().split(/[?#]/)[0].match(NOTION_ID);
+  if (!found) return "";
+  const hex = found[found.length - 1].replaceAll("-", "");
+  return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join("-");
+}
+
+function nameOf(field) {
+  const id = notionId(field.value);
+  if (!id) return null;
+  for (const option of field.list?.options || []) {
+    if (notionId(option.value) === id) return option.textContent || "Untitled";
+  }
+  return PICKED.has(id) ? PICKED.get(id) : null;
+}
+
+function showName(field) {
+  const caption = document.getElementById(field.id + "_name");
+  if (!caption) return;
+  const name = nameOf(field);
+  const text = name === null ? "" : `${caption.dataset.kind} “${name}”`;
+  if (caption.textContent !== text) caption.textContent = text;
+  caption.title = text;
+  const described = (field.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+  if (!described.includes(caption.id)) field.setAttribute("aria-describedby", [...described, caption.id].join(" "));
+}
+
+function showNames(root) {
+  for (const field of root.querySelectorAll("form[data-in-place] input[list]")) showName(field);
+}
+
 // A field the person typed into, or filled from a search, is theirs: nothing carried
 // forward replaces it. A section put in place comes with untouched fields.
 function touch(field) {
@@ -208,6 +246,7 @@ document.addEventListener("input", (event) => {
   if (!event.target.closest("form[data-in-place]")) return;
   touch(event.target);
   if (event.target.dataset.limit) count(event.target);
+  if (event.target.list) showName(event.target);
 });
 
 async function search(form, url, append) {
@@ -248,7 +287,9 @@ document.addEventListener("click", (event) => {
     const section = pick.closest("section.step");
     const field = section.querySelector(`[name$="-${pick.dataset.field}"]`);
     field.value = pick.dataset.pick;
+    PICKED.set(notionId(pick.dataset.pick), pick.textContent.trim() || "Untitled");
     touch(field);
+    showName(field);
     field.focus();
   } else if (more) {
     event.preventDefault();
@@ -267,4 +308,5 @@ document.addEventListener("submit", (event) => {
 });
 
 countAll(document);
+showNames(document);
 restore();

@@ -134,3 +134,15 @@ def test_a_form_sent_from_another_site_is_refused_without_showing_what_it_sent(b
         assert "This page was out of date" in html
         assert "Read it twice" not in html
     assert fake_notion.received == []
+
+
+def test_an_id_field_names_the_recent_object_it_holds(browser, submit, fake_notion):
+    submit("database", name="Reading list")
+    submit("page", data_source_id=FormSubmission.objects.get().result["data_source_id"], name="Dune")
+
+    html = browser.get("/").content.decode()
+    unknown = browser.get(f"/?page_id={uuid.uuid4()}").content.decode()
+
+    assert 'id="id_page-data_source_id_name"' in html and "Data source “Reading list”</small>" in html
+    assert html.count("Page “Dune”</small>") == 2
+    assert unknown.count("Page “Dune”</small>") == 0

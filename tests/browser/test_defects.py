@@ -355,3 +355,57 @@ def test_a_long_title_is_shortened_with_the_whole_of_it_on_hover(page):
     assert box["height"] <= 2 * line + 1, "the headline is not shortened to two lines"
     assert headline.evaluate("e => e.scrollHeight > e.clientHeight"), "nothing of the headline is hidden"
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+
+
+# 6. Names, not only IDs: under each ID field, the title of the object it holds
+
+
+def test_each_id_field_shows_the_title_of_the_object_it_holds(page):
+    send(page, "database", {"Database name": "Reading list"})
+    send(page, "page", {"New page name": "Dune"})
+
+    page.goto("/")
+
+    expect(section(page, "page").locator(".object-name")).to_have_text("Data source “Reading list”")
+    expect(section(page, "content").locator(".object-name")).to_have_text("Page “Dune”")
+    expect(section(page, "comment").locator(".object-name")).to_have_text("Page “Dune”")
+
+
+def test_the_title_follows_the_id_as_it_is_typed_carried_forward_or_picked(js_page):
+    send(js_page, "database", {"Database name": "Reading list"})
+    expect(section(js_page, "page").locator(".object-name")).to_have_text("Data source “Reading list”")
+    send(js_page, "page", {"New page name": "Dune"})
+    dune = FormSubmission.objects.get(action="page").result["id"]
+    name = section(js_page, "comment").locator(".object-name")
+    expect(name).to_have_text("Page “Dune”")
+    field = section(js_page, "comment").get_by_label("Page ID")
+
+    field.fill(str(uuid.uuid4()))
+    expect(name).to_be_hidden()
+    field.fill(f"https://www.notion.so/Dune-{dune.replace('-', '')}?v={uuid.uuid4().hex}")
+    expect(name).to_have_text("Page “Dune”")
+    field.fill("")
+    expect(name).to_be_hidden()
+    search = section(js_page, "comment").locator("form.search")
+    search.get_by_label("Find a page in the workspace").fill("dun")
+    search.get_by_role("button", name="Search").click()
+    js_page.get_by_role("link", name="Dune").click()
+
+    expect(field).to_have_value(dune)
+    expect(name).to_have_text("Page “Dune”")
+    assert name.get_attribute("id") in field.get_attribute("aria-describedby").split()
+
+
+def test_a_page_picked_from_the_search_shows_its_title_though_it_is_not_a_recent_one(js_page):
+    from integration.sandbox.store import sandbox
+
+    holiday = sandbox().add_page("Holiday plan")["id"]
+    search = section(js_page, "content").locator("form.search")
+    search.get_by_label("Find a page in the workspace").fill("holiday")
+    search.get_by_role("button", name="Search").click()
+
+    js_page.get_by_role("link", name="Holiday plan").click()
+
+    expect(section(js_page, "content").get_by_label("Page ID")).to_have_value(holiday)
+    expect(section(js_page, "content").locator(".object-name")).to_have_text("Page “Holiday plan”")
+    expect(section(js_page, "comment").locator(".object-name")).to_be_hidden()
