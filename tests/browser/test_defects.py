@@ -409,3 +409,36 @@ def test_a_page_picked_from_the_search_shows_its_title_though_it_is_not_a_recent
     expect(section(js_page, "content").get_by_label("Page ID")).to_have_value(holiday)
     expect(section(js_page, "content").locator(".object-name")).to_have_text("Page “Holiday plan”")
     expect(section(js_page, "comment").locator(".object-name")).to_be_hidden()
+
+
+# 7. The sandbox banner: one line on a wide screen, wrapped without sideways scroll on a phone
+
+
+def banner_lines(page) -> float:
+    banner = page.locator(".sandbox-banner")
+    expect(banner).to_be_visible()
+    return banner.evaluate(
+        """e => {
+            const style = getComputedStyle(e);
+            const inner = e.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
+            return inner / parseFloat(style.lineHeight);
+        }"""
+    )
+
+
+@pytest.mark.parametrize("staff", [False, True], ids=["a user", "staff"])
+def test_the_sandbox_banner_is_one_line_at_1280_px_and_wraps_at_390_px_without_sideways_scroll(
+    chromium, app_url, staff
+):
+    from tests.factories import StaffFactory, UserFactory
+
+    (StaffFactory if staff else UserFactory)(username="ada", password=PASSWORD)
+    context = chromium.new_context(base_url=app_url, viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    log_in(tab, app_url)
+
+    assert round(banner_lines(tab)) == 1
+    tab.set_viewport_size({"width": 390, "height": 844})
+    assert round(banner_lines(tab)) >= 2
+    assert tab.evaluate("document.documentElement.scrollWidth") <= 390
+    context.close()
