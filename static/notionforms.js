@@ -254,6 +254,14 @@ async function search(form, url, append) {
   results.setAttribute("aria-busy", "true");
   try {
     const response = await fetch(url, { headers: FETCH, credentials: "same-origin" });
+    if (response.redirected) {  // the session ended: the answer is the login page
+      results.textContent = "You were logged out: reload the page to log in again, then search.";
+      return;
+    }
+    if (!response.ok) {
+      results.textContent = `The search could not be run (HTTP ${response.status}): try again.`;
+      return;
+    }
     const html = await response.text();
     if (append) {
       results.querySelector("[data-more]")?.remove();
@@ -300,11 +308,6 @@ document.addEventListener("click", (event) => {
 // A form refused as out of date is kept again as the page goes, with what was typed since.
 window.addEventListener("pagehide", () => {
   for (const form of document.querySelectorAll("form[data-in-place][data-stale]")) keep(form, "reload");
-});
-
-// Logging out on purpose forgets what was kept.
-document.addEventListener("submit", (event) => {
-  if (event.target.matches("form[action$='/logout/']")) sessionStorage.removeItem(KEPT);
 });
 
 countAll(document);

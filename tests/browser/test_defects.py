@@ -442,3 +442,35 @@ def test_the_sandbox_banner_is_one_line_at_1280_px_and_wraps_at_390_px_without_s
     assert round(banner_lines(tab)) >= 2
     assert tab.evaluate("document.documentElement.scrollWidth") <= 390
     context.close()
+
+
+# 2, continued: a search after the session ended, and what was kept is not kept for ever
+
+
+def test_a_search_after_the_session_ended_says_so_instead_of_showing_the_login_page(js_page):
+    js_page.context.clear_cookies(name="sessionid")
+    search = section(js_page, "comment").locator("form.search")
+
+    search.get_by_label("Find a page in the workspace").fill("dun")
+    search.get_by_role("button", name="Search").click()
+
+    expect(search.locator(".search-results")).to_have_text(
+        "You were logged out: reload the page to log in again, then search."
+    )
+    expect(search.get_by_label("Username")).to_have_count(0)
+
+
+def test_what_was_kept_is_put_back_once_then_forgotten(js_page, app_url):
+    fill_a_comment(js_page, str(uuid.uuid4()), "Read it twice")
+    spoil_the_csrf_cookie(js_page, app_url)
+    section(js_page, "comment").get_by_role("button", name="Add comment").click()
+    expect(section(js_page, "comment").get_by_role("alert")).to_contain_text("out of date")
+    assert js_page.evaluate("sessionStorage.length") == 1
+
+    js_page.reload()
+    expect(section(js_page, "comment").get_by_label("Comment")).to_have_value("Read it twice")
+    assert js_page.evaluate("sessionStorage.length") == 0
+    js_page.reload()
+
+    expect(section(js_page, "comment").get_by_label("Comment")).to_have_value("")
+    expect(js_page.locator(".restored")).to_have_count(0)
