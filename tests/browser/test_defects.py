@@ -9,6 +9,22 @@ from integration.models import FormSubmission
 from tests.browser.conftest import PASSWORD, log_in
 from tests.browser.test_in_browser import BUTTONS, section, send
 
+
+@pytest.fixture(autouse=True)
+def no_script_errors(request):
+    """The page's script throws nothing and the Content-Security-Policy blocks nothing."""
+    tabs = [request.getfixturevalue(name) for name in ("page", "js_page") if name in request.fixturenames]
+    errors: list[str] = []
+    for tab in tabs:
+        tab.on("pageerror", lambda error: errors.append(str(error)))
+        tab.on(
+            "console",
+            lambda message: errors.append(message.text) if "Content Security" in message.text else 0,
+        )
+    yield
+    assert errors == []
+
+
 # 1. IDs carried forward only into fields the person left alone
 
 
