@@ -300,3 +300,4 @@ NOTION_ACTION_TIMEOUT = env_number("NOTION_ACTION_TIMEOUT", 60, minimum=1, maxim
 # The most requests one submission of the content form may make (100 blocks each); longer
 # content is refused with a message, before anything is sent.
 NOTION_CONTENT_MAX_REQUESTS = env_number("NOTION_CONTENT_MAX_REQUESTS", 10, minimum=1, maximum=100, kind=int)
+CSRF_FAILURE_VIEW = "notionforms.csrf.csrf_failure"

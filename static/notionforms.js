@@ -4,10 +4,70 @@
 "use strict";
 
 const FETCH = { "X-Requested-With": "fetch" };
+const OUT_OF_DATE = "This page is out of date (you logged in again elsewhere): what you typed is kept; " +
+  "reload the page to send it.";
+const KEPT = "notionforms:kept";  // what was typed in forms that could not be sent, for this tab
+const KEPT_FOR = 60 * 60 * 1000;  // milliseconds
+const RESTORED = {
+  login: "Restored what you typed before logging in again.",
+  reload: "Restored what you typed before the page was reloaded.",
+};
+
+function username() {
+  return document.querySelector("[data-username]")?.textContent.trim() || "";
+}
+
+function keep(form, reason) {
+  // Keep what the form holds in this tab's session storage, to be put back in the same
+  // fields once the home page comes again (after logging in again, or a reload).
+  const fields = {};
+  for (const field of form.elements) {
+    if (field.name && field.type !== "hidden" && field.type !== "submit") fields[field.name] = field.value;
+  }
+  let kept = {};
+  try {
+    kept = JSON.parse(sessionStorage.getItem(KEPT)) || {};
+  } catch (error) { /* nothing usable was kept */ }
+  if (kept.user !== username()) kept = {};
+  kept.user = username();
+  kept.at = Date.now();
+  kept.forms = { ...kept.forms, [form.closest("section.step").id]: { reason, fields } };
+  try {
+    sessionStorage.setItem(KEPT, JSON.stringify(kept));
+  } catch (error) { /* storage refused: the note still says what happened */ }
+}
+
+function restore() {
+  // Put back what was kept, once the home page is here, for the same person only.
+  let kept;
+  try {
+    kept = JSON.parse(sessionStorage.getItem(KEPT));
+  } catch (error) { /* nothing usable was kept */ }
+  if (!kept || !document.querySelector("form[data-in-place]")) return;
+  sessionStorage.removeItem(KEPT);
+  if (kept.user !== username() || !(Date.now() - kept.at < KEPT_FOR)) return;
+  for (const [action, { reason, fields }] of Object.entries(kept.forms || {})) {
+    const form = document.querySelector(`section.step#${CSS.escape(action)} form[data-in-place]`);
+    if (!form) continue;
+    for (const [name, value] of Object.entries(fields)) {
+      const field = form.elements.namedItem(name);
+      if (!field || !("value" in field) || field.type === "hidden") continue;
+      field.value = value;
+      touch(field);
+      field.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+    const note = document.createElement("p");
+    note.className = "notice restored";
+    note.setAttribute("role", "status");
+    note.textContent = RESTORED[reason] || RESTORED.reload;
+    form.prepend(note);
+  }
+}
 
 function carryForward(section) {
-  // A new database feeds the page form, a new page the content and comment forms, unless
-  // the person already typed something else there.
+  // A new database feeds the page form, a new page the content and comment forms: only
+  // into fields the person has not touched since their section came, and never into a
+  // form the server sent back with its errors (it holds what was sent, as sent).
   const made = [
     ["madeDataSource", "madeDataSourceName", "recent-data-sources", ["page-data_source_id"]],
     ["madePage", "madePageName", "recent-pages", ["content-page_id", "comment-page_id"]],
@@ -17,17 +77,31 @@ function carryForward(section) {
     if (!id) continue;
     for (const fieldId of fieldIds) {
       const field = document.getElementById("id_" + fieldId);
-      if (field && field.value === field.defaultValue) {
+      if (!field || field.dataset.touched || field.form.hasAttribute("data-bound")) continue;
+      if (field.value === field.defaultValue) {
         field.value = field.defaultValue = id;
       }
     }
     const list = document.getElementById(listId);
-    if (list && !list.querySelector(`option[value="${id}"]`)) {
+    if (list && !list.querySelector(`option[value="${CSS.escape(id)}"]`)) {
       const option = new Option(section.dataset[nameKey] || "Untitled", id);
       option.value = id;
       list.prepend(option);
     }
   }
+}
+
+function say(form, message) {
+  // A note under the form saying why nothing was put in place; what was typed stays.
+  let note = form.querySelector(".form-note");
+  if (!note) {
+    note = document.createElement("p");
+    note.className = "error form-note";
+    note.setAttribute("role", "alert");
+    form.append(note);
+  }
+  note.textContent = message;
+  return note;
 }
 
 async function submitInPlace(form) {
@@ -38,43 +112,156 @@ async function submitInPlace(form) {
   button.disabled = true;
   button.textContent = "Sending…";
   form.setAttribute("aria-busy", "true");
-  try {
-    const response = await fetch(form.action, {
-      method: "POST", body: new FormData(form), headers: FETCH, credentials: "same-origin",
-    });
-    if (response.redirected) {  // logged out meanwhile: follow to the login page
-      window.location.assign(response.url);
-      return;
-    }
-    const template = document.createElement("template");
-    template.innerHTML = (await response.text()).trim();
-    const section = template.content.querySelector("section.step");
-    if (!section) throw new Error("unexpected answer");
-    form.closest("section.step").replaceWith(section);
-    carryForward(section);
-    const focus = response.ok ? section.querySelector(".results li") : section.querySelector(".invalid input, .invalid textarea, .error");
-    if (focus) focus.focus();
-  } catch (error) {
+  const ready = () => {  // the form as it was, to be sent again
     delete form.dataset.busy;
     button.disabled = false;
     button.textContent = label;
     form.removeAttribute("aria-busy");
-    let note = form.querySelector(".network-error");
-    if (!note) {
-      note = document.createElement("p");
-      note.className = "error network-error";
-      note.setAttribute("role", "alert");
-      form.append(note);
-    }
-    note.textContent = "The app could not be reached. What you typed is kept: try again.";
+  };
+  let response, html;
+  try {
+    response = await fetch(form.action, {
+      method: "POST", body: new FormData(form), headers: FETCH, credentials: "same-origin",
+    });
+    if (!response.redirected) html = await response.text();
+  } catch (error) {
+    ready();
+    say(form, "The app could not be reached. What you typed is kept: try again.");
+    return;
   }
+  if (response.redirected) {
+    // The session ended: log in again, and come back to this form with what it held.
+    keep(form, "login");
+    const login = new URL(response.url);
+    login.searchParams.set("next", window.location.pathname + "#" + form.closest("section.step").id);
+    window.location.assign(login.href);
+    return;
+  }
+  if (response.status === 403) {
+    // The page's CSRF token is out of date (its person logged in again since it came):
+    // nothing sent from it is taken before a reload, which finds what it held kept.
+    ready();
+    form.dataset.stale = "true";
+    keep(form, "reload");
+    const note = say(form, OUT_OF_DATE + " ");
+    const reload = document.createElement("button");
+    reload.type = "button";
+    reload.className = "secondary";
+    reload.textContent = "Reload the page";
+    reload.addEventListener("click", () => window.location.reload());
+    note.append(reload);
+    return;
+  }
+  const template = document.createElement("template");
+  template.innerHTML = html.trim();
+  const section = template.content.querySelector("section.step");
+  if (!section) {
+    // The one-time key makes sending again safe, even if the first one was done.
+    ready();
+    say(form, `The app answered with an error (HTTP ${response.status}). What you typed is kept: try again.`);
+    return;
+  }
+  const earlier = form.closest("section.step").querySelector("details.earlier");
+  if (earlier?.open) section.querySelector("details.earlier")?.setAttribute("open", "");
+  form.closest("section.step").replaceWith(section);
+  countAll(section);
+  if (response.ok) carryForward(section);  // an answer with errors made nothing new
+  showNames(document);
+  const focus = response.ok
+    ? section.querySelector(".results li")
+    : section.querySelector(".invalid input, .invalid textarea, .error");
+  if (focus) focus.focus();
 }
+
+// A text with a limit shows its length as the server counts it: in characters (code points,
+// not UTF-16 units), stripped, each line break sent as CR LF. Nothing is cut: a text over
+// the limit is marked, and the server refuses it with its own message.
+const NUMBER = new Intl.NumberFormat("en");
+
+function serverLength(text) {
+  return [...text.trim().replace(/\r\n|\r|\n/g, "\r\n")].length;
+}
+
+function count(field) {
+  const limit = Number(field.dataset.limit);
+  const counter = document.getElementById(field.id + "_count");
+  if (!limit || !counter) return;
+  const used = serverLength(field.value);
+  const over = used - limit;
+  counter.textContent = `${NUMBER.format(used)} / ${NUMBER.format(limit)}` +
+    (over > 0 ? `: ${NUMBER.format(over)} too many` : "");
+  counter.classList.toggle("over", over > 0);
+  const described = (field.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+  if (!described.includes(counter.id)) field.setAttribute("aria-describedby", [...described, counter.id].join(" "));
+}
+
+function countAll(root) {
+  for (const field of root.querySelectorAll("[data-limit]")) count(field);
+}
+
+// Under each ID field, the title of the object whose ID it holds: from the pick lists of
+// recent objects (id → name) and from the search results picked since the page came.
+const PICKED = new Map();
+const NOTION_ID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![0-9a-f])|[0-9a-f]{32}(?![0-9a-f])/g;
+
+function notionId(value) {
+  // The dashed ID in an ID, dashed or not, or in a link: the last one of its path.
+  const found = value.trim().toLowerCase().split(/[?#]/)[0].match(NOTION_ID);
+  if (!found) return "";
+  const hex = found[found.length - 1].replaceAll("-", "");
+  return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join("-");
+}
+
+function nameOf(field) {
+  const id = notionId(field.value);
+  if (!id) return null;
+  for (const option of field.list?.options || []) {
+    if (notionId(option.value) === id) return option.textContent || "Untitled";
+  }
+  return PICKED.has(id) ? PICKED.get(id) : null;
+}
+
+function showName(field) {
+  const caption = document.getElementById(field.id + "_name");
+  if (!caption) return;
+  const name = nameOf(field);
+  const text = name === null ? "" : `${caption.dataset.kind} “${name}”`;
+  if (caption.textContent !== text) caption.textContent = text;
+  caption.title = text;
+  const described = (field.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+  if (!described.includes(caption.id)) field.setAttribute("aria-describedby", [...described, caption.id].join(" "));
+}
+
+function showNames(root) {
+  for (const field of root.querySelectorAll("form[data-in-place] input[list]")) showName(field);
+}
+
+// A field the person typed into, or filled from a search, is theirs: nothing carried
+// forward replaces it. A section put in place comes with untouched fields.
+function touch(field) {
+  field.dataset.touched = "true";
+}
+
+document.addEventListener("input", (event) => {
+  if (!event.target.closest("form[data-in-place]")) return;
+  touch(event.target);
+  if (event.target.dataset.limit) count(event.target);
+  if (event.target.list) showName(event.target);
+});
 
 async function search(form, url, append) {
   const results = form.querySelector(".search-results");
   results.setAttribute("aria-busy", "true");
   try {
     const response = await fetch(url, { headers: FETCH, credentials: "same-origin" });
+    if (response.redirected) {  // the session ended: the answer is the login page
+      results.textContent = "You were logged out: reload the page to log in again, then search.";
+      return;
+    }
+    if (!response.ok) {
+      results.textContent = `The search could not be run (HTTP ${response.status}): try again.`;
+      return;
+    }
     const html = await response.text();
     if (append) {
       results.querySelector("[data-more]")?.remove();
@@ -108,9 +295,21 @@ document.addEventListener("click", (event) => {
     const section = pick.closest("section.step");
     const field = section.querySelector(`[name$="-${pick.dataset.field}"]`);
     field.value = pick.dataset.pick;
+    PICKED.set(notionId(pick.dataset.pick), pick.textContent.trim() || "Untitled");
+    touch(field);
+    showName(field);
     field.focus();
   } else if (more) {
     event.preventDefault();
     search(more.closest("form"), more.href, true);
   }
 });
+
+// A form refused as out of date is kept again as the page goes, with what was typed since.
+window.addEventListener("pagehide", () => {
+  for (const form of document.querySelectorAll("form[data-in-place][data-stale]")) keep(form, "reload");
+});
+
+countAll(document);
+showNames(document);
+restore();

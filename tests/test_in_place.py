@@ -137,3 +137,51 @@ def test_an_answer_in_place_builds_only_its_own_section(browser, fake_notion):
 
     histories = [sql for sql in queries if '"action" = ' in sql and "LIMIT 5" in sql]
     assert len(histories) == 1
+
+
+def stale_comment(browser, **headers: str):
+    browser.get("/")
+    data = {"comment-comment": "Read it twice", "comment-submission_key": str(uuid.uuid4())}
+    data["csrfmiddlewaretoken"] = "x" * 32  # a token of an earlier login
+    return browser.post(URLS["comment"], data, **headers)
+
+
+def test_a_form_sent_from_a_page_out_of_date_comes_back_filled_with_a_fresh_token(browser, fake_notion):
+    response = stale_comment(browser, HTTP_ORIGIN="http://testserver")
+
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "This page was out of date (you logged in again elsewhere), so nothing was sent." in html
+    assert "Read it twice</textarea>" in html
+    assert html.count('name="csrfmiddlewaretoken"') >= 4
+    assert fake_notion.received == []
+
+
+def test_a_page_out_of_date_asking_by_script_is_told_in_a_few_words(browser, fake_notion):
+    response = stale_comment(browser, HTTP_ORIGIN="http://testserver", **FETCH)
+
+    assert response.status_code == 403
+    assert response.content.decode().startswith("This page is out of date")
+
+
+def test_a_form_sent_from_another_site_is_refused_without_showing_what_it_sent(browser, fake_notion):
+    for headers in [{"HTTP_ORIGIN": "https://elsewhere.example"}, {}]:
+        response = stale_comment(browser, **headers)
+
+        html = response.content.decode()
+        assert response.status_code == 403
+        assert "This page was out of date" in html
+        assert "Read it twice" not in html
+    assert fake_notion.received == []
+
+
+def test_an_id_field_names_the_recent_object_it_holds(browser, submit, fake_notion):
+    submit("database", name="Reading list")
+    submit("page", data_source_id=FormSubmission.objects.get().result["data_source_id"], name="Dune")
+
+    html = browser.get("/").content.decode()
+    unknown = browser.get(f"/?page_id={uuid.uuid4()}").content.decode()
+
+    assert 'id="id_page-data_source_id_name"' in html and "Data source “Reading list”</small>" in html
+    assert html.count("Page “Dune”</small>") == 2
+    assert unknown.count("Page “Dune”</small>") == 0
