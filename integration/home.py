@@ -49,11 +49,13 @@ def home_sections(
     bound: NotionForm | None = None,
     only: str | None = None,
     recent: dict[str, list[dict[str, str]]] | None = None,
+    kept: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """The sections of the home page (only the one of action `only`, if given).
 
     `chosen`: IDs picked for the ID fields (from a link's query string); otherwise each ID
     field offers the newest object made or used. `bound`: a submitted form, shown as sent.
+    `kept`: a form kept across a login (integration.middleware), put back as it was typed.
     """
     expire_stale(user)
     recent = recent if recent is not None else recent_objects(user)
@@ -65,8 +67,11 @@ def home_sections(
         if only is not None and step.action != only:
             continue
         history = list(FormSubmission.objects.filter(user=user, action=step.action)[:HISTORY])
+        restored = kept is not None and kept["action"] == step.action
         if bound is not None and bound.prefix == step.action:
             form = bound
+        elif restored:
+            form = step.form_class(prefix=step.action, initial=kept["fields"])
         else:
             latest = history[0] if history else None
             initial = dict(latest.input) if latest and latest.status == Status.FAILED else {}
@@ -74,6 +79,13 @@ def home_sections(
                 initial[step.id_field] = carried[step.id_field]
             form = step.form_class(prefix=step.action, initial=initial)
         sections.append(
-            {"step": step, "action": step.action, "title": step.title, "form": form, "history": history}
+            {
+                "step": step,
+                "action": step.action,
+                "title": step.title,
+                "form": form,
+                "history": history,
+                "restored": restored,
+            }
         )
     return sections

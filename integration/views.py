@@ -18,6 +18,7 @@ from django.views.generic import FormView, TemplateView
 from integration.forms import NotionForm
 from integration.home import STEP, home_sections, recent_objects
 from integration.http.audit import AuditContext
+from integration.middleware import take_kept_form
 from integration.models import Source
 from integration.notion import selectors
 from integration.notion.errors import NotionError
@@ -62,7 +63,11 @@ class HomeView(TemplateView):
         recent = recent_objects(user)
         context.update(
             sections=home_sections(
-                user, chosen=chosen_ids(self.request), bound=kwargs.get("bound_form"), recent=recent
+                user,
+                chosen=chosen_ids(self.request),
+                bound=kwargs.get("bound_form"),
+                recent=recent,
+                kept=take_kept_form(self.request),
             ),
             recent_sources=recent["data_source_id"],
             recent_pages=recent["page_id"],

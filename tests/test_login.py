@@ -163,3 +163,58 @@ def test_a_wrong_password_during_the_lockout_starts_the_cool_off_again(client):
     AccessAttempt.objects.update(attempt_time=F("attempt_time") - timedelta(minutes=10))
 
     assert log_in(client, "ada").status_code == 429
+
+
+def session_ends(client: Client) -> None:
+    """The session expires, as it does after a while: the browser still has its other cookies."""
+    del client.cookies["sessionid"]
+
+
+def send_content_after_the_session_ended(client: Client, page_id: str, text: str):
+    client.get("/")
+    session_ends(client)
+    data = {
+        "content-page_id": page_id,
+        "content-content": text,
+        "content-submission_key": "0d5c7a3e-2b1f-4e9d-8a6c-3f2e1d0c9b8a",
+        "csrfmiddlewaretoken": client.cookies["csrftoken"].value,
+    }
+    return client.post("/content/", data)
+
+
+def log_in_again(client: Client, username: str):
+    token = csrf_token(client)
+    return client.post(
+        "/accounts/login/?next=/%23content",
+        {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token, "next": "/#content"},
+        follow=True,
+    )
+
+
+@pytest.fixture
+def person(db) -> Client:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(UserFactory(username="ada"))
+    return client
+
+
+def test_a_form_sent_after_the_session_ended_is_kept_across_the_login(person, fake_notion, parent_page):
+    response = send_content_after_the_session_ended(person, parent_page["id"], "A long text\nnot to lose")
+
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    page = log_in_again(person, "ada").content.decode()
+    assert "Restored what you typed before logging in again." in page
+    assert "A long text\nnot to lose</textarea>" in page
+    assert f'name="content-page_id" value="{parent_page["id"]}"' in page
+    assert fake_notion.received == []
+    assert "Restored what you typed" not in person.get("/").content.decode()
+
+
+def test_a_form_kept_across_the_login_is_given_to_nobody_else(person, fake_notion, parent_page):
+    UserFactory(username="bob")
+    send_content_after_the_session_ended(person, parent_page["id"], "Ada's private notes")
+
+    page = log_in_again(person, "bob").content.decode()
+
+    assert "Ada's private notes" not in page
+    assert "Restored what you typed" not in page
