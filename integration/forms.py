@@ -114,6 +114,39 @@ class ContentForm(NotionForm):
         return content
 
 
+class BlockField(NotionIdField):
+    """One of a page's blocks, chosen from a list the page's blocks fill; empty: the page itself."""
+
+    WHOLE_PAGE = ("", "The whole page")
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(widget=forms.Select(choices=[self.WHOLE_PAGE]), **kwargs)
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, str]:
+        return {}
+
+    def offer(self, blocks: list[dict[str, str]]) -> None:
+        """List these blocks (each with an id, a type and its text) to choose from."""
+        self.widget.choices = [self.WHOLE_PAGE, *((block["id"], block_label(block)) for block in blocks)]
+
+
+def block_label(block: dict[str, str]) -> str:
+    kind = block["type"].replace("_", " ").capitalize()
+    text = block["text"].strip().splitlines()[0] if block["text"].strip() else "(empty)"
+    return f"{kind}: {text[:80]}{'…' if len(text) > 80 else ''}"
+
+
 class CommentForm(NotionForm):
     page_id = NotionIdField(label="Page ID", help_text="The page’s ID or its link.", pick_list="recent-pages")
+    block_id = BlockField(
+        label="On",
+        required=False,
+        help_text="The whole page, or one of its blocks: “Show blocks and comments” lists them.",
+    )
     comment = NotionTextField(label="Comment", widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        chosen = self["block_id"].value()
+        if chosen:  # sent back (with an error, say) before the blocks were listed again
+            self.fields["block_id"].widget.choices = [BlockField.WHOLE_PAGE, (chosen, f"Block {chosen}")]

@@ -6,7 +6,10 @@ from typing import Any
 from django.urls import reverse
 
 from integration.forms import CommentForm, ContentForm, DatabaseForm, NotionForm, PageForm
-from integration.models import FormSubmission
+from integration.http.audit import AuditContext
+from integration.models import FormSubmission, Source
+from integration.notion import selectors
+from integration.notion.errors import NotionError
 from integration.submissions import expire_stale
 
 Action = FormSubmission.Action
@@ -42,6 +45,22 @@ def recent_objects(user: Any) -> dict[str, list[dict[str, str]]]:
     return {name: FormSubmission.objects.recent_objects(user, kind) for name, kind in KIND_OF_FIELD.items()}
 
 
+def comment_targets(user: Any, *, page_id: str, block_id: str = "", cursor: str = "") -> dict[str, Any]:
+    """What form 4 can comment on: the page's top-level blocks, and the comments already on
+    the page or on the chosen block (oldest first, a page of them from `cursor`)."""
+    context = AuditContext(username=user.get_username(), source=Source.WEB)
+    targets: dict[str, Any] = {"page_id": page_id, "block_id": block_id, "blocks": [], "comments": []}
+    try:
+        targets["blocks"] = selectors.page_blocks(page_id=page_id, context=context)
+        found, next_cursor = selectors.comments_on(
+            parent_id=block_id or page_id, cursor=cursor, context=context
+        )
+        targets.update(comments=found, next_cursor=next_cursor)
+    except NotionError as error:
+        targets["error"] = error
+    return targets
+
+
 def home_sections(
     user: Any,
     *,
@@ -50,12 +69,14 @@ def home_sections(
     only: str | None = None,
     recent: dict[str, list[dict[str, str]]] | None = None,
     kept: dict[str, Any] | None = None,
+    targets: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """The sections of the home page (only the one of action `only`, if given).
 
     `chosen`: IDs picked for the ID fields (from a link's query string); otherwise each ID
     field offers the newest object made or used. `bound`: a submitted form, shown as sent.
     `kept`: a form kept across a login (integration.middleware), put back as it was typed.
+    `targets`: the blocks and comments of the comment form's page (`comment_targets`).
     """
     expire_stale(user)
     recent = recent if recent is not None else recent_objects(user)
@@ -86,6 +107,9 @@ def home_sections(
                 "form": form,
                 "history": history,
                 "restored": restored,
+                "targets": targets if step.action == Action.COMMENT else None,
             }
         )
+        if targets is not None and step.action == Action.COMMENT:
+            form.fields["block_id"].offer(targets["blocks"])
     return sections

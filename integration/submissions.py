@@ -146,17 +146,23 @@ def _append_content(user: Any, data: dict, run: Run) -> ActionResult:
 
 def _add_comment(user: Any, data: dict, run: Run) -> ActionResult:
     page_id = data["page_id"]
+    block_id = data.get("block_id", "")
     comment = comments.add_comment(
-        page_id=page_id, text=data["comment"], context=run.context, deadline=run.deadline
+        page_id=page_id, block_id=block_id, text=data["comment"], context=run.context, deadline=run.deadline
     )
     title = _page_title(user, page_id)
     discussion = comment.get("discussion_id")
+    on = f"a block of {_quoted(title)}" if block_id else _quoted(title)
     return ActionResult(
         kind="page",
         object_id=page_id,
         title=title,
-        headline=f"Comment added to {_quoted(title)}",
-        ids=[("Comment ID", comment["id"]), ("Page ID", page_id)],
+        headline=f"Comment added to {on}",
+        ids=[
+            ("Comment ID", comment["id"]),
+            *([("Block ID", block_id)] if block_id else []),
+            ("Page ID", page_id),
+        ],
         link=workspace().link(page_id).as_dict(),
         extra={"page_id": page_id, "discussion_id": discussion if isinstance(discussion, str) else ""},
     )

@@ -8,6 +8,7 @@ urlpatterns = [
     path("pages/", views.CreatePageView.as_view(), name="submit-page"),
     path("content/", views.AddContentView.as_view(), name="submit-content"),
     path("comments/", views.AddCommentView.as_view(), name="submit-comment"),
+    path("comments/on/", views.CommentTargetsView.as_view(), name="comment-targets"),
     path("search/", views.SearchView.as_view(), name="search"),
     path("sandbox/", include("integration.sandbox.urls")),
 ]

@@ -15,9 +15,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.generic import FormView, TemplateView
 
-from integration.forms import NotionForm
-from integration.home import STEP, home_sections, recent_objects
+from integration.forms import CommentForm, NotionForm
+from integration.home import STEP, comment_targets, home_sections, recent_objects
 from integration.http.audit import AuditContext
+from integration.ids import parse_notion_id
 from integration.middleware import take_kept_form
 from integration.models import Source
 from integration.notion import selectors
@@ -61,6 +62,7 @@ class HomeView(TemplateView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         recent = recent_objects(user)
+        targets = kwargs.get("targets")
         context.update(
             sections=home_sections(
                 user,
@@ -68,6 +70,7 @@ class HomeView(TemplateView):
                 bound=kwargs.get("bound_form"),
                 recent=recent,
                 kept=take_kept_form(self.request),
+                targets=targets,
             ),
             recent_sources=recent["data_source_id"],
             recent_pages=recent["page_id"],
@@ -135,6 +138,44 @@ class AddContentView(NotionFormView):
 
 class AddCommentView(NotionFormView):
     action = "comment"
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if "show_targets" not in request.POST:
+            return super().post(request, *args, **kwargs)
+        # "Show blocks and comments", without JavaScript: the form comes back as typed, nothing sent.
+        typed = {
+            name: request.POST.get(f"{self.action}-{name}", "") for name in ("page_id", "block_id", "comment")
+        }
+        page_id = parse_notion_id(typed["page_id"]) or ""
+        block_id = parse_notion_id(typed["block_id"]) or ""
+        form = CommentForm(prefix=self.action, initial=typed | {"page_id": page_id or typed["page_id"]})
+        targets = comment_targets(request.user, page_id=page_id, block_id=block_id) if page_id else None
+        context = HomeView(request=request).get_context_data(bound_form=form, targets=targets)
+        return self.render_to_response(context)
+
+
+class CommentTargetsView(TemplateView):
+    """The blocks of a page and the comments on it or on one of its blocks, for form 4."""
+
+    template_name = "integration/comment_targets_page.html"
+
+    def get_template_names(self) -> list[str]:
+        if wants_fragment(self.request):
+            return ["integration/comment_targets.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        page_id = parse_notion_id(self.request.GET.get("page_id", "")) or ""
+        block_id = parse_notion_id(self.request.GET.get("block_id", "")) or ""
+        form = CommentForm(prefix="comment", initial={"page_id": page_id, "block_id": block_id})
+        targets = None
+        if page_id:
+            cursor = self.request.GET.get("cursor", "")[:100]
+            targets = comment_targets(self.request.user, page_id=page_id, block_id=block_id, cursor=cursor)
+            form.fields["block_id"].offer(targets["blocks"])
+        context.update(form=form, targets=targets, more=bool(self.request.GET.get("cursor")))
+        return context
 
 
 class SearchView(TemplateView):

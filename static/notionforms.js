@@ -276,9 +276,61 @@ async function search(form, url, append) {
   }
 }
 
+// Form 4: the blocks of the chosen page to comment on, and the comments already there.
+async function loadTargets(form, url, append) {
+  const box = form.querySelector("[data-comment-targets]");
+  box.setAttribute("aria-busy", "true");
+  try {
+    const response = await fetch(url, { headers: FETCH, credentials: "same-origin" });
+    const template = document.createElement("template");
+    template.innerHTML = (await response.text()).trim();
+    const fresh = template.content.querySelector("[data-comment-targets]");
+    if (!fresh) throw new Error("unexpected answer");
+    if (append) {
+      box.querySelector("[data-more-comments]")?.remove();
+      box.querySelector("ol.comments")?.append(...fresh.querySelectorAll("ol.comments > li"));
+      const more = fresh.querySelector("[data-more-comments]");
+      if (more) box.append(more);
+      return;
+    }
+    box.replaceWith(fresh);
+    const choices = fresh.querySelector("[data-block-choices]");
+    const select = form.elements.namedItem("comment-block_id");
+    if (choices && select) {
+      const chosen = select.value;
+      select.replaceChildren(...[...choices.options].map((option) => new Option(option.text, option.value)));
+      select.value = [...select.options].some((option) => option.value === chosen) ? chosen : "";
+    }
+  } catch (error) {
+    box.textContent = "The blocks and comments could not be loaded: try again.";
+  } finally {
+    box.removeAttribute("aria-busy");
+  }
+}
+
+function targetsUrl(form) {
+  const page = form.elements.namedItem("comment-page_id").value.trim();
+  const block = form.elements.namedItem("comment-block_id").value;
+  return `/comments/on/?${new URLSearchParams({ page_id: page, block_id: block })}`;
+}
+
+document.addEventListener("change", (event) => {
+  const field = event.target;
+  if (field.name === "comment-page_id" && notionId(field.value)) {
+    const select = field.form.elements.namedItem("comment-block_id");
+    if (select) select.value = "";
+    loadTargets(field.form, targetsUrl(field.form), false);
+  } else if (field.name === "comment-block_id") {
+    loadTargets(field.form, targetsUrl(field.form), false);
+  }
+});
+
 document.addEventListener("submit", (event) => {
   const form = event.target;
-  if (form.matches("form[data-in-place]")) {
+  if (event.submitter && event.submitter.name === "show_targets") {
+    event.preventDefault();
+    loadTargets(form, targetsUrl(form), false);
+  } else if (form.matches("form[data-in-place]")) {
     event.preventDefault();
     submitInPlace(form);
   } else if (form.matches("form[data-search]")) {
@@ -290,7 +342,11 @@ document.addEventListener("submit", (event) => {
 document.addEventListener("click", (event) => {
   const pick = event.target.closest("[data-pick]");
   const more = event.target.closest("[data-more]");
-  if (pick) {
+  const moreComments = event.target.closest("[data-more-comments]");
+  if (moreComments) {
+    event.preventDefault();
+    loadTargets(moreComments.closest("form"), moreComments.href, true);
+  } else if (pick) {
     event.preventDefault();
     const section = pick.closest("section.step");
     const field = section.querySelector(`[name$="-${pick.dataset.field}"]`);

@@ -1,4 +1,4 @@
-"""Comments on pages."""
+"""Comments on pages and on their blocks."""
 
 from integration.http.audit import AuditContext
 from integration.notion.blocks import rich_text
@@ -12,12 +12,22 @@ COMMENT_CAPABILITY = (
 
 
 def add_comment(
-    *, page_id: str, text: str, context: AuditContext | None = None, deadline: float | None = None
+    *,
+    page_id: str,
+    text: str,
+    block_id: str = "",
+    context: AuditContext | None = None,
+    deadline: float | None = None,
 ) -> dict:
-    """Add a comment to a page."""
+    """Add a comment to a page, or to one of its blocks."""
+    parent = {"block_id": block_id} if block_id else {"page_id": page_id}
     with (
         notion_client(context, deadline=deadline) as client,
-        notion_call(write=True, what="page", hints={"restricted_resource": COMMENT_CAPABILITY}),
+        notion_call(
+            write=True,
+            what="block" if block_id else "page",
+            hints={"restricted_resource": COMMENT_CAPABILITY},
+        ),
     ):
-        comment = client.comments.create(parent={"page_id": page_id}, rich_text=rich_text(text))
+        comment = client.comments.create(parent=parent, rich_text=rich_text(text))
     return expect(comment, "comment", write=True)

@@ -7,10 +7,12 @@ from notion_client import Client
 from integration.http.audit import AuditContext
 from integration.notion.client import notion_client
 from integration.notion.errors import NotionError, expect, notion_call
-from integration.notion.shapes import title_of
+from integration.notion.limits import ARRAY_LIMIT
+from integration.notion.shapes import plain_text, title_of
 from integration.notion.shapes import title_property as find_title_property
 
 SEARCH_PAGE_SIZE = 20
+COMMENTS_PAGE_SIZE = 20
 
 
 def exists(client: Client, kind: str, object_id: str) -> bool:
@@ -90,5 +92,48 @@ def search(
         for obj in answer["results"]
         if isinstance(obj, dict) and isinstance(obj.get("id"), str)
     ]
+    next_cursor = answer.get("next_cursor")
+    return found, next_cursor if isinstance(next_cursor, str) else ""
+
+
+def page_blocks(*, page_id: str, context: AuditContext | None = None) -> list[dict[str, str]]:
+    """The page's first 100 top-level blocks, each with its type and its text."""
+    with notion_client(context) as client, notion_call(write=False, what="page"):
+        answer = client.blocks.children.list(page_id, page_size=ARRAY_LIMIT)
+    answer = expect(answer, "list", write=False, check=lambda a: isinstance(a["results"], list))
+    blocks = []
+    for block in answer["results"]:
+        if not isinstance(block, dict) or not isinstance(block.get("id"), str):
+            continue
+        kind = str(block.get("type") or "")
+        content = block.get(kind)
+        text = plain_text(content.get("rich_text")) if isinstance(content, dict) else ""
+        blocks.append({"id": block["id"], "type": kind, "text": text})
+    return blocks
+
+
+def comments_on(
+    *, parent_id: str, cursor: str = "", context: AuditContext | None = None
+) -> tuple[list[dict[str, str]], str]:
+    """The open comments on a page or block, oldest first, a page at a time; and the next cursor."""
+    query: dict[str, Any] = {"block_id": parent_id, "page_size": COMMENTS_PAGE_SIZE}
+    if cursor:
+        query["start_cursor"] = cursor
+    with notion_client(context) as client, notion_call(write=False, what="page or block"):
+        answer = client.comments.list(**query)
+    answer = expect(answer, "list", write=False, check=lambda a: isinstance(a["results"], list))
+    found = []
+    for comment in answer["results"]:
+        if not isinstance(comment, dict) or not isinstance(comment.get("id"), str):
+            continue
+        author = comment.get("display_name")
+        found.append(
+            {
+                "id": comment["id"],
+                "text": plain_text(comment.get("rich_text")),
+                "created_time": str(comment.get("created_time") or ""),
+                "author": str(author.get("resolved_name") or "") if isinstance(author, dict) else "",
+            }
+        )
     next_cursor = answer.get("next_cursor")
     return found, next_cursor if isinstance(next_cursor, str) else ""

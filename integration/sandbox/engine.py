@@ -559,12 +559,18 @@ class NotionSandbox:
     def create_comment(self, *, body: dict, query: dict) -> dict:
         if not self.can_comment:
             raise SandboxError(403, "restricted_resource", "Insufficient permissions for this endpoint.")
-        page_id = self._parent_page(body)
+        parent = body.get("parent")
+        if isinstance(parent, dict) and "block_id" in parent:
+            block_id = self._id(parent["block_id"], "body failed validation: body.parent.block_id")
+            self._get(block_id, ("block",), "block")
+            comment_parent = {"type": "block_id", "block_id": block_id}
+        else:
+            comment_parent = {"type": "page_id", "page_id": self._parent_page(body)}
         now = _now()
         comment = {
             "object": "comment",
             "id": str(uuid.uuid4()),
-            "parent": {"type": "page_id", "page_id": page_id},
+            "parent": comment_parent,
             "discussion_id": str(uuid.uuid4()),
             "created_time": now,
             "last_edited_time": now,
@@ -576,9 +582,12 @@ class NotionSandbox:
         return dict(comment)
 
     def list_comments(self, *, body: dict, query: dict) -> dict:
-        page_id = self._id(query.get("block_id"), "query failed validation: query.block_id")
+        parent_id = self._id(query.get("block_id"), "query failed validation: query.block_id")
+        self._get(parent_id, ("page", "block"), "block")
         comments = [
-            obj for obj in self.store.newest_first(("comment",)) if obj["parent"].get("page_id") == page_id
+            obj
+            for obj in self.store.newest_first(("comment",))
+            if parent_id in (obj["parent"].get("page_id"), obj["parent"].get("block_id"))
         ]
         return self._listing(list(reversed(comments)), query, "comment")
 
