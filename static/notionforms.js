@@ -107,7 +107,7 @@ function say(form, message) {
 async function submitInPlace(form) {
   if (form.dataset.busy) return;
   form.dataset.busy = "true";
-  const button = form.querySelector("button[type=submit]");
+  const button = form.querySelector("button[type=submit]:not([name])");  // the form's own, not "Show…"
   const label = button.textContent;
   button.disabled = true;
   button.textContent = "Sending…";
