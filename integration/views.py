@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.generic import FormView, TemplateView
 
-from integration.forms import NotionForm
+from integration.forms import DatabaseForm, NotionForm
 from integration.home import STEP, home_sections, recent_objects
 from integration.http.audit import AuditContext
 from integration.middleware import take_kept_form
@@ -123,6 +123,11 @@ class NotionFormView(FormView):
 
 class CreateDatabaseView(NotionFormView):
     action = "database"
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if "more_columns" in request.POST:  # the column builder without JavaScript: nothing is sent
+            return self.answer(bound=DatabaseForm.with_more_rows(request.POST, prefix=self.action))
+        return super().post(request, *args, **kwargs)
 
 
 class CreatePageView(NotionFormView):
