@@ -164,6 +164,7 @@ async function submitInPlace(form) {
   const earlier = form.closest("section.step").querySelector("details.earlier");
   if (earlier?.open) section.querySelector("details.earlier")?.setAttribute("open", "");
   form.closest("section.step").replaceWith(section);
+  columnBuilders(section);
   countAll(section);
   if (response.ok) carryForward(section);  // an answer with errors made nothing new
   showNames(document);
@@ -171,6 +172,47 @@ async function submitInPlace(form) {
     ? section.querySelector(".results li")
     : section.querySelector(".invalid input, .invalid textarea, .error");
   if (focus) focus.focus();
+}
+
+// The column builder of the database form: "Add column" puts a blank row in place, cloned
+// from the page's template row, and counts it in the formset's TOTAL_FORMS. Without
+// JavaScript, "More columns" asks the server for the form with more rows instead.
+function columnBuilders(root) {
+  for (const builder of root.querySelectorAll("fieldset[data-columns]")) {
+    builder.closest("form").querySelector("[data-more-columns]")?.remove();
+    if (builder.querySelector("[data-add-column]")) continue;
+    const add = document.createElement("button");
+    add.type = "button";
+    add.className = "secondary";
+    add.dataset.addColumn = "";
+    add.textContent = "Add column";
+    builder.append(add);
+    limitColumns(builder);
+  }
+}
+
+function limitColumns(builder) {
+  const total = Number(builder.querySelector("input[name$='-TOTAL_FORMS']").value);
+  const max = Number(builder.querySelector("input[name$='-MAX_NUM_FORMS']").value);
+  const add = builder.querySelector("[data-add-column]");
+  add.disabled = total >= max;
+  add.title = add.disabled ? `At most ${max} columns` : "";
+}
+
+function addColumn(builder) {
+  const total = builder.querySelector("input[name$='-TOTAL_FORMS']");
+  const index = String(Number(total.value));
+  const row = builder.querySelector("template[data-column-template]").content.firstElementChild.cloneNode(true);
+  for (const element of row.querySelectorAll("[name], [id], [for]")) {
+    for (const attribute of ["name", "id", "for"]) {
+      const value = element.getAttribute(attribute);
+      if (value) element.setAttribute(attribute, value.replaceAll("__prefix__", index));
+    }
+  }
+  builder.querySelector("[data-column-rows]").append(row);
+  total.value = Number(index) + 1;
+  limitColumns(builder);
+  row.querySelector("input").focus();
 }
 
 // A text with a limit shows its length as the server counts it: in characters (code points,
@@ -290,7 +332,10 @@ document.addEventListener("submit", (event) => {
 document.addEventListener("click", (event) => {
   const pick = event.target.closest("[data-pick]");
   const more = event.target.closest("[data-more]");
-  if (pick) {
+  const addColumnButton = event.target.closest("[data-add-column]");
+  if (addColumnButton) {
+    addColumn(addColumnButton.closest("fieldset[data-columns]"));
+  } else if (pick) {
     event.preventDefault();
     const section = pick.closest("section.step");
     const field = section.querySelector(`[name$="-${pick.dataset.field}"]`);
@@ -310,6 +355,7 @@ window.addEventListener("pagehide", () => {
   for (const form of document.querySelectorAll("form[data-in-place][data-stale]")) keep(form, "reload");
 });
 
+columnBuilders(document);
 countAll(document);
 showNames(document);
 restore();
