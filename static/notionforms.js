@@ -49,8 +49,13 @@ function restore() {
   for (const [action, { reason, fields }] of Object.entries(kept.forms || {})) {
     const form = document.querySelector(`section.step#${CSS.escape(action)} form[data-in-place]`);
     if (!form) continue;
+    const builder = form.querySelector("fieldset[data-columns]");
     for (const [name, value] of Object.entries(fields)) {
-      const field = form.elements.namedItem(name);
+      let field = form.elements.namedItem(name);
+      // A column row added after the page came is added again.
+      while (!field && builder && /-columns-\d+-/.test(name) && addColumn(builder, false)) {
+        field = form.elements.namedItem(name);
+      }
       if (!field || !("value" in field) || field.type === "hidden") continue;
       field.value = value;
       touch(field);
@@ -199,8 +204,10 @@ function limitColumns(builder) {
   add.title = add.disabled ? `At most ${max} columns` : "";
 }
 
-function addColumn(builder) {
+function addColumn(builder, focus = true) {
+  // A blank row at the end, if there may be one more; says whether there was.
   const total = builder.querySelector("input[name$='-TOTAL_FORMS']");
+  if (builder.querySelector("[data-add-column]")?.disabled) return false;
   const index = String(Number(total.value));
   const row = builder.querySelector("template[data-column-template]").content.firstElementChild.cloneNode(true);
   for (const element of row.querySelectorAll("[name], [id], [for]")) {
@@ -212,7 +219,8 @@ function addColumn(builder) {
   builder.querySelector("[data-column-rows]").append(row);
   total.value = Number(index) + 1;
   limitColumns(builder);
-  row.querySelector("input").focus();
+  if (focus) row.querySelector("input").focus();
+  return true;
 }
 
 // A text with a limit shows its length as the server counts it: in characters (code points,

@@ -4,9 +4,12 @@ import re
 import uuid
 
 import pytest
+from django.test import Client
 
 from integration.models import FormSubmission
 from integration.notion.columns import COLUMN_TYPES
+from tests.factories import UserFactory
+from tests.test_login import PASSWORD, csrf_token
 from tests.test_sandbox import request
 
 
@@ -186,3 +189,30 @@ def test_a_failed_submission_puts_its_columns_back_in_the_form(browser, submit, 
     assert 'name="database-columns-0-name" value="Status"' in page
     assert 'name="database-columns-0-options" value="a, b"' in page
     assert 'name="database-columns-1-options" value="euro"' in page
+
+
+def test_columns_sent_after_the_session_ended_are_kept_across_the_login(fake_notion):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(UserFactory(username="ada"))
+    client.get("/")
+    del client.cookies["sessionid"]
+    data = {f"database-{name}": value for name, value in rows(("Status", "select", "a, b"), total=5).items()}
+    data |= {"database-name": "Tasks", "database-submission_key": str(uuid.uuid4())}
+    data["csrfmiddlewaretoken"] = client.cookies["csrftoken"].value
+    assert client.post("/databases/", data).status_code == 302
+
+    page = client.post(
+        "/accounts/login/",
+        {
+            "username": "ada",
+            "password": PASSWORD,
+            "csrfmiddlewaretoken": csrf_token(client),
+            "next": "/#database",
+        },
+        follow=True,
+    ).content.decode()
+
+    assert "Restored what you typed before logging in again." in page
+    assert 'name="database-columns-0-name" value="Status"' in page
+    assert 'name="database-columns-0-options" value="a, b"' in page
+    assert fake_notion.received == []

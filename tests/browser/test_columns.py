@@ -4,6 +4,7 @@ from playwright.sync_api import expect
 
 from integration.models import FormSubmission
 from integration.sandbox.models import SandboxObject
+from tests.browser.conftest import PASSWORD
 from tests.browser.test_in_browser import section
 
 
@@ -61,3 +62,28 @@ def test_a_database_with_three_typed_columns(page, request):
         "type": "date",
         "date": {},
     }
+
+
+def test_a_row_added_in_place_comes_back_with_what_was_typed_after_logging_in_again(js_page):
+    form = section(js_page, "database")
+    form.get_by_label("Database name").fill("Shop")
+    form.get_by_role("button", name="Add column").click()
+    form.get_by_role("button", name="Add column").click()
+    fill_row(form.locator(".column-row").nth(4), "Price", "number", "yen")
+    js_page.context.clear_cookies(name="sessionid")
+
+    form.get_by_role("button", name="Create database").click()
+    expect(js_page.get_by_role("heading", name="Log in")).to_be_visible()
+    js_page.get_by_label("Username").fill("ada")
+    js_page.get_by_label("Password").fill(PASSWORD)
+    js_page.get_by_role("button", name="Log in").click()
+
+    form = section(js_page, "database")
+    expect(form.get_by_role("status")).to_have_text("Restored what you typed before logging in again.")
+    row = form.locator(".column-row").nth(4)
+    expect(row.get_by_label("Column name")).to_have_value("Price")
+    expect(row.get_by_label("Type")).to_have_value("number")
+    expect(row.get_by_label("Options")).to_have_value("yen")
+    form.get_by_role("button", name="Create database").click()
+
+    expect(section(js_page, "database").locator(".results li.succeeded")).to_contain_text("Price (number)")
