@@ -5,6 +5,8 @@ import uuid
 
 import pytest
 from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from integration.models import FormSubmission
 from integration.notion.columns import COLUMN_TYPES
@@ -216,3 +218,34 @@ def test_columns_sent_after_the_session_ended_are_kept_across_the_login(fake_not
     assert 'name="database-columns-0-name" value="Status"' in page
     assert 'name="database-columns-0-options" value="a, b"' in page
     assert fake_notion.received == []
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    name=st.text(max_size=120),
+    kind=st.sampled_from([*COLUMN_TYPES, "calendar", ""]),
+    options=st.one_of(st.text(max_size=50), st.sampled_from(["a,b", "a,,b", " , ", "dollar", "EURO"])),
+)
+def test_any_row_gets_a_form_error_or_exactly_the_column_typed(submit, fake_notion, name, kind, options):
+    response = submit("database", name="Tasks", **rows((name, kind, options)))
+
+    assert response.status_code in (302, 400)
+    if response.status_code == 400:
+        assert fake_notion.received == []
+        return
+    [body] = fake_notion.bodies("POST", "/v1/databases$")
+    fake_notion.received.clear()
+    sent = body["initial_data_source"]["properties"]
+    if not name.strip():
+        assert sent == {"Name": {"title": {}}}
+        return
+    assert list(sent) == ["Name", name.strip()]
+    assert list(sent[name.strip()]) == [kind]
+    config = sent[name.strip()][kind]
+    if kind in ("select", "multi_select"):
+        typed = [part.strip() for part in options.split(",")] if options.strip() else []
+        assert [option["name"] for option in config["options"]] == typed
+    elif kind == "number":
+        assert config == {"format": options.strip().lower() or "number"}
+    else:
+        assert config == {}
