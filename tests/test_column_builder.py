@@ -249,3 +249,14 @@ def test_any_row_gets_a_form_error_or_exactly_the_column_typed(submit, fake_noti
         assert config == {"format": options.strip().lower() or "number"}
     else:
         assert config == {}
+
+
+def test_the_sandbox_viewer_lists_the_columns_made(browser, submit, settings):
+    settings.NOTION_KEY, settings.NOTION_PAGE_ID, settings.NOTION_TRANSPORT = "", "", None
+    submit("database", name="Shop", **rows(("Status", "select", "Todo, Done"), ("Price", "number", "yen")))
+
+    viewer = browser.get(FormSubmission.objects.get().result["url"]).content.decode()
+
+    assert "<li>Name <small>(title)</small></li>" in viewer
+    assert "<li>Status <small>(select: Todo, Done)</small></li>" in viewer
+    assert "<li>Price <small>(number: yen)</small></li>" in viewer
