@@ -1,6 +1,7 @@
 """The four forms of the home page, and the fields that parse what people paste into them."""
 
 import uuid
+from collections.abc import Mapping
 
 from django import forms
 from django.conf import settings
@@ -8,6 +9,15 @@ from django.core.exceptions import ValidationError
 
 from integration.ids import parse_notion_id
 from integration.notion.blocks import content_batches
+from integration.notion.columns import (
+    COLUMN_TYPES,
+    DEFAULT_TITLE,
+    NAME_LIMIT,
+    Column,
+    ColumnError,
+    check_names,
+    column,
+)
 from integration.notion.limits import TEXT_LIMIT
 
 
@@ -75,8 +85,137 @@ class NotionForm(forms.Form):
         self.add_error(None, "This form had expired: check what it holds, then send it again.")
 
 
+TYPE_LABELS = {
+    "rich_text": "Text", "number": "Number", "select": "Select", "multi_select": "Multi-select",
+    "date": "Date", "checkbox": "Checkbox", "url": "URL", "email": "Email", "phone_number": "Phone",
+    "people": "Person", "files": "Files & media", "created_time": "Created time",
+    "created_by": "Created by", "last_edited_time": "Last edited time", "last_edited_by": "Last edited by",
+}  # fmt: skip
+COLUMN_ROWS = 3  # blank rows offered at first, and added by "More columns"
+MAX_COLUMNS = 100
+
+
+class ColumnForm(forms.Form):
+    """One row of the column builder: a blank row is no column."""
+
+    name = forms.CharField(label="Column name", required=False)
+    type = forms.ChoiceField(
+        label="Type", choices=[(kind, TYPE_LABELS[kind]) for kind in COLUMN_TYPES], initial="rich_text"
+    )
+    options = forms.CharField(
+        label="Options",
+        required=False,
+        help_text="Select: options, comma-separated. Number: its format, e.g. dollar.",
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        name, options = data.get("name", ""), data.get("options", "")
+        if "name" in self.errors or "type" in self.errors:
+            return data
+        if not name:
+            if options:
+                self.add_error("name", "Name this column, or clear its options.")
+            return data
+        try:
+            data["column"] = column(name, data["type"], options)
+        except ColumnError as error:
+            self.add_error("options" if options else "name", str(error))
+        return data
+
+
+class BaseColumnFormSet(forms.BaseFormSet):
+    title_property = DEFAULT_TITLE
+
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        try:
+            check_names(self.title_property, self.columns())
+        except ColumnError as error:
+            raise ValidationError(str(error), code="duplicate") from None
+
+    def columns(self) -> list[Column]:
+        return [row.cleaned_data["column"] for row in self.forms if "column" in row.cleaned_data]
+
+
+ColumnFormSet = forms.formset_factory(
+    ColumnForm, BaseColumnFormSet, extra=COLUMN_ROWS, max_num=MAX_COLUMNS, validate_max=True
+)
+
+
+def column_rows(columns: object) -> list[dict[str, str]]:
+    """The builder's rows showing `columns` as kept with a submission."""
+    rows = []
+    for data in columns if isinstance(columns, list) else []:
+        try:
+            one = Column.from_dict(data)
+        except (ColumnError, KeyError, TypeError):
+            continue
+        rows.append({"name": one.name, "type": one.type, "options": one.format or ", ".join(one.options)})
+    return rows
+
+
+def typed_rows(fields: Mapping[str, str], prefix: str) -> list[dict[str, str]]:
+    """The builder's rows as they were typed (a posted formset, or one kept across a login)."""
+    try:
+        total = min(int(fields.get(f"{prefix}-TOTAL_FORMS", 0)), MAX_COLUMNS)
+    except (TypeError, ValueError):
+        total = 0
+    names = ("name", "type", "options")
+    return [{name: str(fields.get(f"{prefix}-{i}-{name}", "")) for name in names} for i in range(total)]
+
+
 class DatabaseForm(NotionForm):
+    """A database's name, its title column and the columns of the builder (`self.columns`)."""
+
     name = NotionTextField(label="Database name")
+    title_property = forms.CharField(
+        label="Title column",
+        required=False,
+        max_length=NAME_LIMIT,
+        initial=DEFAULT_TITLE,
+        help_text="The column that holds each page’s title.",
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        prefix = self.add_prefix("columns")
+        if self.is_bound and f"{prefix}-TOTAL_FORMS" in self.data:
+            self.columns = ColumnFormSet(self.data, prefix=prefix)
+            return
+        # Posted without the builder (by a script, or a page from before it), it has no columns.
+        if "columns-TOTAL_FORMS" in self.initial:  # kept across a login, as typed
+            rows = [row for row in typed_rows(self.initial, "columns") if row["name"] or row["options"]]
+        else:
+            rows = column_rows(self.initial.get("columns"))
+        self.columns = ColumnFormSet(prefix=prefix, initial=rows)
+
+    @classmethod
+    def with_more_rows(cls, data: Mapping[str, str], *, prefix: str) -> "DatabaseForm":
+        """The form as it was posted, with COLUMN_ROWS more blank rows; unbound, so no errors show yet."""
+        rows = typed_rows(data, f"{prefix}-columns")
+        filled = [row for row in rows if row["name"] or row["options"]]
+        initial = {name: data.get(f"{prefix}-{name}", "") for name in ("name", "title_property")}
+        form = cls(prefix=prefix, initial=initial | {"columns": []})
+        form.columns = ColumnFormSet(prefix=f"{prefix}-columns", initial=filled)
+        form.columns.extra = len(rows) - len(filled) + COLUMN_ROWS
+        return form
+
+    def clean_title_property(self) -> str:
+        return self.cleaned_data["title_property"] or DEFAULT_TITLE
+
+    def clean(self) -> dict:
+        data = super().clean()
+        self.columns.title_property = data.get("title_property") or DEFAULT_TITLE
+        if self.columns.is_bound and not self.columns.is_valid():
+            raise ValidationError("Some columns need fixing: see below.", code="columns")
+        return data
+
+    def notion_data(self) -> dict:
+        data = super().notion_data()
+        columns = self.columns.columns() if self.columns.is_bound else []
+        return data | {"columns": [one.as_dict() for one in columns]}
 
 
 class PageForm(NotionForm):

@@ -21,6 +21,7 @@ from integration.http.masking import mask_json
 from integration.http.policy import action_timeout
 from integration.models import FormSubmission, NotionRequestLog, Source
 from integration.notion import comments, content, databases, pages
+from integration.notion.columns import DEFAULT_TITLE, Column
 from integration.notion.errors import MAYBE_DONE, NotionError
 from integration.notion.shapes import title_of
 from integration.notion.workspace import workspace
@@ -85,7 +86,15 @@ class Run:
 
 
 def _create_database(user: Any, data: dict, run: Run) -> ActionResult:
-    database = databases.create_database(title=data["name"], context=run.context, deadline=run.deadline)
+    title_property = data.get("title_property") or DEFAULT_TITLE
+    columns = [Column.from_dict(one) for one in data.get("columns", [])]
+    database = databases.create_database(
+        title=data["name"],
+        title_property=title_property,
+        columns=columns,
+        context=run.context,
+        deadline=run.deadline,
+    )
     source_id = database["data_sources"][0]["id"]
     title = title_of(database)
     return ActionResult(
@@ -95,7 +104,10 @@ def _create_database(user: Any, data: dict, run: Run) -> ActionResult:
         headline=f"Database {_quoted(title)} created",
         ids=[("Database ID", database["id"]), ("Data source ID", source_id)],
         link=workspace().link(database["id"], database.get("url")).as_dict(),
-        extra={"data_source_id": source_id},
+        extra={
+            "data_source_id": source_id,
+            "columns": [[title_property, "title"], *([one.name, one.type] for one in columns)],
+        },
     )
 
 

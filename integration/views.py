@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.generic import FormView, TemplateView
 
-from integration.forms import CommentForm, NotionForm
+from integration.forms import CommentForm, DatabaseForm, NotionForm
 from integration.home import STEP, comment_targets, home_sections, recent_objects
 from integration.http.audit import AuditContext
 from integration.ids import parse_notion_id
@@ -126,6 +126,11 @@ class NotionFormView(FormView):
 
 class CreateDatabaseView(NotionFormView):
     action = "database"
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if "more_columns" in request.POST:  # the column builder without JavaScript: nothing is sent
+            return self.answer(bound=DatabaseForm.with_more_rows(request.POST, prefix=self.action))
+        return super().post(request, *args, **kwargs)
 
 
 class CreatePageView(NotionFormView):

@@ -49,8 +49,13 @@ function restore() {
   for (const [action, { reason, fields }] of Object.entries(kept.forms || {})) {
     const form = document.querySelector(`section.step#${CSS.escape(action)} form[data-in-place]`);
     if (!form) continue;
+    const builder = form.querySelector("fieldset[data-columns]");
     for (const [name, value] of Object.entries(fields)) {
-      const field = form.elements.namedItem(name);
+      let field = form.elements.namedItem(name);
+      // A column row added after the page came is added again.
+      while (!field && builder && /-columns-\d+-/.test(name) && addColumn(builder, false)) {
+        field = form.elements.namedItem(name);
+      }
       if (!field || !("value" in field) || field.type === "hidden") continue;
       field.value = value;
       touch(field);
@@ -164,6 +169,7 @@ async function submitInPlace(form) {
   const earlier = form.closest("section.step").querySelector("details.earlier");
   if (earlier?.open) section.querySelector("details.earlier")?.setAttribute("open", "");
   form.closest("section.step").replaceWith(section);
+  columnBuilders(section);
   countAll(section);
   if (response.ok) carryForward(section);  // an answer with errors made nothing new
   showNames(document);
@@ -171,6 +177,50 @@ async function submitInPlace(form) {
     ? section.querySelector(".results li")
     : section.querySelector(".invalid input, .invalid textarea, .error");
   if (focus) focus.focus();
+}
+
+// The column builder of the database form: "Add column" puts a blank row in place, cloned
+// from the page's template row, and counts it in the formset's TOTAL_FORMS. Without
+// JavaScript, "More columns" asks the server for the form with more rows instead.
+function columnBuilders(root) {
+  for (const builder of root.querySelectorAll("fieldset[data-columns]")) {
+    builder.closest("form").querySelector("[data-more-columns]")?.remove();
+    if (builder.querySelector("[data-add-column]")) continue;
+    const add = document.createElement("button");
+    add.type = "button";
+    add.className = "secondary";
+    add.dataset.addColumn = "";
+    add.textContent = "Add column";
+    builder.append(add);
+    limitColumns(builder);
+  }
+}
+
+function limitColumns(builder) {
+  const total = Number(builder.querySelector("input[name$='-TOTAL_FORMS']").value);
+  const max = Number(builder.querySelector("input[name$='-MAX_NUM_FORMS']").value);
+  const add = builder.querySelector("[data-add-column]");
+  add.disabled = total >= max;
+  add.title = add.disabled ? `At most ${max} columns` : "";
+}
+
+function addColumn(builder, focus = true) {
+  // A blank row at the end, if there may be one more; says whether there was.
+  const total = builder.querySelector("input[name$='-TOTAL_FORMS']");
+  if (builder.querySelector("[data-add-column]")?.disabled) return false;
+  const index = String(Number(total.value));
+  const row = builder.querySelector("template[data-column-template]").content.firstElementChild.cloneNode(true);
+  for (const element of row.querySelectorAll("[name], [id], [for]")) {
+    for (const attribute of ["name", "id", "for"]) {
+      const value = element.getAttribute(attribute);
+      if (value) element.setAttribute(attribute, value.replaceAll("__prefix__", index));
+    }
+  }
+  builder.querySelector("[data-column-rows]").append(row);
+  total.value = Number(index) + 1;
+  limitColumns(builder);
+  if (focus) row.querySelector("input").focus();
+  return true;
 }
 
 // A text with a limit shows its length as the server counts it: in characters (code points,
@@ -343,9 +393,12 @@ document.addEventListener("click", (event) => {
   const pick = event.target.closest("[data-pick]");
   const more = event.target.closest("[data-more]");
   const moreComments = event.target.closest("[data-more-comments]");
+  const addColumnButton = event.target.closest("[data-add-column]");
   if (moreComments) {
     event.preventDefault();
     loadTargets(moreComments.closest("form"), moreComments.href, true);
+  } else if (addColumnButton) {
+    addColumn(addColumnButton.closest("fieldset[data-columns]"));
   } else if (pick) {
     event.preventDefault();
     const section = pick.closest("section.step");
@@ -366,6 +419,7 @@ window.addEventListener("pagehide", () => {
   for (const form of document.querySelectorAll("form[data-in-place][data-stale]")) keep(form, "reload");
 });
 
+columnBuilders(document);
 countAll(document);
 showNames(document);
 restore();

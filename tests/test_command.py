@@ -182,3 +182,96 @@ def test_ctrl_c_mid_request_is_one_line_saying_it_may_exist_and_exits_130(child_
     assert line.startswith("Interrupted. It may have been done anyway: check Notion before trying again.")
     correlation_id = str(NotionRequestLog.objects.get(source="command").correlation_id)
     assert correlation_id in line
+
+
+# Columns (--property, --title-property)
+
+
+def test_it_sends_each_property_as_a_column_after_the_title_column(fake_notion):
+    output = run(
+        "Tasks",
+        "--property", "Status:select=Todo,Doing,Done",
+        "--property", "Due:date",
+        "--property", "Estimate:number",
+        "--property", "Tags:multi_select=a,b",
+        "--property", "Done:checkbox",
+        "--title-property", "Task",
+    )  # fmt: skip
+
+    [body] = fake_notion.bodies("POST", "/v1/databases$")
+    assert body["initial_data_source"]["properties"] == {
+        "Task": {"title": {}},
+        "Status": {"select": {"options": [{"name": "Todo"}, {"name": "Doing"}, {"name": "Done"}]}},
+        "Due": {"date": {}},
+        "Estimate": {"number": {"format": "number"}},
+        "Tags": {"multi_select": {"options": [{"name": "a"}, {"name": "b"}]}},
+        "Done": {"checkbox": {}},
+    }
+    assert (
+        "Columns: Task (title), Status (select), Due (date), Estimate (number), Tags (multi_select), "
+        in output
+    )
+
+
+def test_the_data_source_made_has_the_columns_asked_for(fake_notion):
+    result = json.loads(run("Shop", "--property", "Price:number=dollar", "--json"))
+
+    source = fake_notion.sandbox.store.get(result["data_source_id"])
+    assert source["properties"]["Price"]["number"] == {"format": "dollar"}
+    assert source["properties"]["Name"]["type"] == "title"
+
+
+def test_without_properties_it_sends_a_name_title_column_only(fake_notion):
+    run("Tasks")
+
+    [body] = fake_notion.bodies("POST", "/v1/databases$")
+    assert body["initial_data_source"] == {"properties": {"Name": {"title": {}}}}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--property", "Due"], "--property 'Due': “Due” is not NAME:TYPE[=OPTION,…]"),
+        (["--property", ":date"], "--property ':date': A column has no name."),
+        (["--property", "Due:calendar"], "--property 'Due:calendar': Column “Due”: unknown type “calendar”"),
+        (["--property", "S:select=a,,b"], "--property 'S:select=a,,b': Column “S”: an option is empty."),
+        (["--property", "S:select=a,a"], "Column “S”: the option “a” is there twice."),
+        (["--property", "Done:checkbox=yes"], "Column “Done”: a checkbox column takes no options."),
+        (["--property", "P:number=bitcoin"], "Column “P”: unknown number format “bitcoin”"),
+        (["--property", "x" * 101 + ":date"], "has 101 characters; at most 100 are allowed."),
+        (["--property", "T:multi_select=" + ",".join(map(str, range(101)))], "has 101 options"),
+        (["--property", "Due:date", "--property", "due:checkbox"], "Two columns are named “due” (and “Due”)"),
+        (["--property", "name:date"], "Two columns are named “name” (and “Name”)"),
+        (["--title-property", " "], "The title column has no name."),
+    ],
+)
+def test_a_bad_column_stops_it_before_anything_is_sent(fake_notion, args, message):
+    with pytest.raises(CommandError) as raised:
+        run("Tasks", *args)
+
+    assert message in str(raised.value)
+    assert "\n" not in str(raised.value)
+    assert fake_notion.received == []
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_a_bad_property_exits_1_with_one_line_naming_it_and_sends_nothing(child_env):
+    from integration.sandbox.engine import NotionSandbox
+    from tests.fake_notion import TOKEN, served
+
+    sandbox = NotionSandbox(token=TOKEN)
+    page = sandbox.add_page("Team space")
+    with served(sandbox) as base_url:
+        result = subprocess.run(
+            [sys.executable, "manage.py", "create_database", "Tasks", "--property", "Due:date",
+             "--property", "Status:select=Todo,,Done"],
+            capture_output=True, text=True, env=child_env(base_url, NOTION_PAGE_ID=page["id"]),
+        )  # fmt: skip
+
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "CommandError: --property 'Status:select=Todo,,Done': Column “Status”: an option is empty."
+    ]
+    assert NotionRequestLog.objects.count() == 0
+    assert sandbox.store.newest_first(("database",)) == []

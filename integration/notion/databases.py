@@ -1,8 +1,11 @@
 """Databases: made under a page, with their first data source."""
 
+from collections.abc import Sequence
+
 from integration.http.audit import AuditContext
 from integration.notion.blocks import rich_text
 from integration.notion.client import notion_client
+from integration.notion.columns import DEFAULT_TITLE, Column, properties
 from integration.notion.errors import NotionError, expect, notion_call
 from integration.notion.selectors import exists
 from integration.notion.workspace import workspace
@@ -12,10 +15,17 @@ def create_database(
     *,
     title: str,
     parent_page_id: str = "",
+    title_property: str = DEFAULT_TITLE,
+    columns: Sequence[Column] = (),
     context: AuditContext | None = None,
     deadline: float | None = None,
 ) -> dict:
-    """Create a database with a `Name` title column under a page (by default NOTION_PAGE_ID)."""
+    """Create a database under a page (by default NOTION_PAGE_ID), with its title column
+    `title_property` and `columns` after it.
+
+    Raises ColumnError, before anything is sent, if Notion would refuse the columns.
+    """
+    schema = properties(title_property, columns)
     parent = parent_page_id or workspace().default_parent_page()
     if not parent:
         raise NotionError(
@@ -31,7 +41,7 @@ def create_database(
                 database = client.databases.create(
                     parent={"type": "page_id", "page_id": parent},
                     title=rich_text(title),
-                    initial_data_source={"properties": {"Name": {"title": {}}}},
+                    initial_data_source={"properties": schema},
                 )
         except NotionError as error:
             if error.code == "object_not_found" and exists(client, "database", parent):

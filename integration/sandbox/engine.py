@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 
 from integration.ids import parse_notion_id
+from integration.notion.columns import NUMBER_FORMATS
 from integration.notion.endpoints import find_endpoint
 from integration.notion.limits import ARRAY_LIMIT, BODY_LIMIT, TEXT_LIMIT, utf16_len
 from integration.notion.shapes import plain_text, title_of
@@ -398,30 +399,99 @@ class NotionSandbox:
             kind: {},
         }
 
+    def _schema(self, body: dict) -> dict:
+        """The `properties` of a new database's data source, checked and shaped as Notion does."""
+        initial = body.get("initial_data_source") or {}
+        if not isinstance(initial, dict):
+            raise _invalid("body failed validation: body.initial_data_source should be an object.")
+        schema = initial.get("properties")
+        where = "body.initial_data_source.properties"
+        if not schema:  # as with no schema at all: a title column called Name
+            return {"Name": self._property("Name", {"title": {}}, f"{where}.Name")}
+        if not isinstance(schema, dict):
+            raise _invalid(
+                f"body failed validation: {where} should be an object, instead was `{json.dumps(schema)}`."
+            )
+        properties = {name: self._property(name, spec, f"{where}.{name}") for name, spec in schema.items()}
+        if [p["type"] for p in properties.values()].count("title") != 1:
+            raise _invalid("Title is not provided. A data source needs exactly one title property.")
+        return properties
+
+    def _property(self, name: str, spec: Any, where: str) -> dict:
+        if not isinstance(spec, dict):
+            raise _invalid(
+                f"body failed validation: {where} should be an object, instead was `{json.dumps(spec)}`."
+            )
+        kinds = [key for key in spec if key != "type"]
+        if len(kinds) != 1 or kinds[0] not in _PROPERTY_TYPES or spec.get("type", kinds[0]) != kinds[0]:
+            raise _invalid(
+                f"body failed validation: {where} should have exactly one property type of "
+                f"{', '.join(sorted(_PROPERTY_TYPES))}, instead was `{json.dumps(sorted(spec))}`."
+            )
+        kind = kinds[0]
+        config = spec[kind]
+        if config is None:
+            config = {}
+        if not isinstance(config, dict):
+            raise _invalid(
+                f"body failed validation: {where}.{kind} should be an object, "
+                f"instead was `{json.dumps(config)}`."
+            )
+        if kind in ("select", "multi_select"):
+            config = {"options": self._options(config.get("options", []), kind, f"{where}.{kind}.options")}
+        elif kind == "number":
+            number_format = config.get("format", "number")
+            if number_format not in NUMBER_FORMATS:
+                raise _invalid(
+                    f"body failed validation: {where}.number.format should be one of "
+                    f"{', '.join(f'`{f}`' for f in NUMBER_FORMATS)}, "
+                    f"instead was `{json.dumps(number_format)}`."
+                )
+            config = {"format": number_format}
+        return {
+            "id": "title" if kind == "title" else uuid.uuid4().hex[:4],
+            "name": name,
+            "description": spec.get("description"),
+            "type": kind,
+            kind: config,
+        }
+
+    def _options(self, options: Any, kind: str, where: str) -> list[dict]:
+        if not isinstance(options, list):
+            raise _invalid(
+                f"body failed validation: {where} should be an array, instead was `{json.dumps(options)}`."
+            )
+        if len(options) > ARRAY_LIMIT:
+            raise _invalid(
+                f"body failed validation: {where}.length should be ≤ `{ARRAY_LIMIT}`, "
+                f"instead was `{len(options)}`."
+            )
+        shaped, names = [], set()
+        for index, option in enumerate(options):
+            name = option.get("name") if isinstance(option, dict) else None
+            if not isinstance(name, str) or not name.strip():
+                raise _invalid(f"body failed validation: {where}[{index}].name should be defined.")
+            if "," in name:
+                raise _invalid(f"Invalid {kind} option, commas not allowed: {name}")
+            if name in names:
+                raise _invalid(f"Duplicate {kind} option: {name}")
+            names.add(name)
+            shaped.append(
+                {
+                    "id": str(uuid.uuid4()),
+                    "name": name,
+                    "color": option.get("color") or "default",
+                    "description": option.get("description"),
+                }
+            )
+        return shaped
+
     # Endpoints
 
     def create_database(self, *, body: dict, query: dict) -> dict:
         parent_id = self._parent_page(body)
         title = self._rich_text(body.get("title", []), "body.title")
-        schema = (body.get("initial_data_source") or {}).get("properties") or {"Name": {"title": {}}}
-        properties = {}
-        for name, spec in schema.items():
-            kinds = [key for key in (spec or {}) if key in _PROPERTY_TYPES]
-            if len(kinds) != 1:
-                raise _invalid(
-                    f"body failed validation: body.initial_data_source.properties.{name} "
-                    "should have one type."
-                )
-            kind = kinds[0]
-            properties[name] = {
-                "id": "title" if kind == "title" else uuid.uuid4().hex[:4],
-                "name": name,
-                "description": None,
-                "type": kind,
-                kind: spec[kind] or {},
-            }
-        if [p["type"] for p in properties.values()].count("title") != 1:
-            raise _invalid("body failed validation: a data source needs exactly one title property.")
+        properties = self._schema(body)
         database_id, source_id = str(uuid.uuid4()), str(uuid.uuid4())
         url = f"https://www.notion.so/{database_id.replace('-', '')}"
         now = _now(precise=True)

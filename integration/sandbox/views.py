@@ -17,6 +17,20 @@ def _when(value: Any) -> datetime | None:
         return None
 
 
+def _columns(source: dict) -> list[tuple[str, str, str]]:
+    """A data source's columns, the title column first: name, type, and its options or number format."""
+    columns = []
+    for name, prop in (source.get("properties") or {}).items():
+        kind = prop.get("type", "")
+        config = prop.get(kind) or {}
+        if "options" in config:
+            detail = ", ".join(option.get("name", "") for option in config["options"])
+        else:
+            detail = config.get("format", "")
+        columns.append((name, kind, detail))
+    return sorted(columns, key=lambda column: column[1] != "title")
+
+
 class SandboxObjectView(TemplateView):
     """What the sandbox holds for one object: the sandbox's stand-in for opening it in Notion."""
 
@@ -35,6 +49,7 @@ class SandboxObjectView(TemplateView):
             [str(obj.id)] if obj.kind == "data_source" else []
         )
         pages = SandboxObject.objects.filter(kind="page", data__parent__data_source_id__in=sources)
+        first_source = SandboxObject.objects.filter(id__in=sources[:1], kind="data_source").first()
         context.update(
             obj=obj,
             title=title_of(data) or "Untitled",
@@ -44,5 +59,6 @@ class SandboxObjectView(TemplateView):
             ],
             pages=[(str(p.id), title_of(p.data) or "Untitled") for p in pages],
             sources=data.get("data_sources", []),
+            columns=_columns(first_source.data) if first_source else [],
         )
         return context

@@ -8,19 +8,42 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from integration.http.audit import AuditContext
 from integration.ids import parse_notion_id
 from integration.models import Source
+from integration.notion.columns import DEFAULT_TITLE, ColumnError, check_names, parse_column
 from integration.notion.databases import create_database
 from integration.notion.errors import MAYBE_DONE, NotionError
 from integration.notion.limits import TEXT_LIMIT
 from integration.notion.workspace import workspace
 
 
+def one_line(message: str) -> str:
+    return " ".join(message.split())
+
+
 class Command(BaseCommand):
-    help = "Create a Notion database with a Name column under a page (by default NOTION_PAGE_ID)."
+    help = (
+        "Create a Notion database under a page (by default NOTION_PAGE_ID), with a title column "
+        "and the columns given with --property."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("title", help="the database's name")
         parser.add_argument(
             "--parent", default="", help="ID or link of the parent page (default: NOTION_PAGE_ID)"
+        )
+        parser.add_argument(
+            "--property",
+            action="append",
+            default=[],
+            metavar="NAME:TYPE[=OPTION,…]",
+            help=(
+                "a column, repeatable: e.g. 'Status:select=Todo,Done', 'Due:date', 'Price:number=dollar' "
+                "(a number's format after '=')"
+            ),
+        )
+        parser.add_argument(
+            "--title-property",
+            default=DEFAULT_TITLE,
+            help=f"the title column's name (default: {DEFAULT_TITLE})",
         )
         parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
 
@@ -39,11 +62,28 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"--parent is neither a Notion page ID nor a Notion link: {options['parent']!r}."
                 )
+        title_property = options["title_property"].strip()
+        columns = []
+        for spec in options["property"]:
+            try:
+                columns.append(parse_column(spec))
+            except ColumnError as error:
+                raise CommandError(one_line(f"--property {spec!r}: {error}")) from None
+        try:
+            check_names(title_property, columns)
+        except ColumnError as error:
+            raise CommandError(one_line(str(error))) from None
         context = AuditContext(source=Source.COMMAND, username=getpass.getuser())
         try:
-            database = create_database(title=title, parent_page_id=parent, context=context)
+            database = create_database(
+                title=title,
+                parent_page_id=parent,
+                title_property=title_property,
+                columns=columns,
+                context=context,
+            )
         except NotionError as error:
-            raise CommandError(" ".join(str(error).split())) from None
+            raise CommandError(one_line(str(error))) from None
         except KeyboardInterrupt:
             self.stderr.write(
                 f"Interrupted.{MAYBE_DONE} Its requests are in the history under {context.correlation_id}."
@@ -55,6 +95,7 @@ class Command(BaseCommand):
             "data_source_id": database["data_sources"][0]["id"],
             "url": here.link(database["id"], database.get("url")).href,
         }
+        made = [(title_property, "title"), *((one.name, one.type) for one in columns)]
         if options["json"]:
             self.stdout.write(json.dumps(result))
             return
@@ -62,8 +103,9 @@ class Command(BaseCommand):
             f"Database ID: {result['database_id']}",
             f"Data source ID: {result['data_source_id']}",
             f"URL: {result['url']}",
+            "Columns: " + ", ".join(f"{name} ({kind})" for name, kind in made),
         ]
         if here.notice:
-            lines[-1] = f"Sandbox view: {result['url']} (in the app)"
+            lines[2] = f"Sandbox view: {result['url']} (in the app)"
             lines.append(f"Sandbox: {here.notice}")
         self.stdout.write("\n".join(lines))

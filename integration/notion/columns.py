@@ -1,0 +1,161 @@
+"""The columns of a new database: their types, their checks, and the schema Notion takes for them.
+
+The one place that knows property *schemas* (what a column is), not the values pages
+put in them. Everything is checked here before anything is sent, with a message that
+names the bad part; Notion refuses the same things, less clearly.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+# The types a column of a new database may have here, beside its one title column.
+COLUMN_TYPES = (
+    "rich_text", "number", "select", "multi_select", "date", "checkbox", "url", "email",
+    "phone_number", "people", "files", "created_time", "created_by", "last_edited_time",
+    "last_edited_by",
+)  # fmt: skip
+OPTION_TYPES = frozenset({"select", "multi_select"})
+# As Notion's API lists them (NumberFormat in makenotion/notion-sdk-js, API version 2025-09-03).
+NUMBER_FORMATS = (
+    "number", "number_with_commas", "percent", "dollar", "australian_dollar", "canadian_dollar",
+    "singapore_dollar", "euro", "pound", "yen", "ruble", "rupee", "won", "yuan", "real", "lira",
+    "rupiah", "franc", "hong_kong_dollar", "new_zealand_dollar", "krona", "norwegian_krone",
+    "mexican_peso", "rand", "new_taiwan_dollar", "danish_krone", "zloty", "baht", "forint",
+    "koruna", "shekel", "chilean_peso", "philippine_peso", "dirham", "colombian_peso", "riyal",
+    "ringgit", "leu", "argentine_peso", "uruguayan_peso", "peruvian_sol",
+)  # fmt: skip
+DEFAULT_TITLE = "Name"
+# Notion documents no limit for a property's name; 100 characters is a safe choice,
+# the limit it does apply to the name of a select option.
+NAME_LIMIT = 100
+OPTION_NAME_LIMIT = 100
+OPTIONS_LIMIT = 100  # options of one select or multi-select column
+
+
+class ColumnError(ValueError):
+    """A column Notion would refuse; the message names the bad part."""
+
+
+def _check_name(name: str, what: str = "A column") -> None:
+    if not name:
+        raise ColumnError(f"{what} has no name.")
+    if len(name) > NAME_LIMIT:
+        raise ColumnError(
+            f"The column name “{name[:20]}…” has {len(name)} characters; at most {NAME_LIMIT} are allowed."
+        )
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a new database: its name, its type, and its options (select,
+    multi-select) or its format (number). Made only valid: a bad one raises ColumnError."""
+
+    name: str
+    type: str
+    options: tuple[str, ...] = field(default=())
+    format: str = ""
+
+    def __post_init__(self) -> None:
+        _check_name(self.name)
+        where = f"Column “{self.name}”"
+        if self.type not in COLUMN_TYPES:
+            raise ColumnError(
+                f"{where}: unknown type “{self.type}”; the types are {', '.join(COLUMN_TYPES)}."
+            )
+        if self.options and self.type not in OPTION_TYPES:
+            raise ColumnError(f"{where}: a {self.type} column takes no options.")
+        if self.format and self.type != "number":
+            raise ColumnError(f"{where}: only a number column takes a format.")
+        if self.format and self.format not in NUMBER_FORMATS:
+            raise ColumnError(
+                f"{where}: unknown number format “{self.format}”; "
+                f"the formats are {', '.join(NUMBER_FORMATS)}."
+            )
+        if len(self.options) > OPTIONS_LIMIT:
+            raise ColumnError(
+                f"{where} has {len(self.options)} options; Notion takes at most {OPTIONS_LIMIT}."
+            )
+        seen = set()
+        for option in self.options:
+            if not option:
+                raise ColumnError(f"{where}: an option is empty.")
+            if "," in option:
+                raise ColumnError(f"{where}: the option “{option}” has a comma, which Notion refuses.")
+            if len(option) > OPTION_NAME_LIMIT:
+                raise ColumnError(
+                    f"{where}: the option “{option[:20]}…” has {len(option)} characters; "
+                    f"Notion takes at most {OPTION_NAME_LIMIT}."
+                )
+            if option in seen:
+                raise ColumnError(f"{where}: the option “{option}” is there twice.")
+            seen.add(option)
+
+    def schema(self) -> dict[str, Any]:
+        """This column's entry in `initial_data_source.properties`."""
+        if self.type in OPTION_TYPES:
+            config: dict[str, Any] = {"options": [{"name": option} for option in self.options]}
+        elif self.type == "number":
+            config = {"format": self.format or "number"}
+        else:
+            config = {}
+        return {self.type: config}
+
+    def as_dict(self) -> dict[str, Any]:
+        """As kept with a submission (JSON)."""
+        return {"name": self.name, "type": self.type, "options": list(self.options), "format": self.format}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Column":
+        return cls(data["name"], data["type"], tuple(data.get("options") or ()), data.get("format") or "")
+
+
+def split_options(text: str) -> tuple[str, ...]:
+    """Comma-separated option names, each stripped; nothing at all gives no options."""
+    if not text.strip():
+        return ()
+    return tuple(part.strip() for part in text.split(","))
+
+
+def column(name: str, type_: str, options: str = "") -> Column:
+    """A column from what a person typed: for a number, `options` is its format."""
+    type_ = type_.strip().lower()
+    if type_ == "number":
+        return Column(name.strip(), type_, format=options.strip().lower())
+    return Column(name.strip(), type_, split_options(options))
+
+
+def parse_column(spec: str) -> Column:
+    """A column from the command's `NAME:TYPE[=OPTION,OPTION…]` (a number: `Price:number=dollar`)."""
+    head, has_options, options = spec.partition("=")
+    name, colon, type_ = head.rpartition(":")
+    if not colon:
+        raise ColumnError(f"“{spec}” is not NAME:TYPE[=OPTION,…]: the “:TYPE” is missing.")
+    if has_options and not options.strip():
+        raise ColumnError(f"Column “{name.strip()}”: nothing follows the “=”.")
+    return column(name, type_, options)
+
+
+def check_names(title_property: str, columns: Iterable[Column]) -> None:
+    """Raise ColumnError if the title column's name is bad or two columns share a name
+    (as Notion compares them: case-insensitively)."""
+    _check_name(title_property, "The title column")
+    seen = {title_property.casefold(): title_property}
+    for one in columns:
+        key = one.name.casefold()
+        if key in seen:
+            raise ColumnError(
+                f"Two columns are named “{one.name}”"
+                + (f" (and “{seen[key]}”)" if seen[key] != one.name else "")
+                + ": each needs a name of its own, the title column’s included."
+            )
+        seen[key] = one.name
+
+
+def properties(title_property: str = DEFAULT_TITLE, columns: Sequence[Column] = ()) -> dict[str, Any]:
+    """The `initial_data_source.properties` of a new database: its title column, then `columns`."""
+    check_names(title_property, columns)
+    schema: dict[str, Any] = {title_property: {"title": {}}}
+    for one in columns:
+        schema[one.name] = one.schema()
+    return schema
