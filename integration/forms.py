@@ -7,8 +7,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from integration.ids import parse_notion_id
-from integration.notion.blocks import content_batches
 from integration.notion.limits import TEXT_LIMIT
+from integration.notion.markdown import MARKDOWN, PLAIN, ContentPlan, plan_content
 
 
 class NotionIdField(forms.CharField):
@@ -91,6 +91,13 @@ class PageForm(NotionForm):
 
 class ContentForm(NotionForm):
     page_id = NotionIdField(label="Page ID", help_text="The page’s ID or its link.", pick_list="recent-pages")
+    format = forms.ChoiceField(
+        label="Format",
+        choices=[(MARKDOWN, "Markdown"), (PLAIN, "Plain text")],
+        initial=MARKDOWN,
+        required=False,
+        help_text="Markdown: headings, lists, to-dos, quotes, code, links and marks become Notion’s own.",
+    )
     content = forms.CharField(
         label="Content",
         strip=False,
@@ -98,12 +105,16 @@ class ContentForm(NotionForm):
         help_text="A blank line starts a new paragraph.",
     )
 
+    def clean_format(self) -> str:
+        # A page from before the choice existed sends none: its text was meant as plain text.
+        return self.cleaned_data["format"] or PLAIN
+
     def clean_content(self) -> str:
         content = self.cleaned_data["content"]
         if not content.strip():
             raise ValidationError(self.fields["content"].error_messages["required"], code="required")
         limit = settings.NOTION_CONTENT_MAX_REQUESTS
-        requests = len(content_batches(content))
+        requests = len(self.plan(content).steps)
         if requests > limit:
             raise ValidationError(
                 "This text needs %(requests)d requests to Notion; one submission may send at most "
@@ -112,6 +123,13 @@ class ContentForm(NotionForm):
                 params={"requests": requests, "limit": limit, "blocks": limit * 100},
             )
         return content
+
+    def plan(self, content: str | None = None) -> ContentPlan:
+        """The blocks and requests the content makes, in the format chosen."""
+        text_format = self.cleaned_data.get("format") or PLAIN
+        return plan_content(
+            self.cleaned_data["content"] if content is None else content, text_format=text_format
+        )
 
 
 class CommentForm(NotionForm):
