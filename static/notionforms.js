@@ -111,6 +111,7 @@ async function submitInPlace(form, submitter) {
   form.dataset.busy = "true";
   const previewing = submitter?.name === "preview";
   const button = previewing ? submitter : form.querySelector("button[type=submit]");
+  const body = new FormData(form, previewing ? submitter : null);  // while the button is enabled
   const label = button.textContent;
   button.disabled = true;
   button.textContent = previewing ? "Previewing…" : "Sending…";
@@ -124,8 +125,7 @@ async function submitInPlace(form, submitter) {
   let response, html;
   try {
     response = await fetch(form.action, {
-      method: "POST", body: new FormData(form, previewing ? submitter : null), headers: FETCH,
-      credentials: "same-origin",
+      method: "POST", body, headers: FETCH, credentials: "same-origin",
     });
     if (!response.redirected) html = await response.text();
   } catch (error) {
