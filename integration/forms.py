@@ -53,6 +53,19 @@ class NotionTextField(forms.CharField):
         return attrs
 
 
+class TextFormatField(forms.ChoiceField):
+    """How content is read: as Markdown or as plain text.
+
+    A page from before the choice existed sends none: its text was meant as plain text.
+    """
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(choices=[(MARKDOWN, "Markdown"), (PLAIN, "Plain text")], **kwargs)
+
+    def to_python(self, value: object) -> str:
+        return super().to_python(value) or PLAIN
+
+
 class NotionForm(forms.Form):
     """A form whose submission is sent to Notion once, whatever the browser resends."""
 
@@ -91,11 +104,9 @@ class PageForm(NotionForm):
 
 class ContentForm(NotionForm):
     page_id = NotionIdField(label="Page ID", help_text="The page’s ID or its link.", pick_list="recent-pages")
-    format = forms.ChoiceField(
+    format = TextFormatField(
         label="Format",
-        choices=[(MARKDOWN, "Markdown"), (PLAIN, "Plain text")],
         initial=MARKDOWN,
-        required=False,
         help_text="Markdown: headings, lists, to-dos, quotes, code, links and marks become Notion’s own.",
     )
     content = forms.CharField(
@@ -104,10 +115,6 @@ class ContentForm(NotionForm):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text="A blank line starts a new paragraph.",
     )
-
-    def clean_format(self) -> str:
-        # A page from before the choice existed sends none: its text was meant as plain text.
-        return self.cleaned_data["format"] or PLAIN
 
     def clean_content(self) -> str:
         content = self.cleaned_data["content"]
