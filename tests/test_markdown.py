@@ -1,6 +1,8 @@
 """Markdown turned into Notion's blocks: each element, nesting to any depth, and every limit kept."""
 
 import json
+import re
+from html import unescape
 
 import pytest
 from hypothesis import given, settings
@@ -287,3 +289,29 @@ def test_every_request_keeps_notions_limits(document):
                 assert all(utf16_len(p["text"]["content"]) <= TEXT_LIMIT for p in rich)
         assert elements <= ELEMENT_LIMIT
     assert json.dumps(plan.blocks)  # plain JSON, as sent
+
+
+def rendered_text(markdown: str) -> str:
+    """The text markdown-it-py's own HTML shows a reader, without tags."""
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.tasklists import tasklists_plugin
+
+    parser = MarkdownIt("commonmark", {"html": False}).enable("strikethrough").use(tasklists_plugin)
+    html = parser.render(markdown)
+    return unescape(re.sub(r"<[^>]*>", "", html))
+
+
+MARKDOWN_BITS = [*"ab *_~`#>-+1.[]()<>:/&;\\\n", "😀", "https://", "- [x] "]
+
+
+@settings(max_examples=300, deadline=None)
+@given(markdown=st.lists(st.sampled_from(MARKDOWN_BITS), max_size=40).map("".join))
+def test_any_markdown_shows_in_notion_the_text_the_parsers_own_html_shows(markdown):
+    def flatten(blocks: list[dict]) -> str:
+        return "".join(
+            "".join(p["text"]["content"] for p in b[b["type"]].get("rich_text", [])) + flatten(children_of(b))
+            for b in blocks
+        )
+
+    # Between blocks HTML has line breaks where Notion has blocks: whitespace aside, the same text.
+    assert "".join(flatten(markdown_blocks(markdown)).split()) == "".join(rendered_text(markdown).split())
