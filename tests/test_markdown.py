@@ -315,3 +315,21 @@ def test_any_markdown_shows_in_notion_the_text_the_parsers_own_html_shows(markdo
 
     # Between blocks HTML has line breaks where Notion has blocks: whitespace aside, the same text.
     assert "".join(flatten(markdown_blocks(markdown)).split()) == "".join(rendered_text(markdown).split())
+
+
+def test_a_request_holds_at_most_1000_block_elements():
+    content = "\n".join(f"- {n}\n" + "\n".join("  - x" for _ in range(100)) for n in range(20))
+
+    steps = plan_requests(markdown_blocks(content))
+
+    sizes = [sum(1 + len(children_of(b)) for b in step.children) for step in steps]
+    assert sizes == [909, 909, 202]  # 9, 9 and 2 items of 101 blocks
+
+
+def test_a_request_stays_under_the_size_limit_whatever_the_characters():
+    content = "\n\n".join("中" * 100_000 for _ in range(8))  # 300 KB of UTF-8 a paragraph
+
+    steps = plan_requests(markdown_blocks(content))
+
+    assert all(json_size({"children": step.children}) <= BODY_LIMIT for step in steps)
+    assert sum(len(step.children) for step in steps) == 16  # each paragraph in two blocks
