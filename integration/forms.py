@@ -120,8 +120,14 @@ class ContentForm(NotionForm):
         content = self.cleaned_data["content"]
         if not content.strip():
             raise ValidationError(self.fields["content"].error_messages["required"], code="required")
+        plan = self.plan(content)
+        if not plan.blocks:
+            raise ValidationError(
+                "This Markdown makes no blocks (only link definitions, say): nothing would be added.",
+                code="empty",
+            )
         limit = settings.NOTION_CONTENT_MAX_REQUESTS
-        requests = len(self.plan(content).steps)
+        requests = len(plan.steps)
         if requests > limit:
             raise ValidationError(
                 "This text needs %(requests)d requests to Notion; one submission may send at most "

@@ -155,3 +155,27 @@ def test_an_unknown_format_is_refused(submit, fake_notion, notion_page):
 
     assert response.status_code == 400
     assert fake_notion.received == []
+
+
+def test_markdown_that_makes_no_blocks_is_refused(submit, fake_notion, notion_page):
+    response = submit(
+        "content", page_id=notion_page["id"], content="[ref]: https://example.com", format="markdown"
+    )
+
+    assert response.status_code == 400
+    errors = response.context["sections"][2]["form"].errors["content"]
+    assert "This Markdown makes no blocks" in " ".join(errors)
+    assert fake_notion.received == []
+
+
+def test_an_answer_without_the_new_ids_stops_before_the_follow_up_requests(submit, fake_notion, notion_page):
+    fake_notion.fail("PATCH", "/children$", status=200, json_body={"object": "list", "results": []})
+
+    submit("content", page_id=notion_page["id"], content=LONG_NESTED, format="markdown")
+
+    error = FormSubmission.objects.get().error
+    assert error["code"] == "unexpected_response"
+    assert "Part 1 may have been added" in error["hint"] and error["hint"].endswith(
+        "parts 2 to 4 were not sent."
+    )
+    assert len(fake_notion.received) == 1

@@ -101,13 +101,15 @@ def append_content(
                     with notion_call(write=False, what="block"):
                         answer = client.blocks.children.list(ids[step.parent], page_size=len(step.refs))
                     answer = expect(answer, "list", write=False)
-                needs_ids = isinstance(step, ListChildren) or not parents.isdisjoint(step.refs)
-                if needs_ids and not _has_ids(answer, len(step.refs)):
-                    raise unexpected("the new blocks' IDs", write=isinstance(step, Append))
+                if isinstance(step, ListChildren) or not parents.isdisjoint(step.refs):
+                    if not _has_ids(answer, len(step.refs)):
+                        raise unexpected("the new blocks' IDs", write=isinstance(step, Append))
+                    ids.update(
+                        {ref: new["id"] for ref, new in zip(step.refs, answer["results"], strict=False)}
+                    )
             except NotionError as error:
                 error.hint += parts_report(number, len(steps), maybe_done=error.maybe_done)
                 raise
-            ids.update({ref: new["id"] for ref, new in zip(step.refs, answer["results"], strict=False)})
             if isinstance(step, Append) and step.parent == 0:
                 top.extend(answer["results"])
     return AddedContent(top, plan.block_count)
