@@ -110,6 +110,54 @@ def count_blocks(blocks: list[dict]) -> int:
     return sum(1 + count_blocks(children_of(block)) for block in blocks)
 
 
+@dataclass(frozen=True)
+class _Sending:
+    """A block as one request sends it: with its first `inline` children, without theirs."""
+
+    block: dict  # with all its children
+    inline: int
+    sent: dict
+
+    @property
+    def size(self) -> int:
+        return json_size(self.sent) + 1
+
+    @property
+    def elements(self) -> int:
+        return 1 + self.inline
+
+
+def _sending(block: dict) -> _Sending:
+    used, sent = json_size(_with_children(block, [])), []
+    for kid in children_of(block)[:ARRAY_LIMIT]:
+        kid = _with_children(kid, [])
+        used += json_size(kid) + 1
+        if used > REQUEST_BYTES:
+            break
+        sent.append(kid)
+    return _Sending(block, len(sent), _with_children(block, sent))
+
+
+def _requests(blocks: list[_Sending]) -> Iterator[list[_Sending]]:
+    """Group blocks in order: at most 100, 1000 elements and about REQUEST_BYTES a request."""
+    group: list[_Sending] = []
+    used = elements = 0
+    for block in blocks:
+        full = (
+            len(group) == ARRAY_LIMIT
+            or used + block.size > REQUEST_BYTES
+            or elements + block.elements > ELEMENT_LIMIT
+        )
+        if group and full:
+            yield group
+            group, used, elements = [], 0, 0
+        group.append(block)
+        used += block.size
+        elements += block.elements
+    if group:
+        yield group
+
+
 def plan_requests(blocks: list[dict]) -> list[Step]:
     """The requests that add a tree of blocks to a page, in order, each within Notion's limits.
 
@@ -122,48 +170,20 @@ def plan_requests(blocks: list[dict]) -> list[Step]:
     refs = itertools.count(1)
 
     def add(parent: int, blocks: list[dict]) -> None:
-        entries = []
-        for block in blocks:
-            kids = children_of(block)
-            used, sent = json_size(_with_children(block, [])), []
-            for kid in kids[:ARRAY_LIMIT]:
-                kid = _with_children(kid, [])
-                used += json_size(kid) + 1
-                if used > REQUEST_BYTES:
-                    break
-                sent.append(kid)
-            entries.append((block, len(sent), _with_children(block, sent)))
-        group: list[tuple[dict, int, dict]] = []
-        used = elements = 0
-        for entry in [*entries, None]:
-            size = json_size(entry[2]) + 1 if entry else 0
-            full = (
-                entry is None
-                or len(group) == ARRAY_LIMIT
-                or used + size > REQUEST_BYTES
-                or elements + 1 + entry[1] > ELEMENT_LIMIT
-            )
-            if group and full:
-                flush(parent, group)
-                group, used, elements = [], 0, 0
-            if entry is not None:
-                group.append(entry)
-                used += size
-                elements += 1 + entry[1]
-
-    def flush(parent: int, group: list[tuple[dict, int, dict]]) -> None:
-        new = [next(refs) for _ in group]
-        steps.append(Append(parent, [sent for _, _, sent in group], new))
-        for (block, inline, _), ref in zip(group, new, strict=True):
-            kids = children_of(block)
-            if any(children_of(kid) for kid in kids[:inline]):
-                kid_refs = [next(refs) for _ in kids[:inline]]
-                steps.append(ListChildren(ref, kid_refs))
-                for kid, kid_ref in zip(kids[:inline], kid_refs, strict=True):
-                    if children_of(kid):
-                        add(kid_ref, children_of(kid))
-            if kids[inline:]:
-                add(ref, kids[inline:])
+        for group in _requests([_sending(block) for block in blocks]):
+            new = [next(refs) for _ in group]
+            steps.append(Append(parent, [sending.sent for sending in group], new))
+            for sending, ref in zip(group, new, strict=True):
+                kids = children_of(sending.block)
+                inline, rest = kids[: sending.inline], kids[sending.inline :]
+                if any(children_of(kid) for kid in inline):
+                    kid_refs = [next(refs) for _ in inline]
+                    steps.append(ListChildren(ref, kid_refs))
+                    for kid, kid_ref in zip(inline, kid_refs, strict=True):
+                        if children_of(kid):
+                            add(kid_ref, children_of(kid))
+                if rest:
+                    add(ref, rest)
 
     add(0, blocks)
     return steps
