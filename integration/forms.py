@@ -8,7 +8,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from integration.ids import parse_notion_id
-from integration.notion.blocks import content_batches
 from integration.notion.columns import (
     COLUMN_TYPES,
     DEFAULT_TITLE,
@@ -19,6 +18,7 @@ from integration.notion.columns import (
     column,
 )
 from integration.notion.limits import TEXT_LIMIT
+from integration.notion.markdown import MARKDOWN, PLAIN, ContentPlan, plan_content
 
 
 class NotionIdField(forms.CharField):
@@ -61,6 +61,19 @@ class NotionTextField(forms.CharField):
         attrs.pop("maxlength", None)
         attrs["data-limit"] = str(self.max_length)
         return attrs
+
+
+class TextFormatField(forms.ChoiceField):
+    """How content is read: as Markdown or as plain text.
+
+    A page from before the choice existed sends none: its text was meant as plain text.
+    """
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(choices=[(MARKDOWN, "Markdown"), (PLAIN, "Plain text")], **kwargs)
+
+    def to_python(self, value: object) -> str:
+        return super().to_python(value) or PLAIN
 
 
 class NotionForm(forms.Form):
@@ -230,6 +243,11 @@ class PageForm(NotionForm):
 
 class ContentForm(NotionForm):
     page_id = NotionIdField(label="Page ID", help_text="The page’s ID or its link.", pick_list="recent-pages")
+    format = TextFormatField(
+        label="Format",
+        initial=MARKDOWN,
+        help_text="Markdown: headings, lists, to-dos, quotes, code, links and marks become Notion’s own.",
+    )
     content = forms.CharField(
         label="Content",
         strip=False,
@@ -241,8 +259,14 @@ class ContentForm(NotionForm):
         content = self.cleaned_data["content"]
         if not content.strip():
             raise ValidationError(self.fields["content"].error_messages["required"], code="required")
+        plan = self.plan(content)
+        if not plan.blocks:
+            raise ValidationError(
+                "This Markdown makes no blocks (only link definitions, say): nothing would be added.",
+                code="empty",
+            )
         limit = settings.NOTION_CONTENT_MAX_REQUESTS
-        requests = len(content_batches(content))
+        requests = len(plan.steps)
         if requests > limit:
             raise ValidationError(
                 "This text needs %(requests)d requests to Notion; one submission may send at most "
@@ -251,6 +275,13 @@ class ContentForm(NotionForm):
                 params={"requests": requests, "limit": limit, "blocks": limit * 100},
             )
         return content
+
+    def plan(self, content: str | None = None) -> ContentPlan:
+        """The blocks and requests the content makes, in the format chosen."""
+        text_format = self.cleaned_data.get("format") or PLAIN
+        return plan_content(
+            self.cleaned_data["content"] if content is None else content, text_format=text_format
+        )
 
 
 class BlockField(NotionIdField):

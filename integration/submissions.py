@@ -134,17 +134,19 @@ def _create_page(user: Any, data: dict, run: Run) -> ActionResult:
 
 def _append_content(user: Any, data: dict, run: Run) -> ActionResult:
     page_id = data["page_id"]
-    blocks = content.append_content(
+    added = content.append_content(
         page_id=page_id,
         content=data["content"],
+        text_format=data.get("format") or content.PLAIN,
         context=run.context,
         deadline=run.deadline,
         max_requests=settings.NOTION_CONTENT_MAX_REQUESTS,
         keep_going=run.keep_going,
     )
     title = _page_title(user, page_id)
+    blocks = added.blocks
     first = blocks[0].get("id") if blocks and isinstance(blocks[0], dict) else ""
-    count = len(blocks)
+    count = added.count
     return ActionResult(
         kind="page",
         object_id=page_id,

@@ -10,6 +10,7 @@ import socket
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,6 +24,7 @@ from integration.middleware import take_kept_form
 from integration.models import Source
 from integration.notion import selectors
 from integration.notion.errors import NotionError
+from integration.preview import Preview, content_preview
 from integration.submissions import KeyInUse, submit
 
 
@@ -115,12 +117,18 @@ class NotionFormView(FormView):
             return self.answer()
         return HttpResponseRedirect(f"{reverse('home')}#{self.action}")
 
-    def answer(self, bound: NotionForm | None = None, status: int = 200) -> HttpResponse:
+    def answer(
+        self, bound: NotionForm | None = None, status: int = 200, preview: Preview | None = None
+    ) -> HttpResponse:
         """The home page with this form's answer; only its section when the page's script asks."""
         if wants_fragment(self.request):
             [section] = home_sections(self.request.user, bound=bound, only=self.action)
+            section["preview"] = preview
             return render(self.request, "integration/section.html", {"section": section}, status=status)
         context = HomeView(request=self.request).get_context_data(bound_form=bound)
+        for section in context["sections"]:
+            if section["action"] == self.action:
+                section["preview"] = preview
         return self.render_to_response(context, status=status)
 
 
@@ -138,7 +146,21 @@ class CreatePageView(NotionFormView):
 
 
 class AddContentView(NotionFormView):
+    """Add content to a page; or, with the Preview button, show how it will look, sending nothing."""
+
     action = "content"
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if "preview" not in request.POST:
+            return super().post(request, *args, **kwargs)
+        form = self.get_form()
+        form.is_valid()
+        if "submission_key" in form.errors:
+            form.expire()
+        for name in set(form.errors) - {"content", "format", NON_FIELD_ERRORS}:
+            del form.errors[name]  # a preview needs no page: its ID is checked when the content is sent
+        preview = content_preview(form)
+        return self.answer(bound=form, status=200 if preview else 400, preview=preview)
 
 
 class AddCommentView(NotionFormView):

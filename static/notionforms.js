@@ -109,13 +109,18 @@ function say(form, message) {
   return note;
 }
 
-async function submitInPlace(form) {
+async function submitInPlace(form, submitter) {
+  // `submitter`: the button pressed. The Preview button asks for the preview alone, which
+  // goes in place of the last one; nothing is sent to Notion for it.
   if (form.dataset.busy) return;
   form.dataset.busy = "true";
-  const button = form.querySelector("button[type=submit]:not([name])");  // the form's own, not "Show…"
+  const previewing = submitter?.name === "preview";
+  // The form's own button, not "Show…" or "More…"; or Preview, when that is what was pressed.
+  const button = previewing ? submitter : form.querySelector("button[type=submit]:not([name])");
+  const body = new FormData(form, previewing ? submitter : null);  // while the button is enabled
   const label = button.textContent;
   button.disabled = true;
-  button.textContent = "Sending…";
+  button.textContent = previewing ? "Previewing…" : "Sending…";
   form.setAttribute("aria-busy", "true");
   const ready = () => {  // the form as it was, to be sent again
     delete form.dataset.busy;
@@ -126,7 +131,7 @@ async function submitInPlace(form) {
   let response, html;
   try {
     response = await fetch(form.action, {
-      method: "POST", body: new FormData(form), headers: FETCH, credentials: "same-origin",
+      method: "POST", body, headers: FETCH, credentials: "same-origin",
     });
     if (!response.redirected) html = await response.text();
   } catch (error) {
@@ -164,6 +169,15 @@ async function submitInPlace(form) {
     // The one-time key makes sending again safe, even if the first one was done.
     ready();
     say(form, `The app answered with an error (HTTP ${response.status}). What you typed is kept: try again.`);
+    return;
+  }
+  if (previewing && response.ok) {
+    form.closest("section.step").querySelector(".preview").replaceWith(section.querySelector(".preview"));
+    for (const field of form.querySelectorAll(".field.invalid")) {  // the content is fine now
+      field.classList.remove("invalid");
+      for (const error of field.querySelectorAll("p.error")) error.remove();
+    }
+    ready();
     return;
   }
   const earlier = form.closest("section.step").querySelector("details.earlier");
@@ -382,7 +396,7 @@ document.addEventListener("submit", (event) => {
     loadTargets(form, targetsUrl(form), false);
   } else if (form.matches("form[data-in-place]")) {
     event.preventDefault();
-    submitInPlace(form);
+    submitInPlace(form, event.submitter);
   } else if (form.matches("form[data-search]")) {
     event.preventDefault();
     search(form, form.action + "?" + new URLSearchParams(new FormData(form)), false);

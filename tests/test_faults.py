@@ -76,7 +76,7 @@ def fields(fake_notion, parent_page, submit) -> dict:
     return {
         "database": {"name": "Tasks"},
         "page": {"data_source_id": database["data_sources"][0]["id"], "name": "Write report"},
-        "content": {"page_id": page["id"], "content": "Some words."},
+        "content": {"page_id": page["id"], "content": "Some words.", "format": "plain"},
         "comment": {"page_id": page["id"], "comment": "Done?"},
     }
 
@@ -152,7 +152,12 @@ def test_a_read_that_fails_for_a_moment_is_tried_again(fake_notion, submit, fiel
 def test_a_failure_in_the_middle_of_long_content_says_what_was_added(fake_notion, submit, fields):
     fake_notion.fail("PATCH", "/children$", error=httpx.ReadTimeout, after=2)
 
-    submit("content", page_id=fields["content"]["page_id"], content="\n\n".join(["paragraph"] * 250))
+    submit(
+        "content",
+        page_id=fields["content"]["page_id"],
+        content="\n\n".join(["paragraph"] * 250),
+        format="plain",
+    )
 
     error = FormSubmission.objects.get().error
     assert "Parts 1 to 2 of 3 were added; part 3 may have been added" in error["hint"]
@@ -162,7 +167,12 @@ def test_a_failure_in_the_middle_of_long_content_says_what_was_added(fake_notion
 def test_a_part_notion_did_before_the_answer_was_lost_is_not_called_unsent(fake_notion, submit, fields):
     fake_notion.fail("PATCH", "/children$", error=httpx.ReadError, after=1)
 
-    submit("content", page_id=fields["content"]["page_id"], content="\n\n".join(["paragraph"] * 250))
+    submit(
+        "content",
+        page_id=fields["content"]["page_id"],
+        content="\n\n".join(["paragraph"] * 250),
+        format="plain",
+    )
 
     hint = FormSubmission.objects.get().error["hint"]
     assert "Part 1 of 3 was added; part 2 may have been added" in hint
@@ -175,7 +185,12 @@ def test_a_part_notion_did_before_the_answer_was_lost_is_not_called_unsent(fake_
 def test_a_part_that_never_left_says_it_and_the_rest_were_not_sent(fake_notion, submit, fields):
     fake_notion.fail("PATCH", "/children$", error=httpx.ConnectError, after=1, times=99)
 
-    submit("content", page_id=fields["content"]["page_id"], content="\n\n".join(["paragraph"] * 250))
+    submit(
+        "content",
+        page_id=fields["content"]["page_id"],
+        content="\n\n".join(["paragraph"] * 250),
+        format="plain",
+    )
 
     hint = FormSubmission.objects.get().error["hint"]
     assert hint.endswith("Part 1 of 3 was added; part 2 was not added; part 3 was not sent.")

@@ -139,7 +139,9 @@ def notion_page(fake_notion, parent_page) -> dict:
 
 
 def test_it_appends_content_as_paragraphs(submit, fake_notion, notion_page):
-    response = submit("content", page_id=notion_page["url"], content="First paragraph.\r\n\r\nSecond one.")
+    response = submit(
+        "content", page_id=notion_page["url"], content="First paragraph.\r\n\r\nSecond one.", format="plain"
+    )
 
     assert response.status_code == 302
     [body] = fake_notion.bodies("PATCH", f"/v1/blocks/{notion_page['id']}/children$")
@@ -152,7 +154,7 @@ def test_content_of_any_length_goes_through_in_as_many_requests_as_needed(submit
     paragraphs = [f"Paragraph {n}: " + "é" * (n * 37 % 4500) for n in range(250)]
     content = "\n\n".join(paragraphs)
 
-    response = submit("content", page_id=notion_page["id"], content=content)
+    response = submit("content", page_id=notion_page["id"], content=content, format="plain")
 
     assert response.status_code == 302
     requests = fake_notion.bodies("PATCH", "/children$")
@@ -320,7 +322,12 @@ def test_a_connection_failure_says_notion_could_not_be_reached(browser, submit, 
 
 
 def test_a_failed_submission_keeps_what_was_typed(browser, submit, fake_notion):
-    submit("content", page_id=str(uuid.uuid4()), content="A long text I do not want to type again")
+    submit(
+        "content",
+        page_id=str(uuid.uuid4()),
+        content="A long text I do not want to type again",
+        format="plain",
+    )
 
     page = home(browser)
 
@@ -376,7 +383,7 @@ def test_runs_of_blank_lines_stay_inside_paragraphs_instead_of_making_empty_bloc
 ):
     content = "One.\n\n\n\nTwo.\n" + "\n" * 5000 + "Three."
 
-    submit("content", page_id=notion_page["id"], content=content)
+    submit("content", page_id=notion_page["id"], content=content, format="plain")
 
     [body] = fake_notion.bodies("PATCH", "/children$")
     texts = [
@@ -400,7 +407,9 @@ def test_content_needing_more_requests_than_allowed_is_refused_naming_the_limit(
 ):
     settings.NOTION_CONTENT_MAX_REQUESTS = 2
 
-    response = submit("content", page_id=notion_page["id"], content="\n\n".join(["paragraph"] * 201))
+    response = submit(
+        "content", page_id=notion_page["id"], content="\n\n".join(["paragraph"] * 201), format="plain"
+    )
 
     assert response.status_code == 400
     errors = response.context["sections"][2]["form"].errors["content"]
@@ -476,7 +485,7 @@ def test_results_name_the_page_they_went_to(browser, submit, fake_notion):
     submit("page", data_source_id=FormSubmission.objects.get().result["data_source_id"], name="Dune")
     page_id = FormSubmission.objects.get(action="page").result["id"]
 
-    submit("content", page_id=page_id, content="Spice.")
+    submit("content", page_id=page_id, content="Spice.", format="plain")
     submit("comment", page_id=page_id, comment="Read it twice")
 
     page = home(browser)

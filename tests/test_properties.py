@@ -73,7 +73,7 @@ def test_the_page_form_takes_any_id_name_and_header(submit, fake_notion, source,
 @given(page=st.one_of(ids, st.just("PARENT")), content=texts)
 def test_the_content_form_takes_any_id_and_content(submit, fake_notion, parent_page, page, content):
     page = parent_page["id"] if page == "PARENT" else page
-    response = submit("content", page_id=page, content=content)
+    response = submit("content", page_id=page, content=content, format="plain")
 
     bodies = check(response, fake_notion, "content", page)
     if bodies:

@@ -134,3 +134,20 @@ def test_the_command_says_the_database_is_in_the_sandbox_and_links_the_viewer(sa
     assert "notion.so" not in out.getvalue()
     assert f"Sandbox view: /sandbox/{database_id}/" in out.getvalue()
     assert "exists only in the app's sandbox, not in Notion" in out.getvalue()
+
+
+def test_the_viewer_shows_markdown_blocks_nested_under_their_parents(browser, submit, sandboxed):
+    submit("database", name="Reading list")
+    submit("page", data_source_id=result("database")["data_source_id"], name="Dune")
+    content = "## Plan\n\n- [x] read\n  - part one\n    - chapter <1>\n\n```py\nspice()\n```"
+
+    submit("content", page_id=result("page")["id"], content=content, format="markdown")
+
+    viewer = browser.get(result("page")["url"]).content.decode()
+    assert "<h2>Plan</h2>" in viewer
+    assert '<input type="checkbox" disabled checked aria-label="Done"> read' in viewer
+    nested = viewer.split("read")[1]
+    assert nested.index('<div class="block-children"><p class="block">• part one') < nested.index(
+        '<div class="block-children"><p class="block">• chapter &lt;1&gt;'
+    )
+    assert '<pre class="block" data-language="python"><code>spice()</code></pre>' in viewer

@@ -1,11 +1,22 @@
-"""Content appended to a page: text as paragraphs, in as many requests as Notion's limits need."""
+"""Content appended to a page, as paragraphs of plain text or as Markdown's blocks, in as many
+requests as Notion's limits need. The only place that appends blocks."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from integration.http.audit import AuditContext
-from integration.notion.blocks import content_batches
+from integration.notion.blocks import Append, ListChildren
 from integration.notion.client import notion_client
-from integration.notion.errors import NotionError, expect, notion_call
+from integration.notion.errors import NotionError, expect, notion_call, unexpected
+from integration.notion.markdown import MARKDOWN, PLAIN, plan_content
+
+__all__ = ["MARKDOWN", "PLAIN", "AddedContent", "append_content", "parts_report"]
+
+
+@dataclass(frozen=True)
+class AddedContent:
+    blocks: list[dict]  # the new blocks at the top of the page, as Notion answered
+    count: int  # all the new blocks, nested ones included
 
 
 def parts_report(failed: int, total: int, *, maybe_done: bool) -> str:
@@ -32,43 +43,73 @@ def parts_report(failed: int, total: int, *, maybe_done: bool) -> str:
     return f" {sentence[0].upper()}{sentence[1:]}."
 
 
+def _has_results(answer: dict) -> bool:
+    return isinstance(answer["results"], list)
+
+
+def _has_ids(answer: dict, count: int) -> bool:
+    results = answer["results"]
+    return (
+        isinstance(results, list)
+        and len(results) >= count
+        and all(isinstance(r, dict) and isinstance(r.get("id"), str) for r in results[:count])
+    )
+
+
 def append_content(
     *,
     page_id: str,
     content: str,
+    text_format: str = PLAIN,
     context: AuditContext | None = None,
     deadline: float | None = None,
     max_requests: int | None = None,
     keep_going: Callable[[], bool] | None = None,
-) -> list[dict]:
-    """Append text to a page as paragraphs, in as many requests as Notion's limits need.
+) -> AddedContent:
+    """Append text to a page, as paragraphs or as Markdown's blocks, in as many requests as needed.
 
-    Returns the new blocks. If a request fails, the error says which parts were added,
-    which may have been, and which were not sent; nothing is sent twice. Before each part
-    after the first, `keep_going()` is asked whether anyone still waits for the answer.
+    Each request is a part. If one fails, the error says which parts were added, which may
+    have been, and which were not sent; nothing is sent twice. Before each part after the
+    first, `keep_going()` is asked whether anyone still waits for the answer. Nested blocks
+    are added to their parents' IDs, read back from Notion where its answer does not give them.
     """
-    batches = content_batches(content)
-    if max_requests is not None and len(batches) > max_requests:
+    plan = plan_content(content, text_format=text_format)
+    steps = plan.steps
+    if max_requests is not None and len(steps) > max_requests:
         raise NotionError(
             code="too_long",
-            hint=f"This content needs {len(batches)} requests to Notion; one action may send at most "
+            hint=f"This content needs {len(steps)} requests to Notion; one action may send at most "
             f"{max_requests} (NOTION_CONTENT_MAX_REQUESTS). Nothing was sent: split it.",
         )
-    blocks: list[dict] = []
+    ids = {0: page_id}
+    parents = {step.parent for step in steps}
+    top: list[dict] = []
     with notion_client(context, deadline=deadline) as client:
-        for number, batch in enumerate(batches, start=1):
+        for number, step in enumerate(steps, start=1):
             if number > 1 and keep_going is not None and not keep_going():
                 raise NotionError(
                     code="client_gone",
                     hint="The browser stopped waiting for the answer, so the rest was not sent."
-                    + parts_report(number, len(batches), maybe_done=False),
+                    + parts_report(number, len(steps), maybe_done=False),
                 )
             try:
-                with notion_call(write=True, what="page"):
-                    answer = client.blocks.children.append(page_id, children=batch)
-                answer = expect(answer, "list", write=True, check=lambda a: isinstance(a["results"], list))
+                if isinstance(step, Append):
+                    with notion_call(write=True, what="page"):
+                        answer = client.blocks.children.append(ids[step.parent], children=step.children)
+                    answer = expect(answer, "list", write=True, check=_has_results)
+                else:
+                    with notion_call(write=False, what="block"):
+                        answer = client.blocks.children.list(ids[step.parent], page_size=len(step.refs))
+                    answer = expect(answer, "list", write=False)
+                if isinstance(step, ListChildren) or not parents.isdisjoint(step.refs):
+                    if not _has_ids(answer, len(step.refs)):
+                        raise unexpected("the new blocks' IDs", write=isinstance(step, Append))
+                    ids.update(
+                        {ref: new["id"] for ref, new in zip(step.refs, answer["results"], strict=False)}
+                    )
             except NotionError as error:
-                error.hint += parts_report(number, len(batches), maybe_done=error.maybe_done)
+                error.hint += parts_report(number, len(steps), maybe_done=error.maybe_done)
                 raise
-            blocks.extend(answer["results"])
-    return blocks
+            if isinstance(step, Append) and step.parent == 0:
+                top.extend(answer["results"])
+    return AddedContent(top, plan.block_count)

@@ -25,13 +25,23 @@ import httpx
 from integration.ids import parse_notion_id
 from integration.notion.columns import NUMBER_FORMATS
 from integration.notion.endpoints import find_endpoint
-from integration.notion.limits import ARRAY_LIMIT, BODY_LIMIT, TEXT_LIMIT, utf16_len
+from integration.notion.limits import (
+    ARRAY_LIMIT,
+    BODY_LIMIT,
+    CODE_LANGUAGES,
+    ELEMENT_LIMIT,
+    NESTING_LIMIT,
+    TEXT_LIMIT,
+    URL_LIMIT,
+    utf16_len,
+)
 from integration.notion.shapes import plain_text, title_of
 
 _BLOCK_TYPES = {
     "paragraph", "heading_1", "heading_2", "heading_3", "bulleted_list_item",
-    "numbered_list_item", "quote", "to_do", "toggle", "callout", "code",
+    "numbered_list_item", "quote", "to_do", "toggle", "callout", "code", "divider",
 }  # fmt: skip
+_CHILDLESS = {"code", "divider"}
 _PROPERTY_TYPES = {
     "title", "rich_text", "number", "select", "multi_select", "status", "date", "people",
     "files", "checkbox", "url", "email", "phone_number", "formula", "relation", "rollup",
@@ -338,35 +348,97 @@ class NotionSandbox:
             "public_url": None,
         }
 
-    def _block(self, block: Any, parent_id: str, where: str) -> dict:
+    def _block_rich_text(self, value: Any, where: str) -> list[dict]:
+        """Rich text of a block: as any rich text, with links and annotations checked too."""
+        full = self._rich_text(value, where)
+        for index, item in enumerate(value):
+            link = item["text"].get("link")
+            if link is not None:
+                url = link.get("url") if isinstance(link, dict) else None
+                if not isinstance(url, str) or not url:
+                    raise _invalid(
+                        f"body failed validation: {where}[{index}].text.link.url should be defined."
+                    )
+                if len(url) > URL_LIMIT:
+                    raise _invalid(
+                        f"body failed validation: {where}[{index}].text.link.url.length should be ≤ "
+                        f"`{URL_LIMIT}`, instead was `{len(url)}`."
+                    )
+            annotations = item.get("annotations", {})
+            if not isinstance(annotations, dict) or any(
+                key not in _ANNOTATIONS or not isinstance(mark, type(_ANNOTATIONS[key]))
+                for key, mark in annotations.items()
+            ):
+                raise _invalid(f"body failed validation: {where}[{index}].annotations should be valid.")
+        return full
+
+    def _block(self, block: Any, parent: dict, where: str, level: int) -> tuple[dict, list[dict]]:
+        """A new block from its request, and its children (each with theirs), not stored yet."""
         if not isinstance(block, dict):
             raise _invalid(f"body failed validation: {where} should be an object.")
         kinds = [key for key in block if key in _BLOCK_TYPES]
         if len(kinds) != 1 or block.get("type", kinds[0]) != kinds[0]:
             raise _invalid(f"body failed validation: {where} should have exactly one block type.")
         kind = kinds[0]
-        content = block[kind] if isinstance(block[kind], dict) else {}
-        data = {"rich_text": self._rich_text(content.get("rich_text", []), f"{where}.{kind}.rich_text")}
+        if not isinstance(block[kind], dict):
+            raise _invalid(f"body failed validation: {where}.{kind} should be an object.")
+        content = block[kind]
+        data: dict[str, Any] = {}
+        if kind != "divider":
+            data["rich_text"] = self._block_rich_text(
+                content.get("rich_text", []), f"{where}.{kind}.rich_text"
+            )
         if kind.startswith("heading_"):
             data["is_toggleable"] = bool(content.get("is_toggleable", False))
-        data["color"] = content.get("color", "default")
+        if kind == "to_do":
+            checked = content.get("checked", False)
+            if not isinstance(checked, bool):
+                raise _invalid(
+                    f"body failed validation: {where}.to_do.checked should be a boolean, "
+                    f"instead was `{json.dumps(checked)}`."
+                )
+            data["checked"] = checked
+        if kind == "code":
+            language = content.get("language", "plain text")
+            if language not in CODE_LANGUAGES:
+                raise _invalid(
+                    f"body failed validation: {where}.code.language should be one of Notion's languages, "
+                    f"instead was `{json.dumps(language)}`."
+                )
+            data["caption"] = self._block_rich_text(content.get("caption", []), f"{where}.code.caption")
+            data["language"] = language
+        if kind != "divider" and kind != "code":
+            data["color"] = content.get("color", "default")
+        block_id = str(uuid.uuid4())
+        children: list[tuple[dict, list]] = []
+        if "children" in content:
+            place = f"{where}.{kind}.children"
+            if kind in _CHILDLESS or level >= NESTING_LIMIT:
+                raise _invalid(
+                    f"body failed validation: {place} should be not present, "
+                    f"instead was `{json.dumps(content['children'], ensure_ascii=False)[:200]}`."
+                )
+            children = self._block_tree(
+                content["children"], {"type": "block_id", "block_id": block_id}, place, level + 1
+            )
         now = _now()
-        return {
+        new = {
             "object": "block",
-            "id": str(uuid.uuid4()),
-            "parent": {"type": "page_id", "page_id": parent_id},
+            "id": block_id,
+            "parent": parent,
             "created_time": now,
             "last_edited_time": now,
             "created_by": self._user(),
             "last_edited_by": self._user(),
-            "has_children": False,
+            "has_children": bool(children),
             "archived": False,
             "in_trash": False,
             "type": kind,
             kind: data,
         }
+        return new, children
 
-    def _blocks(self, value: Any, parent_id: str, where: str) -> list[dict]:
+    def _block_tree(self, value: Any, parent: dict, where: str, level: int) -> list[tuple[dict, list]]:
         if not isinstance(value, list):
             raise _invalid(f"body failed validation: {where} should be an array.")
         if len(value) > ARRAY_LIMIT:
@@ -374,7 +446,32 @@ class NotionSandbox:
                 f"body failed validation: {where}.length should be ≤ `{ARRAY_LIMIT}`, "
                 f"instead was `{len(value)}`."
             )
-        return [self._block(block, parent_id, f"{where}[{i}]") for i, block in enumerate(value)]
+        return [self._block(block, parent, f"{where}[{i}]", level) for i, block in enumerate(value)]
+
+    def _keep_nested(self, tree: list[tuple[dict, list]]) -> None:
+        """Store the children in `tree` under their parents, depth first, in order."""
+        for block, children in tree:
+            for child, _ in children:
+                self.store.put(child)
+                self.store.add_child(block["id"], child["id"])
+            self._keep_nested(children)
+
+    def _blocks(self, value: Any, parent_id: str, where: str, *, parent_kind: str = "page") -> list[dict]:
+        """The new blocks of a request, checked as Notion checks them; their children, checked
+        and stored under them, are in the store already, the blocks themselves not yet."""
+        parent = {"type": f"{parent_kind}_id", f"{parent_kind}_id": parent_id}
+        tree = self._block_tree(value, parent, where, 1)
+
+        def count(nodes: list[tuple[dict, list]]) -> int:
+            return sum(1 + count(children) for _, children in nodes)
+
+        if count(tree) > ELEMENT_LIMIT:
+            raise _invalid(
+                f"body failed validation: a request may hold at most {ELEMENT_LIMIT} block elements, "
+                f"instead was `{count(tree)}`."
+            )
+        self._keep_nested(tree)
+        return [block for block, _ in tree]
 
     @staticmethod
     def _listing(items: list[dict], query: dict, kind: str) -> dict:
@@ -609,15 +706,17 @@ class NotionSandbox:
 
     def append_children(self, raw_id: str, *, body: dict, query: dict) -> dict:
         block_id = self._id(raw_id, "path failed validation: path.block_id")
-        self._get(block_id, ("page", "block"), "block")
+        parent = self._get(block_id, ("page", "block"), "block")
         if "children" not in body:
             raise _invalid(
                 "body failed validation: body.children should be defined, instead was `undefined`."
             )
-        blocks = self._blocks(body["children"], block_id, "body.children")
+        blocks = self._blocks(body["children"], block_id, "body.children", parent_kind=parent["object"])
         for block in blocks:
             self.store.put(block)
             self.store.add_child(block_id, block["id"])
+        if parent["object"] == "block" and blocks and not parent["has_children"]:
+            self.store.put({**parent, "has_children": True})
         return self._listing(blocks, {}, "block")
 
     def list_children(self, raw_id: str, *, body: dict, query: dict) -> dict:

@@ -31,6 +31,32 @@ def _columns(source: dict) -> list[tuple[str, str, str]]:
     return sorted(columns, key=lambda column: column[1] != "title")
 
 
+# How deep the viewer follows children: deeper than any Markdown list anyone types.
+VIEW_DEPTH = 20
+
+
+def _block_tree(parent_id: Any, depth: int = 0) -> list[dict[str, Any]]:
+    """The blocks under `parent_id`, in order, each with its text and its own children."""
+    rows = SandboxObject.objects.filter(parent=parent_id, kind="block").order_by("position")
+    tree: list[dict[str, Any]] = []
+    for row in rows:
+        kind = row.data["type"]
+        follows = bool(tree) and tree[-1]["type"] == kind
+        data = row.data.get(kind) or {}
+        has_children = row.data.get("has_children") and depth < VIEW_DEPTH
+        tree.append(
+            {
+                "type": kind,
+                "text": plain_text(data.get("rich_text")),
+                "checked": bool(data.get("checked")),
+                "language": data.get("language", ""),
+                "number": tree[-1]["number"] + 1 if follows else 1,
+                "children": _block_tree(row.id, depth + 1) if has_children else [],
+            }
+        )
+    return tree
+
+
 class SandboxObjectView(TemplateView):
     """What the sandbox holds for one object: the sandbox's stand-in for opening it in Notion."""
 
@@ -43,7 +69,6 @@ class SandboxObjectView(TemplateView):
             raise Http404("No such sandbox object.")
         obj = get_object_or_404(SandboxObject, id=object_id)
         data = obj.data
-        blocks = SandboxObject.objects.filter(parent=obj.id, kind="block").order_by("position")
         comments = SandboxObject.objects.filter(kind="comment", data__parent__page_id=str(obj.id))
         sources = [s["id"] for s in data.get("data_sources", [])] or (
             [str(obj.id)] if obj.kind == "data_source" else []
@@ -53,7 +78,7 @@ class SandboxObjectView(TemplateView):
         context.update(
             obj=obj,
             title=title_of(data) or "Untitled",
-            blocks=[(b.data["type"], plain_text(b.data[b.data["type"]].get("rich_text"))) for b in blocks],
+            blocks=_block_tree(obj.id),
             comments=[
                 (plain_text(c.data.get("rich_text")), _when(c.data.get("created_time"))) for c in comments
             ],

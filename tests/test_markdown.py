@@ -1,0 +1,335 @@
+"""Markdown turned into Notion's blocks: each element, nesting to any depth, and every limit kept."""
+
+import json
+import re
+from html import unescape
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from integration.notion.blocks import Append, ListChildren, children_of, json_size, plan_requests
+from integration.notion.limits import ARRAY_LIMIT, BODY_LIMIT, ELEMENT_LIMIT, TEXT_LIMIT, utf16_len
+from integration.notion.markdown import markdown_blocks, plan_content
+
+pytestmark = pytest.mark.no_db
+
+
+def piece(text: str, *marks: str, url: str | None = None) -> dict:
+    made: dict = {"type": "text", "text": {"content": text}}
+    if url:
+        made["text"]["link"] = {"url": url}
+    if marks:
+        made["annotations"] = {mark: True for mark in sorted(marks)}
+    return made
+
+
+def block(kind: str, *pieces: dict | str, children: list[dict] | None = None, **payload: object) -> dict:
+    rich = [piece(p) if isinstance(p, str) else p for p in pieces]
+    made = {"object": "block", "type": kind, kind: {"rich_text": rich, **payload}}
+    if children:
+        made[kind]["children"] = children
+    return made
+
+
+def code(text: str, language: str) -> dict:
+    return block("code", text, language=language)
+
+
+DIVIDER = {"object": "block", "type": "divider", "divider": {}}
+LONG_URL = "https://example.com/" + "a" * 2000
+
+ELEMENTS = {
+    "heading 1": ("# One", [block("heading_1", "One")]),
+    "heading 2": ("## Two", [block("heading_2", "Two")]),
+    "heading 3": ("### Three", [block("heading_3", "Three")]),
+    "heading 4 becomes 3": ("#### Four", [block("heading_3", "Four")]),
+    "heading 6 becomes 3": ("###### Six", [block("heading_3", "Six")]),
+    "setext heading": ("Title\n=====", [block("heading_1", "Title")]),
+    "paragraphs": ("One.\n\nTwo.", [block("paragraph", "One."), block("paragraph", "Two.")]),
+    "a line break stays": ("one\ntwo", [block("paragraph", "one\ntwo")]),
+    "bulleted list": ("- a\n- b", [block("bulleted_list_item", "a"), block("bulleted_list_item", "b")]),
+    "numbered list": ("1. a\n2. b", [block("numbered_list_item", "a"), block("numbered_list_item", "b")]),
+    "to-dos": (
+        "- [ ] open\n- [x] done\n- [X] done too",
+        [
+            block("to_do", "open", checked=False),
+            block("to_do", "done", checked=True),
+            block("to_do", "done too", checked=True),
+        ],
+    ),
+    "nested list": (
+        "- a\n  - b\n    1. c",
+        [
+            block(
+                "bulleted_list_item",
+                "a",
+                children=[block("bulleted_list_item", "b", children=[block("numbered_list_item", "c")])],
+            )
+        ],
+    ),
+    "a loose item's second paragraph": (
+        "- a\n\n  more",
+        [block("bulleted_list_item", "a", children=[block("paragraph", "more")])],
+    ),
+    "nested to-do": (
+        "- [ ] plan\n  - [x] book",
+        [block("to_do", "plan", checked=False, children=[block("to_do", "book", checked=True)])],
+    ),
+    "quote": ("> Wise words", [block("quote", "Wise words")]),
+    "quote of two paragraphs": (
+        "> first\n>\n> second",
+        [block("quote", "first", children=[block("paragraph", "second")])],
+    ),
+    "fenced code": ("```python\nprint(1)\n```", [code("print(1)", "python")]),
+    "py": ("```py\nx\n```", [code("x", "python")]),
+    "js": ("```js\nx\n```", [code("x", "javascript")]),
+    "ts": ("```ts\nx\n```", [code("x", "typescript")]),
+    "sh": ("```sh\nx\n```", [code("x", "shell")]),
+    "yml": ("```yml\nx\n```", [code("x", "yaml")]),
+    "md": ("```md\nx\n```", [code("x", "markdown")]),
+    "cpp": ("```cpp\nx\n```", [code("x", "c++")]),
+    "upper case": ("```JSON\n{}\n```", [code("{}", "json")]),
+    "unknown language": ("```klingon\nx\n```", [code("x", "plain text")]),
+    "no language": ("```\nx\n  y\n```", [code("x\n  y", "plain text")]),
+    "indented code": ("    x = 1", [code("x = 1", "plain text")]),
+    "code keeps Markdown as typed": ("```\n**not bold**\n```", [code("**not bold**", "plain text")]),
+    "divider": ("a\n\n---\n\nb", [block("paragraph", "a"), DIVIDER, block("paragraph", "b")]),
+    "marks": (
+        "**b** *i* ~~s~~ `c`",
+        [
+            block(
+                "paragraph",
+                piece("b", "bold"),
+                " ",
+                piece("i", "italic"),
+                " ",
+                piece("s", "strikethrough"),
+                " ",
+                piece("c", "code"),
+            )
+        ],
+    ),
+    "marks together": ("***both***", [block("paragraph", piece("both", "bold", "italic"))]),
+    "link": ("[Notion](https://notion.so)", [block("paragraph", piece("Notion", url="https://notion.so"))]),
+    "mail link": ("[me](mailto:a@b.c)", [block("paragraph", piece("me", url="mailto:a@b.c"))]),
+    "autolink": ("<http://x.y/z>", [block("paragraph", piece("http://x.y/z", url="http://x.y/z"))]),
+    "bold link": ("**[a](https://a.b)**", [block("paragraph", piece("a", "bold", url="https://a.b"))]),
+    "ftp link is text": ("[f](ftp://x.y)", [block("paragraph", "f")]),
+    "script link is text": ("[f](javascript:alert(1))", [block("paragraph", "f")]),
+    "relative link is text": ("[f](/here)", [block("paragraph", "f")]),
+    "too long a link is text": (f"[f]({LONG_URL})", [block("paragraph", "f")]),
+    "image shows its description": (
+        "![a *cat*](https://x.y/c.png)",
+        [block("paragraph", "a ", piece("cat", "italic"))],
+    ),
+    "raw HTML is text": ("<b>hi</b> & <i>", [block("paragraph", "<b>hi</b> & <i>")]),
+    "escapes are text": (r"\*not\* &amp;", [block("paragraph", "*not* &")]),
+}
+
+
+@pytest.mark.parametrize(("markdown", "blocks"), ELEMENTS.values(), ids=ELEMENTS.keys())
+def test_each_markdown_element_becomes_its_notion_block(markdown, blocks):
+    assert markdown_blocks(markdown) == blocks
+
+
+def test_a_list_nested_deeper_than_two_levels_goes_in_follow_up_requests_to_the_new_ids():
+    blocks = markdown_blocks("- a\n  - b\n    - c\n      - d\n        - e\n- f")
+
+    steps = plan_requests(blocks)
+
+    assert [type(step).__name__ for step in steps] == [
+        "Append", "ListChildren", "Append", "ListChildren", "Append",
+    ]  # fmt: skip
+    first, read_a, under_b, read_c, under_d = steps
+    assert first.parent == 0
+    assert [b["bulleted_list_item"]["rich_text"][0]["text"]["content"] for b in first.children] == ["a", "f"]
+    assert children_of(first.children[0]) == [block("bulleted_list_item", "b")]
+    assert read_a.parent == first.refs[0]
+    assert under_b.parent == read_a.refs[0]
+    assert under_b.children == [block("bulleted_list_item", "c", children=[block("bulleted_list_item", "d")])]
+    assert read_c.parent == under_b.refs[0] and under_d.parent == read_c.refs[0]
+    assert under_d.children == [block("bulleted_list_item", "e")]
+
+
+def test_a_5000_character_link_keeps_its_link_and_marks_on_every_piece():
+    label = "x" * 5000
+
+    [paragraph] = markdown_blocks(f"See **[{label}](https://example.com/a)** now")
+
+    pieces = paragraph["paragraph"]["rich_text"]
+    linked = [p for p in pieces if "link" in p["text"]]
+    assert [len(p["text"]["content"]) for p in linked] == [2000, 2000, 1000]
+    assert all(p["text"]["link"] == {"url": "https://example.com/a"} for p in linked)
+    assert all(p["annotations"] == {"bold": True} for p in linked)
+    assert "".join(p["text"]["content"] for p in pieces) == f"See {label} now"
+
+
+def test_a_5000_character_paragraph_is_cut_where_the_link_crosses_the_limit_without_losing_it():
+    text = "a" * 1500 + "[" + "b" * 1000 + "](https://example.com)" + "c" * 2500
+
+    [paragraph] = markdown_blocks(text)
+
+    pieces = paragraph["paragraph"]["rich_text"]
+    assert all(utf16_len(p["text"]["content"]) <= TEXT_LIMIT for p in pieces)
+    assert "".join(p["text"]["content"] for p in pieces) == "a" * 1500 + "b" * 1000 + "c" * 2500
+    assert "".join(p["text"]["content"] for p in pieces if "link" in p["text"]) == "b" * 1000
+
+
+def test_over_100_pieces_continue_in_a_following_block_of_the_same_kind():
+    item = " ".join(f"**{n}**" for n in range(150))
+
+    blocks = markdown_blocks(f"- [x] {item}")
+
+    assert [b["type"] for b in blocks] == ["to_do", "to_do", "to_do"]
+    assert [len(b["to_do"]["rich_text"]) for b in blocks] == [100, 100, 99]  # 150 numbers, 149 spaces
+    assert all(b["to_do"]["checked"] for b in blocks)
+
+
+def test_250_list_items_take_3_requests():
+    plan = plan_content("\n".join(f"- item {n}" for n in range(250)), text_format="markdown")
+
+    assert [len(step.children) for step in plan.steps] == [100, 100, 50]
+    assert plan.block_count == 250
+
+
+def test_a_list_of_over_100_nested_items_continues_under_the_same_parent():
+    plan = plan_content("- top\n" + "\n".join(f"  - {n}" for n in range(150)), text_format="markdown")
+
+    first, more = plan.steps
+    assert len(children_of(first.children[0])) == 100
+    assert more.parent == first.refs[0] and len(more.children) == 50
+
+
+# Documents made of words, marks, links, lists nested at random and code, with the text a
+# reader would see: they must come out of Notion's blocks exactly, within every limit.
+words = st.text(alphabet=st.sampled_from([*"abcxyz", "é", "中", "😀", " "]), min_size=1, max_size=300).map(
+    lambda w: w.strip() or "w"
+)
+marks = st.sampled_from(["", "**", "*", "~~", "`"])
+
+
+@st.composite
+def inline(draw) -> tuple[str, str]:
+    parts = draw(st.lists(st.tuples(words, marks, st.booleans()), min_size=1, max_size=8))
+    markdown, visible = [], []
+    for text, mark, linked in parts:
+        if draw(st.booleans()):
+            text = text * draw(st.integers(1, 12))  # long enough to be cut
+        made = f"{mark}{text}{mark}"
+        if linked and mark != "`":
+            made = f"[{made}](https://example.com/{len(text)})"
+        markdown.append(made)
+        visible.append(text)
+    return " ".join(markdown), " ".join(visible)
+
+
+@st.composite
+def documents(draw) -> tuple[str, list]:
+    lines, expected = [], []
+    for _ in range(draw(st.integers(1, 6))):
+        kind = draw(st.sampled_from(["p", "h", "list", "code"]))
+        if kind == "code":
+            body = draw(words) * draw(st.integers(1, 20))
+            lines.append(f"```\n{body}\n```")
+            expected.append((0, body))
+        elif kind == "list":
+            depth, items = -1, []
+            for _ in range(draw(st.integers(1, 8))):
+                depth = draw(st.integers(0, depth + 1))  # the first item at the top
+                markdown, visible = draw(inline())
+                items.append("  " * depth + f"- {markdown}")
+                expected.append((depth, visible))
+            lines.append("\n".join(items))
+        else:
+            markdown, visible = draw(inline())
+            lines.append(("## " if kind == "h" else "") + markdown)
+            expected.append((0, visible))
+    return "\n\n".join(lines), expected
+
+
+def visible_text(blocks: list[dict], depth: int = 0) -> list[tuple[int, str]]:
+    seen = []
+    for made in blocks:
+        seen.append((depth, "".join(p["text"]["content"] for p in made[made["type"]]["rich_text"])))
+        seen += visible_text(children_of(made), depth + 1)
+    return seen
+
+
+@settings(max_examples=60, deadline=None)
+@given(document=documents())
+def test_the_text_a_reader_sees_is_exactly_the_text_written(document):
+    markdown, expected = document
+
+    blocks = markdown_blocks(markdown)
+
+    assert visible_text(blocks) == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(document=documents())
+def test_every_request_keeps_notions_limits(document):
+    plan = plan_content(document[0], text_format="markdown")
+
+    for step in plan.steps:
+        if isinstance(step, ListChildren):
+            assert len(step.refs) <= ARRAY_LIMIT
+            continue
+        assert isinstance(step, Append)
+        assert len(step.children) <= ARRAY_LIMIT
+        assert json_size({"children": step.children}) <= BODY_LIMIT
+        elements = 0
+        for top in step.children:
+            elements += 1 + len(children_of(top))
+            assert len(children_of(top)) <= ARRAY_LIMIT
+            assert all(not children_of(kid) for kid in children_of(top))  # two levels at most
+            for made in [top, *children_of(top)]:
+                rich = made[made["type"]]["rich_text"]
+                assert len(rich) <= ARRAY_LIMIT
+                assert all(utf16_len(p["text"]["content"]) <= TEXT_LIMIT for p in rich)
+        assert elements <= ELEMENT_LIMIT
+    assert json.dumps(plan.blocks)  # plain JSON, as sent
+
+
+def rendered_text(markdown: str) -> str:
+    """The text markdown-it-py's own HTML shows a reader, without tags."""
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.tasklists import tasklists_plugin
+
+    parser = MarkdownIt("commonmark", {"html": False}).enable("strikethrough").use(tasklists_plugin)
+    html = parser.render(markdown)
+    return unescape(re.sub(r"<[^>]*>", "", html))
+
+
+MARKDOWN_BITS = [*"ab *_~`#>-+1.[]()<>:/&;\\\n", "😀", "https://", "- [x] "]
+
+
+@settings(max_examples=300, deadline=None)
+@given(markdown=st.lists(st.sampled_from(MARKDOWN_BITS), max_size=40).map("".join))
+def test_any_markdown_shows_in_notion_the_text_the_parsers_own_html_shows(markdown):
+    def flatten(blocks: list[dict]) -> str:
+        return "".join(
+            "".join(p["text"]["content"] for p in b[b["type"]].get("rich_text", [])) + flatten(children_of(b))
+            for b in blocks
+        )
+
+    # Between blocks HTML has line breaks where Notion has blocks: whitespace aside, the same text.
+    assert "".join(flatten(markdown_blocks(markdown)).split()) == "".join(rendered_text(markdown).split())
+
+
+def test_a_request_holds_at_most_1000_block_elements():
+    content = "\n".join(f"- {n}\n" + "\n".join("  - x" for _ in range(100)) for n in range(20))
+
+    steps = plan_requests(markdown_blocks(content))
+
+    sizes = [sum(1 + len(children_of(b)) for b in step.children) for step in steps]
+    assert sizes == [909, 909, 202]  # 9, 9 and 2 items of 101 blocks
+
+
+def test_a_request_stays_under_the_size_limit_whatever_the_characters():
+    content = "\n\n".join("中" * 100_000 for _ in range(8))  # 300 KB of UTF-8 a paragraph
+
+    steps = plan_requests(markdown_blocks(content))
+
+    assert all(json_size({"children": step.children}) <= BODY_LIMIT for step in steps)
+    assert sum(len(step.children) for step in steps) == 16  # each paragraph in two blocks

@@ -1,0 +1,181 @@
+"""Form 3 in Markdown, through HTTP against the fake Notion: blocks nested to any depth, sent in
+order in as many requests as Notion's limits need, and a failure that says what was added."""
+
+import httpx
+import pytest
+
+from integration.models import FormSubmission
+
+
+@pytest.fixture
+def notion_page(fake_notion) -> dict:
+    return fake_notion.sandbox.add_page("Meeting notes")
+
+
+def tree(sandbox, parent_id: str) -> list:
+    """What a reader sees on the page: each block's type and text, with its children."""
+    shown = []
+    for block_id in sandbox.store.children(parent_id):
+        block = sandbox.store.get(block_id)
+        text = "".join(piece["plain_text"] for piece in block[block["type"]].get("rich_text", []))
+        children = tree(sandbox, block_id)
+        assert block["has_children"] == bool(children)
+        shown.append((block["type"], text, children) if children else (block["type"], text))
+    return shown
+
+
+def test_the_content_form_offers_markdown_first_and_plain_text(browser, fake_notion):
+    page = browser.get("/").content.decode()
+
+    assert '<option value="markdown" selected>Markdown</option>' in page
+    assert '<option value="plain">Plain text</option>' in page
+
+
+def test_markdown_becomes_notions_blocks_on_the_page(submit, fake_notion, notion_page):
+    content = "# Plan\n\nSome **bold** [link](https://example.com).\n\n- [x] done\n\n> wise\n\n---\n\n"
+    content += "```js\nx()\n```"
+
+    response = submit("content", page_id=notion_page["id"], content=content, format="markdown")
+
+    assert response.status_code == 302
+    assert tree(fake_notion.sandbox, notion_page["id"]) == [
+        ("heading_1", "Plan"),
+        ("paragraph", "Some bold link."),
+        ("to_do", "done"),
+        ("quote", "wise"),
+        ("divider", ""),
+        ("code", "x()"),
+    ]
+    assert FormSubmission.objects.get().result["blocks"] == 6
+
+
+def test_nesting_deeper_than_two_levels_is_added_to_the_new_blocks_ids_in_follow_up_requests(
+    submit, fake_notion, notion_page
+):
+    content = "- a\n  - b\n    - c\n      - d\n        - e"
+
+    submit("content", page_id=notion_page["id"], content=content, format="markdown")
+
+    sandbox = fake_notion.sandbox
+    assert tree(sandbox, notion_page["id"]) == [
+        ("bulleted_list_item", "a", [
+            ("bulleted_list_item", "b", [
+                ("bulleted_list_item", "c", [("bulleted_list_item", "d", [("bulleted_list_item", "e")])]),
+            ]),
+        ]),
+    ]  # fmt: skip
+    [a] = sandbox.store.children(notion_page["id"])
+    [b] = sandbox.store.children(a)
+    [c] = sandbox.store.children(b)
+    [d] = sandbox.store.children(c)
+    assert [(r.method, r.url.path) for r in fake_notion.received] == [
+        ("PATCH", f"/v1/blocks/{notion_page['id']}/children"),
+        ("GET", f"/v1/blocks/{a}/children"),
+        ("PATCH", f"/v1/blocks/{b}/children"),
+        ("GET", f"/v1/blocks/{c}/children"),
+        ("PATCH", f"/v1/blocks/{d}/children"),
+    ]
+    result = FormSubmission.objects.get().result
+    assert result["blocks"] == 5
+    assert result["ids"][0] == ["First block ID", a]
+
+
+def test_250_list_items_are_sent_in_3_requests_in_order(submit, fake_notion, notion_page):
+    content = "\n".join(f"1. item {n}" for n in range(250))
+
+    submit("content", page_id=notion_page["id"], content=content, format="markdown")
+
+    bodies = fake_notion.bodies("PATCH", "/children$")
+    assert [len(body["children"]) for body in bodies] == [100, 100, 50]
+    assert tree(fake_notion.sandbox, notion_page["id"]) == [
+        ("numbered_list_item", f"item {n}") for n in range(250)
+    ]
+    assert FormSubmission.objects.get().result["headline"].startswith("250 blocks added")
+
+
+LONG_NESTED = "- a\n  - b\n    - c\n" + "\n".join(f"- item {n}" for n in range(150))  # 4 requests
+
+
+def test_a_failure_mid_way_says_which_parts_were_added_which_may_have_been_and_which_were_not_sent(
+    submit, fake_notion, notion_page
+):
+    fake_notion.fail("PATCH", "/children$", error=httpx.ReadTimeout, after=1)
+
+    submit("content", page_id=notion_page["id"], content=LONG_NESTED, format="markdown")
+
+    hint = FormSubmission.objects.get().error["hint"]
+    assert "Parts 1 to 2 of 4 were added; part 3 may have been added" in hint
+    assert hint.endswith("part 4 was not sent.")
+    assert [r.method for r in fake_notion.received] == ["PATCH", "GET", "PATCH"]
+    [a, *_] = fake_notion.sandbox.store.children(notion_page["id"])
+    [b] = fake_notion.sandbox.store.children(a)
+    assert len(fake_notion.sandbox.store.children(b)) == 1  # Notion did part 3 before its answer was lost
+
+
+def test_a_read_of_new_ids_that_never_left_says_the_rest_were_not_sent(submit, fake_notion, notion_page):
+    fake_notion.fail("GET", "/children$", error=httpx.ConnectError, times=99)
+
+    submit("content", page_id=notion_page["id"], content=LONG_NESTED, format="markdown")
+
+    hint = FormSubmission.objects.get().error["hint"]
+    assert hint.endswith("Part 1 of 4 was added; part 2 was not added; parts 3 to 4 were not sent.")
+    assert [r.method for r in fake_notion.received] == ["PATCH"]
+
+
+def test_the_request_cap_counts_follow_up_requests_before_anything_is_sent(
+    submit, fake_notion, notion_page, settings
+):
+    settings.NOTION_CONTENT_MAX_REQUESTS = 3
+
+    response = submit("content", page_id=notion_page["id"], content=LONG_NESTED, format="markdown")
+
+    assert response.status_code == 400
+    errors = response.context["sections"][2]["form"].errors["content"]
+    assert "needs 4 requests to Notion; one submission may send at most 3" in " ".join(errors)
+    assert fake_notion.received == []
+
+
+def test_plain_text_stays_as_typed(submit, fake_notion, notion_page):
+    submit("content", page_id=notion_page["id"], content="# not a heading\n\n**not bold**", format="plain")
+
+    assert tree(fake_notion.sandbox, notion_page["id"]) == [
+        ("paragraph", "# not a heading"),
+        ("paragraph", "**not bold**"),
+    ]
+
+
+def test_a_form_from_before_the_format_choice_is_sent_as_plain_text(submit, fake_notion, notion_page):
+    submit("content", page_id=notion_page["id"], content="**as typed**")
+
+    assert tree(fake_notion.sandbox, notion_page["id"]) == [("paragraph", "**as typed**")]
+
+
+def test_an_unknown_format_is_refused(submit, fake_notion, notion_page):
+    response = submit("content", page_id=notion_page["id"], content="x", format="html")
+
+    assert response.status_code == 400
+    assert fake_notion.received == []
+
+
+def test_markdown_that_makes_no_blocks_is_refused(submit, fake_notion, notion_page):
+    response = submit(
+        "content", page_id=notion_page["id"], content="[ref]: https://example.com", format="markdown"
+    )
+
+    assert response.status_code == 400
+    errors = response.context["sections"][2]["form"].errors["content"]
+    assert "This Markdown makes no blocks" in " ".join(errors)
+    assert fake_notion.received == []
+
+
+def test_an_answer_without_the_new_ids_stops_before_the_follow_up_requests(submit, fake_notion, notion_page):
+    fake_notion.fail("PATCH", "/children$", status=200, json_body={"object": "list", "results": []})
+
+    submit("content", page_id=notion_page["id"], content=LONG_NESTED, format="markdown")
+
+    error = FormSubmission.objects.get().error
+    assert error["code"] == "unexpected_response"
+    assert "Part 1 may have been added" in error["hint"] and error["hint"].endswith(
+        "parts 2 to 4 were not sent."
+    )
+    assert len(fake_notion.received) == 1
