@@ -6,7 +6,9 @@ from typing import Any
 from django.urls import reverse
 
 from integration.forms import CommentForm, ContentForm, DatabaseForm, NotionForm, PageForm
+from integration.ids import parse_notion_id
 from integration.models import FormSubmission
+from integration.notion.selectors import known_data_source
 from integration.submissions import expire_stale
 
 Action = FormSubmission.Action
@@ -42,6 +44,15 @@ def recent_objects(user: Any) -> dict[str, list[dict[str, str]]]:
     return {name: FormSubmission.objects.recent_objects(user, kind) for name, kind in KIND_OF_FIELD.items()}
 
 
+def _unbound(step: Step, initial: dict[str, Any]) -> NotionForm:
+    """The step's form, filled with `initial`; the page form with the fields of its data source,
+    if they were read lately (the home page never waits for Notion)."""
+    if step.form_class is not PageForm:
+        return step.form_class(prefix=step.action, initial=initial)
+    source_id = parse_notion_id(str(initial.get("data_source_id") or ""))
+    return PageForm(prefix=step.action, initial=initial, source=known_data_source(source_id or ""))
+
+
 def home_sections(
     user: Any,
     *,
@@ -71,13 +82,13 @@ def home_sections(
         if bound is not None and bound.prefix == step.action:
             form = bound
         elif restored:
-            form = step.form_class(prefix=step.action, initial=kept["fields"])
+            form = _unbound(step, kept["fields"])
         else:
             latest = history[0] if history else None
             initial = dict(latest.input) if latest and latest.status == Status.FAILED else {}
             if step.id_field and not initial.get(step.id_field):
                 initial[step.id_field] = carried[step.id_field]
-            form = step.form_class(prefix=step.action, initial=initial)
+            form = _unbound(step, initial)
         sections.append(
             {
                 "step": step,

@@ -10,12 +10,13 @@ import socket
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.generic import FormView, TemplateView
 
-from integration.forms import NotionForm
+from integration.forms import NotionForm, PageForm
 from integration.home import STEP, home_sections, recent_objects
 from integration.http.audit import AuditContext
 from integration.middleware import take_kept_form
@@ -48,6 +49,18 @@ def client_waits(request: HttpRequest) -> Callable[[], bool] | None:
             return False
 
     return waits
+
+
+def web_context(request: HttpRequest) -> AuditContext:
+    return AuditContext(username=request.user.get_username(), source=Source.WEB)
+
+
+def chosen_data_source(raw: str) -> str:
+    """The data source ID in what was typed, or "" if there is none."""
+    try:
+        return PageForm.base_fields["data_source_id"].clean(raw)
+    except ValidationError:
+        return ""
 
 
 def chosen_ids(request: HttpRequest) -> dict[str, str]:
@@ -112,8 +125,14 @@ class NotionFormView(FormView):
             return self.answer()
         return HttpResponseRedirect(f"{reverse('home')}#{self.action}")
 
-    def answer(self, bound: NotionForm | None = None, status: int = 200) -> HttpResponse:
-        """The home page with this form's answer; only its section when the page's script asks."""
+    def answer(
+        self, bound: NotionForm | None = None, status: int = 200, shown: NotionForm | None = None
+    ) -> HttpResponse:
+        """The home page with this form's answer; only its section when the page's script asks.
+
+        `bound`: the form as it was sent, with its errors; `shown`: a fresh form to show instead.
+        """
+        bound = bound or shown
         if wants_fragment(self.request):
             [section] = home_sections(self.request.user, bound=bound, only=self.action)
             return render(self.request, "integration/section.html", {"section": section}, status=status)
@@ -126,7 +145,52 @@ class CreateDatabaseView(NotionFormView):
 
 
 class CreatePageView(NotionFormView):
+    """The page form, whose fields are those of its data source's schema.
+
+    The schema comes from the cache, as the fields fragment left it; if it has expired and the
+    form holds property fields, it is read again to check them before anything is sent. A form
+    with the title alone is checked against it by Notion, in the submission.
+    """
+
     action = "page"
+    source: dict | None = None
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "source": self.source}
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        source_id = chosen_data_source(request.POST.get("page-data_source_id", ""))
+        if "show_fields" in request.POST:
+            return self.show_fields(source_id)
+        self.source = selectors.known_data_source(source_id)
+        form = self.get_form()
+        has_property_fields = any(key.startswith("page-property_") for key in request.POST)
+        if self.source is None and has_property_fields and source_id:
+            try:
+                self.source = selectors.data_source_schema(source_id=source_id, context=web_context(request))
+            except NotionError as error:
+                form.add_error("data_source_id", error.hint)
+                return self.form_invalid(form)
+            form = self.get_form()
+        return self.form_valid(form) if form.is_valid() else self.form_invalid(form)
+
+    def show_fields(self, source_id: str) -> HttpResponse:
+        """Without JavaScript: the form again, with the fields of the data source it names."""
+        typed = {
+            name: self.request.POST.get(f"page-{name}", "") for name in ("data_source_id", "name", "header")
+        }
+        error = None
+        if source_id:
+            try:
+                self.source = selectors.data_source_schema(
+                    source_id=source_id, context=web_context(self.request)
+                )
+            except NotionError as failed:
+                error = failed.hint
+        form = PageForm(prefix=self.action, initial=typed, source=self.source)
+        if error or not source_id:
+            form.fields_error = error or "Enter a data source ID to show its fields."
+        return self.answer(shown=form)
 
 
 class AddContentView(NotionFormView):
@@ -135,6 +199,29 @@ class AddContentView(NotionFormView):
 
 class AddCommentView(NotionFormView):
     action = "comment"
+
+
+class PageFieldsView(TemplateView):
+    """The page form's fields for one data source, for the page's script to put in place."""
+
+    template_name = "integration/page_fields.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        source_id = chosen_data_source(self.request.GET.get("data_source_id", "")[:2000])
+        source = None
+        form = PageForm(prefix="page", source=None)
+        if not source_id:
+            form.fields_error = "Enter a data source ID to show its fields."
+        else:
+            try:
+                source = selectors.data_source_schema(source_id=source_id, context=web_context(self.request))
+            except NotionError as error:
+                form.fields_error = error.hint
+        if source is not None:
+            form = PageForm(prefix="page", source=source)
+        context["form"] = form
+        return context
 
 
 class SearchView(TemplateView):
@@ -158,7 +245,7 @@ class SearchView(TemplateView):
             action = self.request.GET["for"]
         query = self.request.GET.get("q", "").strip()[:200]
         context.update(kind=kind, query=query, field=field, action=action, results=[], error=None)
-        audit_context = AuditContext(username=self.request.user.get_username(), source=Source.WEB)
+        audit_context = web_context(self.request)
         try:
             results, cursor = selectors.search(
                 query=query, kind=kind, cursor=self.request.GET.get("cursor", "")[:100], context=audit_context

@@ -80,6 +80,7 @@ function carryForward(section) {
       if (!field || field.dataset.touched || field.form.hasAttribute("data-bound")) continue;
       if (field.value === field.defaultValue) {
         field.value = field.defaultValue = id;
+        if (field.name === "page-data_source_id") loadFields(field.form);
       }
     }
     const list = document.getElementById(listId);
@@ -107,7 +108,7 @@ function say(form, message) {
 async function submitInPlace(form) {
   if (form.dataset.busy) return;
   form.dataset.busy = "true";
-  const button = form.querySelector("button[type=submit]");
+  const button = form.querySelector("button[type=submit]:not([name=show_fields])");
   const label = button.textContent;
   button.disabled = true;
   button.textContent = "Sending…";
@@ -167,6 +168,7 @@ async function submitInPlace(form) {
   countAll(section);
   if (response.ok) carryForward(section);  // an answer with errors made nothing new
   showNames(document);
+  loadShownFields();
   const focus = response.ok
     ? section.querySelector(".results li")
     : section.querySelector(".invalid input, .invalid textarea, .error");
@@ -276,9 +278,62 @@ async function search(form, url, append) {
   }
 }
 
+// The page form's fields are those of its data source: when the data source changes, its
+// fields come in place of the others (the server keeps the schema a minute, so changing back
+// and forth asks Notion once). Without JavaScript the "Show fields" button does it.
+let fieldsAsked = 0;
+
+async function loadFields(form) {
+  const block = form.querySelector("[data-page-fields]");
+  const source = form.elements.namedItem("page-data_source_id");
+  if (!block || !source) return;
+  const value = source.value.trim();
+  if (block.dataset.requested === value) return;
+  block.dataset.requested = value;
+  const asked = ++fieldsAsked;
+  block.setAttribute("aria-busy", "true");
+  let html;
+  try {
+    const url = block.dataset.url + "?" + new URLSearchParams({ data_source_id: value });
+    const response = await fetch(url, { headers: FETCH, credentials: "same-origin" });
+    if (response.redirected) {
+      html = "<p class='error'>You were logged out: reload the page to log in again.</p>";
+    } else if (!response.ok) {
+      html = `<p class="error">The fields could not be shown (HTTP ${response.status}): try again.</p>`;
+    } else {
+      html = await response.text();
+    }
+  } catch (error) {
+    html = "<p class='error'>The app could not be reached: the fields could not be shown.</p>";
+  }
+  if (asked !== fieldsAsked) return;  // a newer choice is on its way
+  block.removeAttribute("aria-busy");
+  const template = document.createElement("template");
+  template.innerHTML = html.trim();
+  const fresh = template.content.querySelector("[data-page-fields]");
+  if (!fresh) {
+    block.replaceChildren(template.content);
+    return;
+  }
+  fresh.dataset.requested = value;
+  block.replaceWith(fresh);
+  const title = form.querySelector("label[for='id_page-name']");
+  if (title) title.textContent = fresh.dataset.titleName || "New page name";
+  countAll(fresh);
+}
+
+document.addEventListener("change", (event) => {
+  if (event.target.matches("form[data-in-place] [name='page-data_source_id']")) loadFields(event.target.form);
+});
+
 document.addEventListener("submit", (event) => {
   const form = event.target;
-  if (form.matches("form[data-in-place]")) {
+  if (form.matches("form[data-in-place]") && event.submitter?.name === "show_fields") {
+    event.preventDefault();
+    const block = form.querySelector("[data-page-fields]");
+    if (block) delete block.dataset.requested;
+    loadFields(form);
+  } else if (form.matches("form[data-in-place]")) {
     event.preventDefault();
     submitInPlace(form);
   } else if (form.matches("form[data-search]")) {
@@ -298,6 +353,7 @@ document.addEventListener("click", (event) => {
     PICKED.set(notionId(pick.dataset.pick), pick.textContent.trim() || "Untitled");
     touch(field);
     showName(field);
+    if (field.name === "page-data_source_id") loadFields(field.form);
     field.focus();
   } else if (more) {
     event.preventDefault();
@@ -310,6 +366,18 @@ window.addEventListener("pagehide", () => {
   for (const form of document.querySelectorAll("form[data-in-place][data-stale]")) keep(form, "reload");
 });
 
+function loadShownFields() {
+  // A data source carried into the page form whose fields the server had not at hand.
+  const block = document.querySelector("form[data-in-place] [data-page-fields]");
+  const source = block?.closest("form").elements.namedItem("page-data_source_id");
+  if (block && source?.value.trim() && !block.dataset.fieldsFor && !block.querySelector(".error")) {
+    loadFields(block.closest("form"));
+  } else if (block && source) {
+    block.dataset.requested = source.value.trim();
+  }
+}
+
 countAll(document);
 showNames(document);
 restore();
+loadShownFields();
