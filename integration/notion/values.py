@@ -74,8 +74,8 @@ def property_value(prop: dict, raw: Any) -> dict | None:
     kind = prop.get("type")
     if kind in READ_ONLY:
         raise InvalidValue("Notion sets this property itself: it can't be given a value.")
-    if kind == "checkbox":
-        return {"checkbox": bool(raw)}
+    if kind == "checkbox":  # unchecked is what a new page has anyway
+        return {"checkbox": True} if raw else None
     if kind not in WRITABLE:
         raise InvalidValue(f"This form can't set a property of type {kind}.")
     if is_empty(raw):
