@@ -157,7 +157,7 @@ class PageForm(NotionForm):
         for name, prop in properties_of(source).items():
             kind = prop.get("type")
             if kind == "title":
-                self.fields["name"].label = name
+                self.fields["name"].label = f"{name} (new page name)"
                 continue
             field = property_field(prop)
             if field is not None:

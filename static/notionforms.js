@@ -108,7 +108,7 @@ function say(form, message) {
 async function submitInPlace(form) {
   if (form.dataset.busy) return;
   form.dataset.busy = "true";
-  const button = form.querySelector("button[type=submit]:not([name=show_fields])");
+  const button = form.querySelector("button[type=submit]");
   const label = button.textContent;
   button.disabled = true;
   button.textContent = "Sending…";
@@ -321,6 +321,18 @@ async function loadFields(form) {
   if (title) title.textContent = fresh.dataset.titleName || "New page name";
   countAll(fresh);
 }
+
+// "Show fields" comes first in the page form, so it is what Enter would press: Enter in any
+// other field sends the form, as in the other forms.
+document.addEventListener("keydown", (event) => {
+  const field = event.target;
+  if (event.key !== "Enter" || field.tagName !== "INPUT" || field.name === "page-data_source_id") return;
+  const form = field.closest("form[data-in-place]");
+  const show = form?.querySelector("[name=show_fields]");
+  if (!show) return;
+  event.preventDefault();
+  form.requestSubmit(form.querySelector("button[type=submit]"));
+});
 
 document.addEventListener("change", (event) => {
   if (event.target.matches("form[data-in-place] [name='page-data_source_id']")) loadFields(event.target.form);

@@ -199,7 +199,7 @@ def test_each_property_type_goes_from_its_field_to_the_page(
 def test_the_title_field_is_labelled_with_the_title_propertys_own_name(browser, fake_notion, source):
     shown = fields_of(browser, source)
 
-    assert 'data-title-name="Book title"' in shown
+    assert 'data-title-name="Book title (new page name)"' in shown
 
 
 def test_a_page_with_every_writable_field_empty_sends_the_title_alone(submit, fake_notion, source):
