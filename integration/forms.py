@@ -171,6 +171,12 @@ class PageForm(NotionForm):
                 self.not_settable.append((name, str(kind)))
         self.fields["header"] = header
 
+    def data_typed(self) -> dict[str, str]:
+        """What was typed in the fields every data source has, to fill a fresh form with."""
+        return {
+            name: self.data.get(self.add_prefix(name), "") for name in ("data_source_id", "name", "header")
+        }
+
     def property_fields(self) -> list[forms.BoundField]:
         return [self[key] for key in self.property_names]
 

@@ -172,25 +172,31 @@ class CreatePageView(NotionFormView):
                 form.add_error("data_source_id", error.hint)
                 return self.form_invalid(form)
             form = self.get_form()
+        fields_for = request.POST.get("page-fields_for")
+        if fields_for and self.source is not None and fields_for != self.source.get("id"):
+            # The fields sent were another data source's: none of them goes to this one.
+            fresh = self.fresh_form(
+                "The data source changed: these are its fields. Fill them, then send again."
+            )
+            return self.answer(shown=fresh, status=400)
         return self.form_valid(form) if form.is_valid() else self.form_invalid(form)
 
     def show_fields(self, source_id: str) -> HttpResponse:
         """Without JavaScript: the form again, with the fields of the data source it names."""
-        typed = {
-            name: self.request.POST.get(f"page-{name}", "") for name in ("data_source_id", "name", "header")
-        }
-        error = None
-        if source_id:
-            try:
-                self.source = selectors.data_source_schema(
-                    source_id=source_id, context=web_context(self.request)
-                )
-            except NotionError as failed:
-                error = failed.hint
+        if not source_id:
+            return self.answer(shown=self.fresh_form("Enter a data source ID to show its fields."))
+        try:
+            self.source = selectors.data_source_schema(source_id=source_id, context=web_context(self.request))
+        except NotionError as error:
+            return self.answer(shown=self.fresh_form(error.hint))
+        return self.answer(shown=self.fresh_form())
+
+    def fresh_form(self, fields_error: str | None = None) -> PageForm:
+        """A new form for `self.source`, with what was typed in the fields every data source has."""
+        typed = PageForm(self.request.POST, prefix=self.action).data_typed()
         form = PageForm(prefix=self.action, initial=typed, source=self.source)
-        if error or not source_id:
-            form.fields_error = error or "Enter a data source ID to show its fields."
-        return self.answer(shown=form)
+        form.fields_error = fields_error
+        return form
 
 
 class AddContentView(NotionFormView):

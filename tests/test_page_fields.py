@@ -365,3 +365,29 @@ def test_the_sandbox_refuses_page_values_notion_would_refuse(fake_notion, source
 
     assert (refused.value.status, refused.value.code) == (400, "validation_error")
     assert message in refused.value.message
+
+
+def test_fields_sent_for_another_data_source_are_not_sent_to_the_new_one(
+    browser, submit, fake_notion, parent_page, source
+):
+    other = fake_notion.sandbox.create_database(
+        body={"parent": {"page_id": parent_page["id"]}, "title": [{"text": {"content": "Films"}}]}, query={}
+    )["data_sources"][0]["id"]
+    fields_of(browser, source)
+
+    response = submit(
+        "page", data_source_id=other, name="Dune", fields_for=source["id"], **{field(source, "Pages"): "412"}
+    )
+
+    assert response.status_code == 400
+    assert "The data source changed: these are its fields" in response.content.decode()
+    assert 'value="Dune"' in response.content.decode()
+    assert fake_notion.sent("POST", "/v1/pages$") == []
+    assert not FormSubmission.objects.exists()
+
+
+def test_the_fields_fragment_requires_login(client, fake_notion, source):
+    response = client.get("/pages/fields/", {"data_source_id": source["id"]})
+
+    assert response.status_code == 302
+    assert fake_notion.received == []

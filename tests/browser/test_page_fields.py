@@ -90,3 +90,21 @@ def test_with_javascript_the_fields_come_in_place_when_the_data_source_changes(j
     expect(form.get_by_label("Book title")).to_be_visible()
     expect(form.get_by_label("Genres")).to_be_visible()
     assert js_page.evaluate("window.sameDocument") == "yes"
+
+
+def test_with_javascript_enter_in_a_field_adds_the_page_rather_than_showing_the_fields(js_page):
+    source_id = books()
+    form = js_page.locator("section#page")
+    form.get_by_label("Data source ID").fill(source_id)
+    form.get_by_label("Data source ID").press("Tab")
+    expect(form.get_by_label("Pages")).to_be_visible()
+
+    form.get_by_label("Book title").fill("Dune")
+    form.get_by_label("Pages").fill("412")
+    form.get_by_label("Pages").press("Enter")
+
+    expect(js_page.locator("section#page .results li.succeeded")).to_have_count(1)
+    from integration.sandbox.store import sandbox
+
+    made = sandbox().store.get(FormSubmission.objects.get(action="page").result["id"])["properties"]
+    assert made["Pages"]["number"] == 412
