@@ -215,17 +215,16 @@ class PageFieldsView(TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         source_id = chosen_data_source(self.request.GET.get("data_source_id", "")[:2000])
-        source = None
-        form = PageForm(prefix="page", source=None)
-        if not source_id:
-            form.fields_error = "Enter a data source ID to show its fields."
-        else:
-            try:
+        source, error = None, None
+        try:
+            if source_id:
                 source = selectors.data_source_schema(source_id=source_id, context=web_context(self.request))
-            except NotionError as error:
-                form.fields_error = error.hint
-        if source is not None:
-            form = PageForm(prefix="page", source=source)
+            else:
+                error = "Enter a data source ID to show its fields."
+        except NotionError as failed:
+            error = failed.hint
+        form = PageForm(prefix="page", source=source)
+        form.fields_error = error
         context["form"] = form
         return context
 
