@@ -391,3 +391,16 @@ def test_the_fields_fragment_requires_login(client, fake_notion, source):
 
     assert response.status_code == 302
     assert fake_notion.received == []
+
+
+def test_a_new_select_option_joins_the_schema_only_if_the_page_is_made(fake_notion, source):
+    body = {
+        "parent": {"type": "data_source_id", "data_source_id": source["id"]},
+        "properties": {"Shelf": {"select": {"name": "Lent out"}}, "Pages": {"number": "many"}},
+    }
+
+    with pytest.raises(SandboxError):
+        fake_notion.sandbox.create_page(body=body, query={})
+
+    options = fake_notion.sandbox.store.get(source["id"])["properties"]["Shelf"]["select"]["options"]
+    assert [option["name"] for option in options] == ["To read", "Read"]

@@ -10,6 +10,7 @@ httpx as a transport (`httpx.MockTransport(sandbox)`) or behind a WSGI server
 (`sandbox_wsgi_app`).
 """
 
+import copy
 import json
 import math
 import re
@@ -532,7 +533,8 @@ class NotionSandbox:
             source_id = self._id(
                 parent["data_source_id"], "body failed validation: body.parent.data_source_id"
             )
-            source = self._get(source_id, ("data_source",), "data_source")
+            # A copy: new select options join the stored schema only if the whole page is made.
+            source = copy.deepcopy(self._get(source_id, ("data_source",), "data_source"))
             full_parent = {
                 "type": "data_source_id",
                 "data_source_id": source_id,
@@ -559,6 +561,7 @@ class NotionSandbox:
         page = self._page(page_id, parent=full_parent, properties=page_properties)
         if "data_source_id" in parent:
             self._fill_set_by_notion(page, source)
+            self.store.put(source)
         self.store.put(page)
         for block in blocks:
             self.store.put(block)
@@ -663,7 +666,6 @@ class NotionSandbox:
         wanted_name, wanted_id = value.get("name"), value.get("id")
         for option in options:
             if option["name"] == wanted_name or (wanted_id is not None and option["id"] == wanted_id):
-                self.store.put(source)
                 return {"id": option["id"], "name": option["name"], "color": option["color"]}
         if kind == "status" or wanted_name is None:
             what = wanted_name if wanted_name is not None else wanted_id
@@ -677,7 +679,6 @@ class NotionSandbox:
             )
         option = {"id": str(uuid.uuid4()), "name": wanted_name, "color": "default", "description": None}
         options.append(option)
-        self.store.put(source)
         return {"id": option["id"], "name": option["name"], "color": option["color"]}
 
     @staticmethod
