@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Mapping
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -19,6 +20,7 @@ from integration.notion.columns import (
 )
 from integration.notion.limits import TEXT_LIMIT
 from integration.notion.markdown import MARKDOWN, PLAIN, ContentPlan, plan_content
+from integration.notion.values import READ_ONLY, InvalidValues, options_of, page_values, properties_of
 
 
 class NotionIdField(forms.CharField):
@@ -231,7 +233,63 @@ class DatabaseForm(NotionForm):
         return data | {"columns": [one.as_dict() for one in columns]}
 
 
+class MultipleOptionsField(forms.Field):
+    """Options of a multi-select, checked against the schema by integration.notion.values."""
+
+    widget = forms.SelectMultiple
+
+    def to_python(self, value: object) -> list[str]:
+        if not value:
+            return []
+        return [str(item) for item in (value if isinstance(value, list | tuple) else [value])]
+
+
+def _choices(prop: dict, *, blank: bool) -> list[tuple[str, str]]:
+    options = [(name, name) for name in options_of(prop)]
+    return [("", "—"), *options] if blank else options
+
+
+def property_field(prop: dict) -> forms.Field | None:
+    """The form field for one property of a data source's schema; None if a page can't set it here."""
+    kind = prop.get("type")
+    text = {"required": False, "strip": True}
+    if kind == "rich_text":
+        return forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), **text)
+    if kind == "url":
+        return forms.CharField(widget=forms.URLInput, **text)
+    if kind == "email":
+        return forms.CharField(widget=forms.EmailInput, **text)
+    if kind == "phone_number":
+        return forms.CharField(widget=forms.TextInput(attrs={"type": "tel"}), **text)
+    if kind == "number":
+        return forms.CharField(widget=forms.NumberInput(attrs={"step": "any"}), **text)
+    if kind in ("select", "status"):
+        return forms.CharField(widget=forms.Select(choices=_choices(prop, blank=True)), **text)
+    if kind == "multi_select":
+        return MultipleOptionsField(
+            required=False, widget=forms.SelectMultiple(choices=_choices(prop, blank=False))
+        )
+    if kind == "date":
+        return forms.CharField(widget=forms.DateInput(attrs={"type": "date"}), **text)
+    if kind == "checkbox":
+        return forms.BooleanField(required=False)
+    if kind == "people":
+        return forms.CharField(help_text="Notion user IDs, comma-separated.", **text)
+    if kind == "files":
+        return forms.CharField(
+            widget=forms.Textarea(attrs={"rows": 2}),
+            help_text="Links to files on the web (https://), one a line.",
+            **text,
+        )
+    return None
+
+
 class PageForm(NotionForm):
+    """A page of a data source: its title, one field per property of its schema, a heading.
+
+    Without `source` (the data source, with its properties) it has the title and heading only.
+    """
+
     data_source_id = NotionIdField(
         label="Data source ID",
         pick_list="recent-data-sources",
@@ -239,6 +297,55 @@ class PageForm(NotionForm):
     )
     name = NotionTextField(label="New page name")
     header = NotionTextField(label="Header", required=False, help_text="Optional: a heading at the top.")
+    fields_error: str | None = None  # why the fields of the data source can't be shown
+
+    def __init__(self, *args: Any, source: dict | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.source = source
+        self.property_names: dict[str, str] = {}  # form field → property
+        self.set_by_notion: list[str] = []
+        self.not_settable: list[tuple[str, str]] = []
+        header = self.fields.pop("header")
+        for name, prop in properties_of(source).items():
+            kind = prop.get("type")
+            if kind == "title":
+                self.fields["name"].label = f"{name} (new page name)"
+                continue
+            field = property_field(prop)
+            if field is not None:
+                field.label = name
+                key = f"property_{prop.get('id') or len(self.property_names)}"
+                self.fields[key] = field
+                self.property_names[key] = name
+            elif kind in READ_ONLY:
+                self.set_by_notion.append(name)
+            else:
+                self.not_settable.append((name, str(kind)))
+        self.fields["header"] = header
+
+    def data_typed(self) -> dict[str, str]:
+        """What was typed in the fields every data source has, to fill a fresh form with."""
+        return {
+            name: self.data.get(self.add_prefix(name), "") for name in ("data_source_id", "name", "header")
+        }
+
+    def property_fields(self) -> list[forms.BoundField]:
+        return [self[key] for key in self.property_names]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        submitted = {prop: cleaned[key] for key, prop in self.property_names.items() if key in cleaned}
+        try:
+            cleaned["values"] = page_values(properties_of(self.source), submitted)
+        except InvalidValues as invalid:
+            by_property = {prop: key for key, prop in self.property_names.items()}
+            for prop, message in invalid.errors.items():
+                self.add_error(by_property[prop], message)
+        return cleaned
+
+    def notion_data(self) -> dict[str, Any]:
+        """What was typed (kept to fill the form again), and `values`: the properties as Notion takes them."""
+        return {"values": {}, **super().notion_data()}
 
 
 class ContentForm(NotionForm):

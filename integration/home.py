@@ -7,9 +7,11 @@ from django.urls import reverse
 
 from integration.forms import CommentForm, ContentForm, DatabaseForm, NotionForm, PageForm
 from integration.http.audit import AuditContext
+from integration.ids import parse_notion_id
 from integration.models import FormSubmission, Source
 from integration.notion import selectors
 from integration.notion.errors import NotionError
+from integration.notion.selectors import known_data_source
 from integration.submissions import expire_stale
 
 Action = FormSubmission.Action
@@ -61,6 +63,15 @@ def comment_targets(user: Any, *, page_id: str, block_id: str = "", cursor: str 
     return targets
 
 
+def _unbound(step: Step, initial: dict[str, Any]) -> NotionForm:
+    """The step's form, filled with `initial`; the page form with the fields of its data source,
+    if they were read lately (the home page never waits for Notion)."""
+    if step.form_class is not PageForm:
+        return step.form_class(prefix=step.action, initial=initial)
+    source_id = parse_notion_id(str(initial.get("data_source_id") or ""))
+    return PageForm(prefix=step.action, initial=initial, source=known_data_source(source_id or ""))
+
+
 def home_sections(
     user: Any,
     *,
@@ -92,13 +103,13 @@ def home_sections(
         if bound is not None and bound.prefix == step.action:
             form = bound
         elif restored:
-            form = step.form_class(prefix=step.action, initial=kept["fields"])
+            form = _unbound(step, kept["fields"])
         else:
             latest = history[0] if history else None
             initial = dict(latest.input) if latest and latest.status == Status.FAILED else {}
             if step.id_field and not initial.get(step.id_field):
                 initial[step.id_field] = carried[step.id_field]
-            form = step.form_class(prefix=step.action, initial=initial)
+            form = _unbound(step, initial)
         sections.append(
             {
                 "step": step,

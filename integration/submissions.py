@@ -116,6 +116,7 @@ def _create_page(user: Any, data: dict, run: Run) -> ActionResult:
         data_source_id=data["data_source_id"],
         title=data["name"],
         header=data["header"],
+        values=data.get("values") or {},
         context=run.context,
         deadline=run.deadline,
     )

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("databases/", views.CreateDatabaseView.as_view(), name="submit-database"),
     path("pages/", views.CreatePageView.as_view(), name="submit-page"),
+    path("pages/fields/", views.PageFieldsView.as_view(), name="page-fields"),
     path("content/", views.AddContentView.as_view(), name="submit-content"),
     path("comments/", views.AddCommentView.as_view(), name="submit-comment"),
     path("comments/on/", views.CommentTargetsView.as_view(), name="comment-targets"),

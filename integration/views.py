@@ -10,13 +10,13 @@ import socket
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.generic import FormView, TemplateView
 
-from integration.forms import CommentForm, DatabaseForm, NotionForm
+from integration.forms import CommentForm, DatabaseForm, NotionForm, PageForm
 from integration.home import STEP, comment_targets, home_sections, recent_objects
 from integration.http.audit import AuditContext
 from integration.ids import parse_notion_id
@@ -51,6 +51,18 @@ def client_waits(request: HttpRequest) -> Callable[[], bool] | None:
             return False
 
     return waits
+
+
+def web_context(request: HttpRequest) -> AuditContext:
+    return AuditContext(username=request.user.get_username(), source=Source.WEB)
+
+
+def chosen_data_source(raw: str) -> str:
+    """The data source ID in what was typed, or "" if there is none."""
+    try:
+        return PageForm.base_fields["data_source_id"].clean(raw)
+    except ValidationError:
+        return ""
 
 
 def chosen_ids(request: HttpRequest) -> dict[str, str]:
@@ -118,9 +130,18 @@ class NotionFormView(FormView):
         return HttpResponseRedirect(f"{reverse('home')}#{self.action}")
 
     def answer(
-        self, bound: NotionForm | None = None, status: int = 200, preview: Preview | None = None
+        self,
+        bound: NotionForm | None = None,
+        status: int = 200,
+        preview: Preview | None = None,
+        shown: NotionForm | None = None,
     ) -> HttpResponse:
-        """The home page with this form's answer; only its section when the page's script asks."""
+        """The home page with this form's answer; only its section when the page's script asks.
+
+        `bound`: the form as it was sent, with its errors; `shown`: a fresh form to show instead;
+        `preview`: what the content form's Preview shows.
+        """
+        bound = bound or shown
         if wants_fragment(self.request):
             [section] = home_sections(self.request.user, bound=bound, only=self.action)
             section["preview"] = preview
@@ -142,7 +163,58 @@ class CreateDatabaseView(NotionFormView):
 
 
 class CreatePageView(NotionFormView):
+    """The page form, whose fields are those of its data source's schema.
+
+    The schema comes from the cache, as the fields fragment left it; if it has expired and the
+    form holds property fields, it is read again to check them before anything is sent. A form
+    with the title alone is checked against it by Notion, in the submission.
+    """
+
     action = "page"
+    source: dict | None = None
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "source": self.source}
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        source_id = chosen_data_source(request.POST.get("page-data_source_id", ""))
+        if "show_fields" in request.POST:
+            return self.show_fields(source_id)
+        self.source = selectors.known_data_source(source_id)
+        form = self.get_form()
+        has_property_fields = any(key.startswith("page-property_") for key in request.POST)
+        if self.source is None and has_property_fields and source_id:
+            try:
+                self.source = selectors.data_source_schema(source_id=source_id, context=web_context(request))
+            except NotionError as error:
+                form.add_error("data_source_id", error.hint)
+                return self.form_invalid(form)
+            form = self.get_form()
+        fields_for = request.POST.get("page-fields_for")
+        if fields_for and self.source is not None and fields_for != self.source.get("id"):
+            # The fields sent were another data source's: none of them goes to this one.
+            fresh = self.fresh_form(
+                "The data source changed: these are its fields. Fill them, then send again."
+            )
+            return self.answer(shown=fresh, status=400)
+        return self.form_valid(form) if form.is_valid() else self.form_invalid(form)
+
+    def show_fields(self, source_id: str) -> HttpResponse:
+        """Without JavaScript: the form again, with the fields of the data source it names."""
+        if not source_id:
+            return self.answer(shown=self.fresh_form("Enter a data source ID to show its fields."))
+        try:
+            self.source = selectors.data_source_schema(source_id=source_id, context=web_context(self.request))
+        except NotionError as error:
+            return self.answer(shown=self.fresh_form(error.hint))
+        return self.answer(shown=self.fresh_form())
+
+    def fresh_form(self, fields_error: str | None = None) -> PageForm:
+        """A new form for `self.source`, with what was typed in the fields every data source has."""
+        typed = PageForm(self.request.POST, prefix=self.action).data_typed()
+        form = PageForm(prefix=self.action, initial=typed, source=self.source)
+        form.fields_error = fields_error
+        return form
 
 
 class AddContentView(NotionFormView):
@@ -205,6 +277,28 @@ class CommentTargetsView(TemplateView):
         return context
 
 
+class PageFieldsView(TemplateView):
+    """The page form's fields for one data source, for the page's script to put in place."""
+
+    template_name = "integration/page_fields.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        source_id = chosen_data_source(self.request.GET.get("data_source_id", "")[:2000])
+        source, error = None, None
+        try:
+            if source_id:
+                source = selectors.data_source_schema(source_id=source_id, context=web_context(self.request))
+            else:
+                error = "Enter a data source ID to show its fields."
+        except NotionError as failed:
+            error = failed.hint
+        form = PageForm(prefix="page", source=source)
+        form.fields_error = error
+        context["form"] = form
+        return context
+
+
 class SearchView(TemplateView):
     """Search the workspace for a page or data source to put in a form."""
 
@@ -226,7 +320,7 @@ class SearchView(TemplateView):
             action = self.request.GET["for"]
         query = self.request.GET.get("q", "").strip()[:200]
         context.update(kind=kind, query=query, field=field, action=action, results=[], error=None)
-        audit_context = AuditContext(username=self.request.user.get_username(), source=Source.WEB)
+        audit_context = web_context(self.request)
         try:
             results, cursor = selectors.search(
                 query=query, kind=kind, cursor=self.request.GET.get("cursor", "")[:100], context=audit_context

@@ -85,6 +85,7 @@ function carryForward(section) {
       if (!field || field.dataset.touched || field.form.hasAttribute("data-bound")) continue;
       if (field.value === field.defaultValue) {
         field.value = field.defaultValue = id;
+        if (field.name === "page-data_source_id") loadFields(field.form);
       }
     }
     const list = document.getElementById(listId);
@@ -187,6 +188,7 @@ async function submitInPlace(form, submitter) {
   countAll(section);
   if (response.ok) carryForward(section);  // an answer with errors made nothing new
   showNames(document);
+  loadShownFields();
   const focus = response.ok
     ? section.querySelector(".results li")
     : section.querySelector(".invalid input, .invalid textarea, .error");
@@ -389,11 +391,76 @@ document.addEventListener("change", (event) => {
   }
 });
 
+// The page form's fields are those of its data source: when the data source changes, its
+// fields come in place of the others (the server keeps the schema a minute, so changing back
+// and forth asks Notion once). Without JavaScript the "Show fields" button does it.
+let fieldsAsked = 0;
+
+async function loadFields(form) {
+  const block = form.querySelector("[data-page-fields]");
+  const source = form.elements.namedItem("page-data_source_id");
+  if (!block || !source) return;
+  const value = source.value.trim();
+  if (block.dataset.requested === value) return;
+  block.dataset.requested = value;
+  const asked = ++fieldsAsked;
+  block.setAttribute("aria-busy", "true");
+  let html;
+  try {
+    const url = block.dataset.url + "?" + new URLSearchParams({ data_source_id: value });
+    const response = await fetch(url, { headers: FETCH, credentials: "same-origin" });
+    if (response.redirected) {
+      html = "<p class='error'>You were logged out: reload the page to log in again.</p>";
+    } else if (!response.ok) {
+      html = `<p class="error">The fields could not be shown (HTTP ${response.status}): try again.</p>`;
+    } else {
+      html = await response.text();
+    }
+  } catch (error) {
+    html = "<p class='error'>The app could not be reached: the fields could not be shown.</p>";
+  }
+  if (asked !== fieldsAsked) return;  // a newer choice is on its way
+  block.removeAttribute("aria-busy");
+  const template = document.createElement("template");
+  template.innerHTML = html.trim();
+  const fresh = template.content.querySelector("[data-page-fields]");
+  if (!fresh) {
+    block.replaceChildren(template.content);
+    return;
+  }
+  fresh.dataset.requested = value;
+  block.replaceWith(fresh);
+  const title = form.querySelector("label[for='id_page-name']");
+  if (title) title.textContent = fresh.dataset.titleName || "New page name";
+  countAll(fresh);
+}
+
+// "Show fields" comes first in the page form, so it is what Enter would press: Enter in any
+// other field sends the form, as in the other forms.
+document.addEventListener("keydown", (event) => {
+  const field = event.target;
+  if (event.key !== "Enter" || field.tagName !== "INPUT" || field.name === "page-data_source_id") return;
+  const form = field.closest("form[data-in-place]");
+  const show = form?.querySelector("[name=show_fields]");
+  if (!show) return;
+  event.preventDefault();
+  form.requestSubmit(form.querySelector("button[type=submit]"));
+});
+
+document.addEventListener("change", (event) => {
+  if (event.target.matches("form[data-in-place] [name='page-data_source_id']")) loadFields(event.target.form);
+});
+
 document.addEventListener("submit", (event) => {
   const form = event.target;
-  if (event.submitter && event.submitter.name === "show_targets") {
+  if (event.submitter?.name === "show_targets") {
     event.preventDefault();
     loadTargets(form, targetsUrl(form), false);
+  } else if (form.matches("form[data-in-place]") && event.submitter?.name === "show_fields") {
+    event.preventDefault();
+    const block = form.querySelector("[data-page-fields]");
+    if (block) delete block.dataset.requested;
+    loadFields(form);
   } else if (form.matches("form[data-in-place]")) {
     event.preventDefault();
     submitInPlace(form, event.submitter);
@@ -421,6 +488,7 @@ document.addEventListener("click", (event) => {
     PICKED.set(notionId(pick.dataset.pick), pick.textContent.trim() || "Untitled");
     touch(field);
     showName(field);
+    if (field.name === "page-data_source_id") loadFields(field.form);
     field.focus();
   } else if (more) {
     event.preventDefault();
@@ -434,6 +502,19 @@ window.addEventListener("pagehide", () => {
 });
 
 columnBuilders(document);
+
+function loadShownFields() {
+  // A data source carried into the page form whose fields the server had not at hand.
+  const block = document.querySelector("form[data-in-place] [data-page-fields]");
+  const source = block?.closest("form").elements.namedItem("page-data_source_id");
+  if (block && source?.value.trim() && !block.dataset.fieldsFor && !block.querySelector(".error")) {
+    loadFields(block.closest("form"));
+  } else if (block && source) {
+    block.dataset.requested = source.value.trim();
+  }
+}
+
 countAll(document);
 showNames(document);
 restore();
+loadShownFields();

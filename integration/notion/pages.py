@@ -4,7 +4,7 @@ from integration.http.audit import AuditContext
 from integration.notion.blocks import rich_text
 from integration.notion.client import notion_client
 from integration.notion.errors import expect, notion_call
-from integration.notion.selectors import data_source, title_property
+from integration.notion.selectors import cached_data_source, title_property
 
 
 def create_page(
@@ -12,12 +12,16 @@ def create_page(
     data_source_id: str,
     title: str,
     header: str = "",
+    values: dict[str, dict] | None = None,
     context: AuditContext | None = None,
     deadline: float | None = None,
 ) -> dict:
-    """Create a page in a data source (or a database's only data source), with an optional heading."""
+    """Create a page in a data source (or a database's only data source), with an optional heading.
+
+    `values`: the other properties' values, as Notion takes them (integration.notion.values).
+    """
     with notion_client(context, deadline=deadline) as client:
-        source = data_source(client, data_source_id)
+        source = cached_data_source(client, data_source_id)
         children = []
         if header:
             children.append(
@@ -26,7 +30,7 @@ def create_page(
         with notion_call(write=True, what="data source"):
             page = client.pages.create(
                 parent={"type": "data_source_id", "data_source_id": source["id"]},
-                properties={title_property(source): {"title": rich_text(title)}},
+                properties={title_property(source): {"title": rich_text(title)}, **(values or {})},
                 children=children,
             )
     return expect(page, "page", write=True, check=lambda p: isinstance(p.get("parent", {}), dict))

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.core.cache import cache
 from notion_client import Client
 
 from integration.http.audit import AuditContext
@@ -13,6 +14,9 @@ from integration.notion.shapes import title_property as find_title_property
 
 SEARCH_PAGE_SIZE = 20
 COMMENTS_PAGE_SIZE = 20
+# How long a data source's schema is reused: long enough that typing never fetches it again,
+# short enough that a column added in Notion shows up soon.
+SCHEMA_SECONDS = 60
 
 
 def exists(client: Client, kind: str, object_id: str) -> bool:
@@ -57,6 +61,34 @@ def data_source(client: Client, source_id: str) -> dict:
         )
     with notion_call(write=False, what="data source"):
         return expect(client.data_sources.retrieve(str(sources[0].get("id"))), "data_source", write=False)
+
+
+def _schema_key(source_id: str) -> str:
+    return f"notionforms:data-source-schema:{source_id}"
+
+
+def cached_data_source(client: Client, source_id: str) -> dict:
+    """`data_source(client, source_id)`, its ID, title and properties only, kept a minute."""
+    found = cache.get(_schema_key(source_id))
+    if found is None:
+        source = data_source(client, source_id)
+        found = {key: source.get(key) for key in ("object", "id", "title", "properties")}
+        cache.set(_schema_key(source_id), found, SCHEMA_SECONDS)
+    return found
+
+
+def data_source_schema(*, source_id: str, context: AuditContext | None = None) -> dict:
+    """The data source (or a database's only one) with this ID, with its properties, kept a minute."""
+    found = cache.get(_schema_key(source_id))
+    if found is not None:
+        return found
+    with notion_client(context) as client:
+        return cached_data_source(client, source_id)
+
+
+def known_data_source(source_id: str) -> dict | None:
+    """The data source with this ID if it was fetched within the last minute, without asking Notion."""
+    return cache.get(_schema_key(source_id)) if source_id else None
 
 
 def title_property(source: dict) -> str:

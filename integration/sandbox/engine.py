@@ -10,6 +10,7 @@ httpx as a transport (`httpx.MockTransport(sandbox)`) or behind a WSGI server
 (`sandbox_wsgi_app`).
 """
 
+import copy
 import json
 import math
 import re
@@ -36,6 +37,7 @@ from integration.notion.limits import (
     utf16_len,
 )
 from integration.notion.shapes import plain_text, title_of
+from integration.notion.values import CONTACT_LIMIT, FILE_NAME_LIMIT, OPTION_NAME_LIMIT
 
 _BLOCK_TYPES = {
     "paragraph", "heading_1", "heading_2", "heading_3", "bulleted_list_item",
@@ -148,6 +150,49 @@ def _full_rich_text(items: list[dict]) -> list[dict]:
             }
         )
     return full
+
+
+# What a page property Notion fills in holds, and what an empty one of each type holds.
+_SET_BY_NOTION = {
+    "created_time", "created_by", "last_edited_time", "last_edited_by", "formula", "rollup",
+    "unique_id", "button", "verification",
+}  # fmt: skip
+_PAGE_VALUE_TYPES = {
+    "title", "rich_text", "number", "select", "multi_select", "status", "date", "people",
+    "files", "checkbox", "url", "email", "phone_number",
+}  # fmt: skip
+_EMPTY_VALUES: dict[str, Any] = {
+    "title": [], "rich_text": [], "number": None, "select": None, "status": None, "multi_select": [],
+    "date": None, "people": [], "files": [], "checkbox": False, "url": None, "email": None,
+    "phone_number": None, "relation": [], "formula": {"type": "string", "string": None},
+    "rollup": {"type": "array", "array": [], "function": "show_original"}, "button": {},
+    "verification": {"state": "unverified", "verified_by": None, "date": None},
+}  # fmt: skip
+_OPTION_COLORS = ["default", "gray", "brown", "orange", "yellow", "green", "blue", "purple", "pink", "red"]
+
+
+def _shaped_options(spec: dict) -> list[dict]:
+    """The options of a select, multi-select or status property, each given an ID and a colour
+    the first time (a schema may be made with names only), as Notion's schema holds them."""
+    config = spec.get(spec["type"])
+    if not isinstance(config, dict):
+        config = spec[spec["type"]] = {}
+    options = config.setdefault("options", [])
+    for index, option in enumerate(options):
+        option.setdefault("id", str(uuid.uuid5(uuid.NAMESPACE_OID, f"{spec['id']}:{option.get('name')}")))
+        option.setdefault("color", _OPTION_COLORS[index % len(_OPTION_COLORS)])
+        option.setdefault("description", None)
+    return options
+
+
+def _is_iso_date(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
 
 
 def _title_value(value: Any) -> Any:
@@ -655,28 +700,14 @@ class NotionSandbox:
             source_id = self._id(
                 parent["data_source_id"], "body failed validation: body.parent.data_source_id"
             )
-            source = self._get(source_id, ("data_source",), "data_source")
+            # A copy: new select options join the stored schema only if the whole page is made.
+            source = copy.deepcopy(self._get(source_id, ("data_source",), "data_source"))
             full_parent = {
                 "type": "data_source_id",
                 "data_source_id": source_id,
                 "database_id": source["parent"]["database_id"],
             }
-            values = {}
-            for name, value in properties.items():
-                if name not in source["properties"]:
-                    raise _invalid(f"{name} is not a property that exists.")
-                if source["properties"][name]["type"] != "title":
-                    raise _invalid(f"{name} is not a property this sandbox can set.")
-                values[name] = value
-            page_properties = {}
-            for name, spec in source["properties"].items():
-                if spec["type"] == "title":
-                    title = _title_value(values.get(name))
-                    page_properties[name] = {
-                        "id": "title",
-                        "type": "title",
-                        "title": self._rich_text(title, f"body.properties.{name}.title"),
-                    }
+            page_properties = self._page_values(source, properties)
         elif "page_id" in parent:
             parent_id = self._id(parent["page_id"], "body failed validation: body.parent.page_id")
             self._get(parent_id, ("page",), "page")
@@ -695,11 +726,180 @@ class NotionSandbox:
             raise _invalid("body failed validation: body.parent should have a data_source_id or a page_id.")
         blocks = self._blocks(body.get("children", []), page_id, "body.children")
         page = self._page(page_id, parent=full_parent, properties=page_properties)
+        if "data_source_id" in parent:
+            self._fill_set_by_notion(page, source)
+            self.store.put(source)
         self.store.put(page)
         for block in blocks:
             self.store.put(block)
             self.store.add_child(page_id, block["id"])
         return dict(page)
+
+    # Page property values, checked against the data source's schema as Notion checks them
+
+    def _page_values(self, source: dict, given: dict) -> dict:
+        """The page's `properties` for the values `given` (by property name or ID), each as Notion
+        shapes it; the properties not given are empty. New select options join the schema."""
+        schema = source["properties"]
+        by_id = {spec["id"]: name for name, spec in schema.items()}
+        values = {}
+        for key, value in given.items():
+            name = key if key in schema else by_id.get(key)
+            if name is None:
+                raise _invalid(f"{key} is not a property that exists.")
+            spec = schema[name]
+            kind = spec["type"]
+            if kind in _SET_BY_NOTION:
+                raise _invalid(f"{name} is a {kind} property: Notion sets its value, it can't be set.")
+            if kind not in _PAGE_VALUE_TYPES:
+                raise _invalid(f"{name} is a {kind} property, which this sandbox can't set.")
+            if kind == "title" and not isinstance(value, dict):
+                value = {"title": value}
+            if not isinstance(value, dict) or kind not in value or value.get("type", kind) != kind:
+                raise _invalid(f"{name} is expected to be {kind}.")
+            values[name] = self._page_value(source, name, value[kind], f"body.properties.{name}.{kind}")
+        shaped = {}
+        for name, spec in schema.items():
+            kind = spec["type"]
+            value = values[name] if name in values else _EMPTY_VALUES.get(kind)
+            shaped[name] = {"id": spec["id"], "type": kind, kind: value}
+        return shaped
+
+    def _page_value(self, source: dict, name: str, value: Any, where: str) -> Any:
+        kind = source["properties"][name]["type"]
+        shown = json.dumps(value, ensure_ascii=False)[:200]
+        if kind in ("title", "rich_text"):
+            return self._rich_text(value, where)
+        if kind == "checkbox":
+            if not isinstance(value, bool):
+                raise _invalid(f"body failed validation: {where} should be a boolean, instead was `{shown}`.")
+            return value
+        if value is None:
+            return [] if kind in ("multi_select", "people", "files") else None
+        if kind == "number":
+            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+                raise _invalid(
+                    f"body failed validation: {where} should be a number or `null`, instead was `{shown}`."
+                )
+            return value
+        if kind in ("url", "email", "phone_number"):
+            limit = URL_LIMIT if kind == "url" else CONTACT_LIMIT
+            if not isinstance(value, str):
+                raise _invalid(
+                    f"body failed validation: {where} should be a string or `null`, instead was `{shown}`."
+                )
+            if utf16_len(value) > limit:
+                raise _invalid(
+                    f"body failed validation: {where}.length should be ≤ `{limit}`, "
+                    f"instead was `{utf16_len(value)}`."
+                )
+            return value
+        if kind in ("select", "status"):
+            return self._option(source, name, value, where)
+        if kind == "date":
+            return self._date(value, where)
+        items = self._items(value, where)
+        if kind == "multi_select":
+            return [self._option(source, name, item, f"{where}[{i}]") for i, item in enumerate(items)]
+        if kind == "people":
+            return [
+                {"object": "user", "id": self._person(item, f"{where}[{i}]")} for i, item in enumerate(items)
+            ]
+        return [self._file(item, f"{where}[{i}]") for i, item in enumerate(items)]
+
+    @staticmethod
+    def _items(value: Any, where: str) -> list:
+        if not isinstance(value, list):
+            raise _invalid(
+                f"body failed validation: {where} should be an array, instead was `{json.dumps(value)}`."
+            )
+        if len(value) > ARRAY_LIMIT:
+            raise _invalid(
+                f"body failed validation: {where}.length should be ≤ `{ARRAY_LIMIT}`, "
+                f"instead was `{len(value)}`."
+            )
+        return value
+
+    def _option(self, source: dict, name: str, value: Any, where: str) -> dict:
+        """The schema's option named (or with the ID) in `value`; a new select option is added to
+        the schema, as Notion does; a status option must exist."""
+        spec = source["properties"][name]
+        kind = spec["type"]
+        if not isinstance(value, dict) or not isinstance(value.get("name", value.get("id")), str):
+            raise _invalid(
+                f"body failed validation: {where}.name should be a string, instead was `undefined`."
+            )
+        options = _shaped_options(spec)
+        wanted_name, wanted_id = value.get("name"), value.get("id")
+        for option in options:
+            if option["name"] == wanted_name or (wanted_id is not None and option["id"] == wanted_id):
+                return {"id": option["id"], "name": option["name"], "color": option["color"]}
+        if kind == "status" or wanted_name is None:
+            what = wanted_name if wanted_name is not None else wanted_id
+            raise _invalid(f'Invalid {kind} option. {kind.capitalize()} option "{what}" does not exist.')
+        if "," in wanted_name:
+            raise _invalid(f"Invalid {kind} option, commas not allowed: {wanted_name}")
+        if utf16_len(wanted_name) > OPTION_NAME_LIMIT:
+            raise _invalid(
+                f"body failed validation: {where}.name.length should be ≤ `{OPTION_NAME_LIMIT}`, "
+                f"instead was `{utf16_len(wanted_name)}`."
+            )
+        option = {"id": str(uuid.uuid4()), "name": wanted_name, "color": "default", "description": None}
+        options.append(option)
+        return {"id": option["id"], "name": option["name"], "color": option["color"]}
+
+    @staticmethod
+    def _date(value: Any, where: str) -> dict:
+        if not isinstance(value, dict) or not _is_iso_date(value.get("start")):
+            start = json.dumps(value.get("start") if isinstance(value, dict) else value)
+            raise _invalid(
+                f"body failed validation: {where}.start should be a valid ISO 8601 date string, "
+                f"instead was `{start}`."
+            )
+        end = value.get("end")
+        if end is not None and not _is_iso_date(end):
+            raise _invalid(
+                f"body failed validation: {where}.end should be a valid ISO 8601 date string, "
+                f"instead was `{json.dumps(end)}`."
+            )
+        return {"start": value["start"], "end": end, "time_zone": value.get("time_zone")}
+
+    def _person(self, value: Any, where: str) -> str:
+        raw = value.get("id") if isinstance(value, dict) else None
+        return self._id(raw, f"body failed validation: {where}.id")
+
+    @staticmethod
+    def _file(value: Any, where: str) -> dict:
+        external = value.get("external") if isinstance(value, dict) else None
+        url = external.get("url") if isinstance(external, dict) else None
+        if not isinstance(url, str) or not url:
+            raise _invalid(
+                f"body failed validation: {where}.external.url should be defined, instead was `undefined`."
+            )
+        if utf16_len(url) > URL_LIMIT:
+            raise _invalid(
+                f"body failed validation: {where}.external.url.length should be ≤ `{URL_LIMIT}`, "
+                f"instead was `{utf16_len(url)}`."
+            )
+        name = value.get("name") if isinstance(value.get("name"), str) and value.get("name") else url
+        return {"name": name[:FILE_NAME_LIMIT], "type": "external", "external": {"url": url}}
+
+    def _fill_set_by_notion(self, page: dict, source: dict) -> None:
+        """The values Notion gives a new page's read-only properties."""
+        pages = [
+            obj
+            for obj in self.store.newest_first(("page",))
+            if obj.get("parent", {}).get("data_source_id") == source["id"]
+        ]
+        for name, value in page["properties"].items():
+            kind = value["type"]
+            if kind in ("created_time", "last_edited_time"):
+                value[kind] = page[kind]
+            elif kind in ("created_by", "last_edited_by"):
+                value[kind] = self._user()
+            elif kind == "unique_id":
+                prefix = (source["properties"][name].get("unique_id") or {}).get("prefix")
+                value[kind] = {"prefix": prefix, "number": len(pages) + 1}
 
     def retrieve_page(self, raw_id: str, *, body: dict, query: dict) -> dict:
         return dict(self._get(self._id(raw_id, "path failed validation: path.page_id"), ("page",), "page"))
