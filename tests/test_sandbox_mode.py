@@ -151,3 +151,41 @@ def test_the_viewer_shows_markdown_blocks_nested_under_their_parents(browser, su
         '<div class="block-children"><p class="block">• chapter &lt;1&gt;'
     )
     assert '<pre class="block" data-language="python"><code>spice()</code></pre>' in viewer
+
+
+def test_the_viewer_shows_a_pages_values(browser, sandboxed):
+    from integration.sandbox.store import root_page, sandbox
+
+    database = sandbox().create_database(
+        body={
+            "parent": {"page_id": root_page()},
+            "title": [{"text": {"content": "Tasks"}}],
+            "initial_data_source": {
+                "properties": {
+                    "Task": {"title": {}},
+                    "Status": {"select": {"options": [{"name": "Doing"}]}},
+                    "Done": {"checkbox": {}},
+                    "Due": {"date": {}},
+                }
+            },
+        },
+        query={},
+    )
+    page = sandbox().create_page(
+        body={
+            "parent": {"data_source_id": database["data_sources"][0]["id"]},
+            "properties": {
+                "Task": {"title": [{"text": {"content": "Write the report"}}]},
+                "Status": {"select": {"name": "Doing"}},
+                "Done": {"checkbox": True},
+                "Due": {"date": {"start": "2026-12-24"}},
+            },
+        },
+        query={},
+    )
+
+    viewer = browser.get(f"/sandbox/{page['id']}/").content.decode()
+
+    assert "<dt>Status</dt><dd>Doing</dd>" in viewer
+    assert "<dt>Done</dt><dd>Yes</dd>" in viewer
+    assert "<dt>Due</dt><dd>2026-12-24</dd>" in viewer

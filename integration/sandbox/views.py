@@ -35,6 +35,46 @@ def _columns(source: dict) -> list[tuple[str, str, str]]:
 VIEW_DEPTH = 20
 
 
+def _shown(value: Any, kind: str) -> str:
+    """A page property's value as a reader sees it."""
+    if value is None or value == []:
+        return ""
+    if kind in ("rich_text", "title"):
+        return plain_text(value)
+    if kind in ("select", "status"):
+        return str(value.get("name", "")) if isinstance(value, dict) else ""
+    if kind == "multi_select":
+        return ", ".join(str(option.get("name", "")) for option in value if isinstance(option, dict))
+    if kind == "date":
+        return " – ".join(
+            str(value[key]) for key in ("start", "end") if isinstance(value, dict) and value.get(key)
+        )
+    if kind == "checkbox":
+        return "Yes" if value else "No"
+    if kind in ("people", "created_by", "last_edited_by"):
+        users = value if isinstance(value, list) else [value]
+        return ", ".join(
+            str(user.get("name") or user.get("id", "")) for user in users if isinstance(user, dict)
+        )
+    if kind == "files":
+        return ", ".join(
+            str((item.get("external") or item.get("file") or {}).get("url", ""))
+            for item in value
+            if isinstance(item, dict)
+        )
+    return str(value)
+
+
+def _values(page: dict) -> list[tuple[str, str]]:
+    """A page's properties but its title: name, and the value shown."""
+    found = []
+    for name, prop in (page.get("properties") or {}).items():
+        kind = prop.get("type", "") if isinstance(prop, dict) else ""
+        if kind and kind != "title":
+            found.append((name, _shown(prop.get(kind), kind)))
+    return sorted(found)
+
+
 def _block_tree(parent_id: Any, depth: int = 0) -> list[dict[str, Any]]:
     """The blocks under `parent_id`, in order, each with its text and its own children."""
     rows = SandboxObject.objects.filter(parent=parent_id, kind="block").order_by("position")
@@ -85,5 +125,6 @@ class SandboxObjectView(TemplateView):
             pages=[(str(p.id), title_of(p.data) or "Untitled") for p in pages],
             sources=data.get("data_sources", []),
             columns=_columns(first_source.data) if first_source else [],
+            values=_values(data) if obj.kind == "page" else [],
         )
         return context
