@@ -131,7 +131,10 @@ def main() -> None:
         outcome = outcomes[n]
         outcome["action"] = action
         try:
-            with httpx.Client(base_url=base, timeout=300) as client:
+            # Like a browser, never send the form on a connection left idle at the barrier (gunicorn
+            # closes those after its keep-alive of 2 s).
+            idle = httpx.Limits(keepalive_expiry=1)
+            with httpx.Client(base_url=base, timeout=300, limits=idle) as client:
                 login_page = client.get("/accounts/login/").text
                 token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page).group(1)
                 login = {"username": f"bench{n}", "password": "bench-password", "csrfmiddlewaretoken": token}
