@@ -328,16 +328,7 @@ class NotionSandbox:
         return parsed
 
     def _rich_text(self, value: Any, where: str) -> list[dict]:
-        if not isinstance(value, list):
-            raise _invalid(
-                f"body failed validation: {where} should be an array, instead was `{json.dumps(value)}`."
-            )
-        if len(value) > ARRAY_LIMIT:
-            raise _invalid(
-                f"body failed validation: {where}.length should be ≤ `{ARRAY_LIMIT}`, "
-                f"instead was `{len(value)}`."
-            )
-        for index, item in enumerate(value):
+        for index, item in enumerate(self._items(value, where)):
             content = item.get("text", {}).get("content") if isinstance(item, dict) else None
             if not isinstance(content, str):
                 raise _invalid(f"body failed validation: {where}[{index}].text.content should be defined.")
