@@ -111,8 +111,21 @@ class ActionFilter(admin.SimpleListFilter):
         return queryset.filter(correlation_id=action)
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A record to read, never to add, change or delete: what happened stays as it happened."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(NotionRequestLog)
-class NotionRequestLogAdmin(admin.ModelAdmin):
+class NotionRequestLogAdmin(ReadOnlyAdmin):
     list_display = ["when", "status_shown", "operation", "request", "duration", "attempt", "user"]
     list_display_links = ["when"]
     list_filter = [ActionFilter, "outcome", "operation", "source", AnsweredByFilter, DateFilter]
@@ -148,15 +161,6 @@ class NotionRequestLogAdmin(admin.ModelAdmin):
         ("Response", {"fields": ["response_headers_shown", "response_body_shown"]}),
     ]
     readonly_fields = [name for _, options in fieldsets for name in options["fields"]]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         context = {"title": "Request history", "narrowed": self.narrowed(request), **(extra_context or {})}
@@ -271,7 +275,7 @@ class NotionRequestLogAdmin(admin.ModelAdmin):
 
 
 @admin.register(FormSubmission)
-class FormSubmissionAdmin(admin.ModelAdmin):
+class FormSubmissionAdmin(ReadOnlyAdmin):
     list_display = ["when", "action", "status_shown", "user", "correlation"]
     list_filter = ["action", "status"]
     show_full_result_count = False
@@ -290,15 +294,6 @@ class FormSubmissionAdmin(admin.ModelAdmin):
         "key_shown",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         return super().changelist_view(request, {"title": "Form submissions", **(extra_context or {})})
