@@ -318,6 +318,27 @@ def test_the_title_is_the_first_column_unless_another_is_named():
     assert guesses(text, title=1) == {"Id": "number", "Name": "title"}
 
 
+def test_the_title_may_be_named():
+    assert guesses("Id,Name\n1,Ada\n", title="Name") == {"Id": "number", "Name": "title"}
+
+
+def test_guessing_reads_no_row_past_the_sample():
+    rows = iter([Row(2, ("a",)), BadRow(3, None, "bad"), Row(4, ("b",)), Row(5, ("c",))])
+    infer_columns(["Name"], rows, sample=2)
+    assert next(rows) == Row(5, ("c",))
+
+
+def test_a_quote_inside_an_unquoted_header_name_is_a_quote():
+    csvfile = reader('Size 5",Name\n1,a\n')
+    assert csvfile.header == ('Size 5"', "Name")
+    assert list(csvfile) == [Row(2, ("1", "a"))]
+
+
+def test_a_header_opening_a_quote_it_never_closes_is_refused_at_line_1():
+    with pytest.raises(CsvError, match="Line 1: field larger than field limit"):
+        reader('"Size,Name\n' + "1,a\n" * 50_000)
+
+
 def test_only_the_first_good_rows_of_the_sample_are_looked_at():
     text = "Name,Age\nx,1\nx,2\nx,3\nbad\ny,old\n"
     assert guesses(text, sample=3) == {"Name": "title", "Age": "number"}

@@ -112,7 +112,6 @@ class CsvReader:
         if not fields:
             raise CsvError("Line 1 is empty: the file needs a header row naming its columns first.")
         self.header = _check_header(fields)
-        self.header_line = 1
 
     @property
     def decimal(self) -> str:
@@ -234,10 +233,12 @@ def _first_record(lines: _Lines) -> list[str]:
     """The physical lines of the header record: up to the first line break outside quotes."""
     head: list[str] = []
     quotes = 0
+    size = 0
     for line in lines:
         head.append(line)
         quotes += line.count('"')
-        if quotes % 2 == 0:
+        size += len(line)
+        if quotes % 2 == 0 or size > CHUNK:  # a stray quote mustn't make the whole file a header
             break
     return head
 
@@ -375,28 +376,32 @@ def infer_columns(
     rows: Iterable[Row | BadRow],
     *,
     sample: int = SAMPLE_ROWS,
-    title: int = 0,
+    title: int | str = 0,
     decimal: str = ".",
     max_options: int = MAX_OPTIONS,
 ) -> list[ColumnGuess]:
     """A guess for each column from the first `sample` good rows of `rows` (bad rows don't count).
 
-    Consumes at most `sample` good rows; to import, read the file again from its start. `title`
-    is the index of the title column.
+    Consumes rows up to the `sample`th good one; to import, read the file again from its start.
+    `title` is the title column: its index or its name.
     """
+    if isinstance(title, str):
+        if title not in header:
+            raise ValueError(f"There is no column “{title}” to be the title.")
+        title = list(header).index(title)
     if not 0 <= title < len(header):
         raise ValueError(f"There is no column {title} to be the title: the file has {len(header)}.")
     columns: list[list[str]] = [[] for _ in header]
     taken = 0
-    for row in rows:
-        if taken == sample:
-            break
+    for row in rows if sample > 0 else ():
         if isinstance(row, BadRow):
             continue
-        taken += 1
         for values, value in zip(columns, row.values, strict=True):
             if value.strip():
                 values.append(value.strip())
+        taken += 1
+        if taken == sample:
+            break
     guesses = []
     for index, (name, values) in enumerate(zip(header, columns, strict=True)):
         distinct = tuple(dict.fromkeys(values))
