@@ -154,7 +154,7 @@ def test_a_header_naming_a_column_twice_is_refused_whatever_the_case():
 def test_rows_with_too_many_or_too_few_fields_are_bad_rows_and_reading_goes_on():
     assert rows_of('Name,Age\nAda,36,extra\nBob\n"C\nD",1\n') == [
         BadRow(2, None, "3 fields where the header has 2: too many."),
-        BadRow(3, None, "1 fields where the header has 2: too few."),
+        BadRow(3, None, "1 field where the header has 2: too few."),
         Row(4, ("C\nD", "1")),
     ]
 

@@ -39,6 +39,7 @@ Keys (`import_key`): see there.
 import codecs
 import csv
 import hashlib
+import itertools
 import json
 import re
 from collections import deque
@@ -106,8 +107,7 @@ class CsvReader:
         if not head:
             raise CsvError("The file is empty: it needs a header row naming its columns.")
         self.delimiter = delimiter or _sniff(head)
-        self._lines = iter(_chain(head, lines))
-        self._reader = csv.reader(self._lines, delimiter=self.delimiter)
+        self._reader = csv.reader(itertools.chain(head, lines), delimiter=self.delimiter)
         fields = self._next_record()[1]
         if not fields:
             raise CsvError("Line 1 is empty: the file needs a header row naming its columns first.")
@@ -139,7 +139,8 @@ class CsvReader:
                 continue
             if len(fields) != width:
                 more = "many" if len(fields) > width else "few"
-                yield BadRow(line, None, f"{len(fields)} fields where the header has {width}: too {more}.")
+                count = f"{len(fields)} field" + ("s" if len(fields) != 1 else "")
+                yield BadRow(line, None, f"{count} where the header has {width}: too {more}.")
             else:
                 yield Row(line, tuple(fields))
 
@@ -241,11 +242,6 @@ def _first_record(lines: _Lines) -> list[str]:
         if quotes % 2 == 0 or size > CHUNK:  # a stray quote mustn't make the whole file a header
             break
     return head
-
-
-def _chain(head: list[str], rest: Iterator[str]) -> Iterator[str]:
-    yield from head
-    yield from rest
 
 
 def _sniff(head: list[str]) -> str:
