@@ -243,3 +243,20 @@ def test_staff_see_jobs_in_the_admin_read_only(staff_browser, running_job):
     assert listing.status_code == 200
     assert "2 / 0 / 0 of 5" in detail.content.decode()
     assert 'name="_save"' not in detail.content.decode()
+
+
+def test_markdown_nested_deeper_than_notion_takes_is_built_by_a_job_on_the_new_blocks_ids(
+    fake_notion, submit, parent_page
+):
+    nested = "- a\n  - b\n    - c\n      - d\n        - e\n          - f\n            - g"
+
+    submit("content", page_id=parent_page["id"], content=nested, format="markdown")
+
+    job = Job.objects.get()
+    assert (job.state, job.done, job.total) == ("done", job.total, job.total)
+    store = fake_notion.sandbox.store
+    parent, depth = parent_page["id"], 0
+    while children := store.children(parent):
+        [parent] = children
+        depth += 1
+    assert depth == 7
