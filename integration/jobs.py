@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -33,16 +34,17 @@ def start_content_job(
     *, user: Any, page_id: str, text: str, text_format: str, parts: int, correlation_id: Any
 ) -> Job:
     """Queue content of `parts` requests for `page_id`; its requests go under `correlation_id`."""
-    job = Job.objects.create(
-        kind=Job.Kind.CONTENT,
-        owner=user,
-        total=parts,
-        correlation_id=correlation_id,
-        # The token never reaches the database, even typed into the content by mistake.
-        input=mask_json({"page_id": page_id, "content": text, "format": text_format}),
-        step="Waiting for a worker",
-    )
-    run_job.enqueue(job.pk)
+    with transaction.atomic():  # a job is queued, or there is none
+        job = Job.objects.create(
+            kind=Job.Kind.CONTENT,
+            owner=user,
+            total=parts,
+            correlation_id=correlation_id,
+            # The token never reaches the database, even typed into the content by mistake.
+            input=mask_json({"page_id": page_id, "content": text, "format": text_format}),
+            step="Waiting for a worker",
+        )
+        run_job.enqueue(job.pk)
     return job
 
 

@@ -260,3 +260,10 @@ def test_markdown_nested_deeper_than_notion_takes_is_built_by_a_job_on_the_new_b
         [parent] = children
         depth += 1
     assert depth == 7
+
+
+def test_the_job_page_asks_a_visitor_to_log_in(running_job):
+    response = Client().get(f"/jobs/{running_job.pk}/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
