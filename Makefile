@@ -1,5 +1,6 @@
 # The two commands of the README:
 #   make run    set everything up (virtualenv, packages, .env, database, a login) and start the app
+#               with one background worker
 #   make test   set up what the tests need (packages, Chromium) and run them
 PYTHON ?= python3
 VENV := .venv
@@ -31,8 +32,8 @@ run: $(VENV)/.installed-runtime .env
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	@$(BIN)/python manage.py shell -c "from django.contrib.auth import get_user_model as u; exit(0 if u().objects.filter(is_superuser=True).exists() else 1)" \
 		|| { echo "Create the login you will use (it can see the admin history too):"; $(BIN)/python manage.py createsuperuser; }
-	@echo "Open http://127.0.0.1:8000/ and log in."
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	@echo "Open http://127.0.0.1:8000/ and log in. Ctrl-C stops the app and its worker."
+	$(BIN)/python bin/run.py 127.0.0.1:8000
 
 # The browser tests drive Debian's Chromium (Playwright's own browser download does not work here).
 chromium:

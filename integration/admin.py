@@ -13,7 +13,7 @@ from django.utils import dateformat, timezone
 from django.utils.html import format_html
 
 from integration.ids import parse_notion_id
-from integration.models import FormSubmission, NotionRequestLog, Outcome
+from integration.models import FormSubmission, Job, NotionRequestLog, Outcome
 
 # The history is read on a laptop beside the forms: the list needs the width the
 # navigation sidebar would take, and that sidebar would only repeat the two models.
@@ -28,6 +28,8 @@ BADGES = {
     FormSubmission.Status.SUCCEEDED: "good",
     FormSubmission.Status.FAILED: "bad",
     FormSubmission.Status.PENDING: "none",
+    Job.State.DONE: "good",
+    Job.State.FAILED: "bad",
 }
 
 
@@ -335,3 +337,76 @@ class FormSubmissionAdmin(ReadOnlyAdmin):
     @admin.display(description="One-time key")
     def key_shown(self, row: FormSubmission) -> str:
         return str(row.key)
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    """Every user's background jobs, read-only: staff follow them here and on each job's page."""
+
+    list_display = ["when", "kind", "state_shown", "owner", "counts", "step", "correlation"]
+    list_filter = ["kind", "state"]
+    show_full_result_count = False
+    actions = None
+    empty_value_display = EMPTY
+    fields = [
+        "when",
+        "started",
+        "finished",
+        "kind",
+        "state_shown",
+        "owner",
+        "counts",
+        "step",
+        "worker_id",
+        "cancel_requested",
+        "correlation",
+        "page",
+        "result_shown",
+        "progress_shown",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="Queued", ordering="created_at")
+    def when(self, row: Job) -> str:
+        return _moment(row.created_at)
+
+    @admin.display(description="Started")
+    def started(self, row: Job) -> str:
+        return _moment(row.started_at)
+
+    @admin.display(description="Finished")
+    def finished(self, row: Job) -> str:
+        return _moment(row.finished_at)
+
+    @admin.display(description="State", ordering="state")
+    def state_shown(self, row: Job) -> str:
+        return _badge(row.state, row.get_state_display())
+
+    @admin.display(description="Done / skipped / failed of total")
+    def counts(self, row: Job) -> str:
+        return f"{row.done} / {row.skipped} / {row.failed} of {row.total}"
+
+    @admin.display(description="Notion requests")
+    def correlation(self, row: Job) -> str:
+        return format_html('<a href="{}">requests</a>', _history_url(correlation_id=row.correlation_id))
+
+    @admin.display(description="Job page")
+    def page(self, row: Job) -> str:
+        return format_html('<a href="{}">{}</a>', reverse("job", args=[row.pk]), "progress and summary")
+
+    @admin.display(description="Summary")
+    def result_shown(self, row: Job) -> str:
+        return _json(row.result) if row.result else EMPTY
+
+    @admin.display(description="Progress")
+    def progress_shown(self, row: Job) -> str:
+        return _json({key: value for key, value in row.progress.items() if key != "ids"}) or EMPTY

@@ -8,6 +8,7 @@ from django.utils import timezone
 class Source(models.TextChoices):
     WEB = "web", "Web form"
     COMMAND = "command", "Management command"
+    JOB = "job", "Background job"
     OTHER = "other", "Other"
 
 
@@ -143,3 +144,64 @@ class PacingState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: next at {self.next_at:.3f}"
+
+
+class Job(models.Model):
+    """Work for Notion done in the background by a `db_worker` process, and how far it got.
+
+    Its requests are in the history under `correlation_id`. `progress` is what a worker needs
+    to go on where another stopped; `result` the summary the job page ends with.
+    """
+
+    class Kind(models.TextChoices):
+        CONTENT = "content", "Add content"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        PAUSED = "paused", "Paused"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    FINISHED = (State.DONE, State.FAILED, State.CANCELLED)
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED, db_index=True)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    step = models.CharField(max_length=200, blank=True, help_text="What the job is doing now.")
+    input = models.JSONField(default=dict)
+    progress = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    correlation_id = models.UUIDField(default=uuid.uuid4, db_index=True)
+    worker_id = models.CharField(max_length=64, blank=True)
+    cancel_requested = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["owner", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} job {self.pk} ({self.state})"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in self.FINISHED
+
+
+class WorkerBeat(models.Model):
+    """The last time a `db_worker` process was heard from (it beats while it runs)."""
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    seen_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} at {self.seen_at:%H:%M:%S}"

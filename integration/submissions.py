@@ -14,8 +14,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError
+from django.urls import reverse
 from django.utils import timezone
 
+from integration import jobs
 from integration.http.audit import AuditContext
 from integration.http.masking import mask_json
 from integration.http.policy import action_timeout
@@ -23,6 +25,7 @@ from integration.models import FormSubmission, NotionRequestLog, Source
 from integration.notion import comments, content, databases, pages
 from integration.notion.columns import DEFAULT_TITLE, Column
 from integration.notion.errors import MAYBE_DONE, NotionError
+from integration.notion.markdown import plan_content
 from integration.notion.shapes import title_of
 from integration.notion.workspace import workspace
 
@@ -133,8 +136,33 @@ def _create_page(user: Any, data: dict, run: Run) -> ActionResult:
     )
 
 
+def _content_in_background(user: Any, data: dict, run: Run, parts: int) -> ActionResult:
+    page_id = data["page_id"]
+    job = jobs.start_content_job(
+        user=user,
+        page_id=page_id,
+        text=data["content"],
+        text_format=data.get("format") or content.PLAIN,
+        parts=parts,
+        correlation_id=run.context.correlation_id,
+    )
+    job_url = reverse("job", args=[job.pk])
+    return ActionResult(
+        kind="page",
+        object_id=page_id,
+        title=_page_title(user, page_id),
+        headline="Sending in the background: see the job",
+        ids=[("Job", str(job.pk)), ("Page ID", page_id)],
+        link={"href": job_url, "label": "See the job", "external": False},
+        extra={"page_id": page_id, "job_url": job_url},
+    )
+
+
 def _append_content(user: Any, data: dict, run: Run) -> ActionResult:
     page_id = data["page_id"]
+    parts = len(plan_content(data["content"], text_format=data.get("format") or content.PLAIN).steps)
+    if settings.NOTION_CONTENT_BACKGROUND_REQUESTS < parts <= settings.NOTION_CONTENT_MAX_REQUESTS:
+        return _content_in_background(user, data, run, parts)
     added = content.append_content(
         page_id=page_id,
         content=data["content"],

@@ -11,5 +11,8 @@ urlpatterns = [
     path("comments/", views.AddCommentView.as_view(), name="submit-comment"),
     path("comments/on/", views.CommentTargetsView.as_view(), name="comment-targets"),
     path("search/", views.SearchView.as_view(), name="search"),
+    path("jobs/<int:pk>/", views.JobView.as_view(), name="job"),
+    path("jobs/<int:pk>/status/", views.JobStatusView.as_view(), name="job-status"),
+    path("jobs/<int:pk>/cancel/", views.CancelJobView.as_view(), name="job-cancel"),
     path("sandbox/", include("integration.sandbox.urls")),
 ]

@@ -11,17 +11,19 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from integration import jobs
 from integration.forms import CommentForm, DatabaseForm, NotionForm, PageForm
 from integration.home import STEP, comment_targets, home_sections, recent_objects
 from integration.http.audit import AuditContext
 from integration.ids import parse_notion_id
 from integration.middleware import take_kept_form
-from integration.models import Source
+from integration.models import Job, Source
 from integration.notion import selectors
 from integration.notion.errors import NotionError
 from integration.preview import Preview, content_preview
@@ -329,3 +331,36 @@ class SearchView(TemplateView):
         except NotionError as error:
             context["error"] = error
         return context
+
+
+def owned_job(request: HttpRequest, pk: int) -> Job:
+    """The job, if it is the user's own or the user is staff; else 404, as for a job that is not."""
+    job = get_object_or_404(Job.objects.select_related("owner"), pk=pk)
+    if job.owner_id != request.user.pk and not request.user.is_staff:
+        raise Http404("No such job.")
+    return job
+
+
+class JobView(TemplateView):
+    """A job's progress, kept up to date by the page's script, or by a refresh without it."""
+
+    template_name = "integration/job.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        job = owned_job(self.request, kwargs["pk"])
+        context.update(job=job, status=jobs.job_status(job))
+        return context
+
+
+class JobStatusView(View):
+    """A job's progress as JSON, for the job page's script."""
+
+    def get(self, request: HttpRequest, pk: int) -> JsonResponse:
+        return JsonResponse(jobs.job_status(owned_job(request, pk)))
+
+
+class CancelJobView(View):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        jobs.cancel_job(owned_job(request, pk))
+        return redirect("job", pk=pk)

@@ -144,8 +144,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",
     "csp",
-    "integration",
+    "integration",  # before django_tasks_db: its `db_worker` is ours, with a heartbeat
     "integration.sandbox",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -299,5 +301,13 @@ NOTION_RATE_MAX_WAIT = env_number("NOTION_RATE_MAX_WAIT", 20, minimum=0, maximum
 NOTION_ACTION_TIMEOUT = env_number("NOTION_ACTION_TIMEOUT", 60, minimum=1, maximum=600)
 # The most requests one submission of the content form may make (100 blocks each); longer
 # content is refused with a message, before anything is sent.
-NOTION_CONTENT_MAX_REQUESTS = env_number("NOTION_CONTENT_MAX_REQUESTS", 10, minimum=1, maximum=100, kind=int)
+NOTION_CONTENT_MAX_REQUESTS = env_number("NOTION_CONTENT_MAX_REQUESTS", 50, minimum=1, maximum=100, kind=int)
+# Content needing more requests than this is sent by a background job, not in the web request.
+NOTION_CONTENT_BACKGROUND_REQUESTS = env_number(
+    "NOTION_CONTENT_BACKGROUND_REQUESTS", 3, minimum=1, maximum=100, kind=int
+)
+# Background jobs run in `python manage.py db_worker` processes, queued in the database.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A worker not heard from for this long (seconds) is taken for dead: its jobs go to the next one.
+JOBS_WORKER_TIMEOUT = env_number("JOBS_WORKER_TIMEOUT", 30, minimum=1, maximum=3600)
 CSRF_FAILURE_VIEW = "notionforms.csrf.csrf_failure"

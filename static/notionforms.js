@@ -518,3 +518,35 @@ countAll(document);
 showNames(document);
 restore();
 loadShownFields();
+
+// The job page: its progress, asked for every second and put in place; the finished job's
+// page (with its summary) once it ends. Without JavaScript the page refreshes itself.
+function followJob(section) {
+  const update = async () => {
+    let status;
+    try {
+      const response = await fetch(section.dataset.jobStatus, { headers: FETCH, cache: "no-store" });
+      if (!response.ok) throw new Error(response.statusText);
+      status = await response.json();
+    } catch (error) {
+      setTimeout(update, 3000);  // the server is away for a moment: ask again later
+      return;
+    }
+    if (status.finished) {
+      window.location.reload();
+      return;
+    }
+    for (const field of section.querySelectorAll("[data-job]")) field.textContent = status[field.dataset.job];
+    const bar = section.querySelector("progress");
+    bar.max = status.total;
+    bar.value = status.done;
+    bar.textContent = status.counts_text;
+    const noWorker = section.querySelector("[data-job-no-worker]");
+    if (noWorker) noWorker.hidden = status.worker_seen;
+    setTimeout(update, 1000);
+  };
+  setTimeout(update, 1000);
+}
+
+const jobSection = document.querySelector("[data-job-status]");
+if (jobSection && !jobSection.querySelector(".result")) followJob(jobSection);

@@ -3,7 +3,7 @@ import uuid
 import factory
 from django.contrib.auth import get_user_model
 
-from integration.models import FormSubmission, NotionRequestLog, Outcome, Source
+from integration.models import FormSubmission, Job, NotionRequestLog, Outcome, Source
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -43,3 +43,13 @@ class FormSubmissionFactory(factory.django.DjangoModelFactory):
     key = factory.LazyFunction(uuid.uuid4)
     user = factory.SubFactory(UserFactory)
     action = FormSubmission.Action.DATABASE
+
+
+class JobFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Job
+
+    kind = Job.Kind.CONTENT
+    owner = factory.SubFactory(UserFactory)
+    total = 5
+    input = factory.LazyFunction(lambda: {"page_id": "", "content": "", "format": "plain"})

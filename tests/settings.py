@@ -18,3 +18,5 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 NOTION_RATE_LIMIT = 0
 # The test client speaks plain HTTP; HTTPS settings are checked by `check --deploy` in test_security.
 SECURE_SSL_REDIRECT = False
+# Jobs run at once, in the test's own process; the tests about the queue start a real db_worker.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

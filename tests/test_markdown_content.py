@@ -7,6 +7,13 @@ import pytest
 from integration.models import FormSubmission
 
 
+@pytest.fixture(autouse=True)
+def sent_in_the_web_request(settings) -> None:
+    """These tests are about the parts of one submission sent in its web request (tests/test_jobs.py
+    has those sent by a job): long content stays there."""
+    settings.NOTION_CONTENT_BACKGROUND_REQUESTS = settings.NOTION_CONTENT_MAX_REQUESTS
+
+
 @pytest.fixture
 def notion_page(fake_notion) -> dict:
     return fake_notion.sandbox.add_page("Meeting notes")

@@ -65,6 +65,9 @@ def append_content(
     deadline: float | None = None,
     max_requests: int | None = None,
     keep_going: Callable[[], bool] | None = None,
+    done: int = 0,
+    ids: dict[int, str] | None = None,
+    on_part: Callable[[int, list], None] | None = None,
 ) -> AddedContent:
     """Append text to a page, as paragraphs or as Markdown's blocks, in as many requests as needed.
 
@@ -72,6 +75,9 @@ def append_content(
     have been, and which were not sent; nothing is sent twice. Before each part after the
     first, `keep_going()` is asked whether anyone still waits for the answer. Nested blocks
     are added to their parents' IDs, read back from Notion where its answer does not give them.
+
+    A background job resumes with `done`, the parts already added, and `ids`, the block IDs they
+    gave (updated in place as parts go); `on_part(number, results)` hears of each part added.
     """
     plan = plan_content(content, text_format=text_format)
     steps = plan.steps
@@ -81,11 +87,14 @@ def append_content(
             hint=f"This content needs {len(steps)} requests to Notion; one action may send at most "
             f"{max_requests} (NOTION_CONTENT_MAX_REQUESTS). Nothing was sent: split it.",
         )
-    ids = {0: page_id}
+    ids = ids if ids is not None else {}
+    ids[0] = page_id
     parents = {step.parent for step in steps}
     top: list[dict] = []
     with notion_client(context, deadline=deadline) as client:
         for number, step in enumerate(steps, start=1):
+            if number <= done:
+                continue
             if number > 1 and keep_going is not None and not keep_going():
                 raise NotionError(
                     code="client_gone",
@@ -112,4 +121,6 @@ def append_content(
                 raise
             if isinstance(step, Append) and step.parent == 0:
                 top.extend(answer["results"])
+            if on_part is not None:
+                on_part(number, answer["results"])
     return AddedContent(top, plan.block_count)

@@ -1,0 +1,112 @@
+"""The queue, with a real `python manage.py db_worker` process on the test database, sending to
+a fake Notion served over HTTP."""
+
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from django_tasks_db.models import DBTaskResult
+
+from integration.models import Job, WorkerBeat
+from integration.sandbox.engine import NotionSandbox
+from tests.fake_notion import TOKEN, served
+
+ROOT = Path(__file__).resolve().parents[1]
+FOUR_PARTS = "\n\n".join(["paragraph"] * 350)  # four requests: more than are sent in a web request
+
+
+@pytest.fixture
+def database_queue(settings) -> None:
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+@pytest.fixture
+def notion():
+    sandbox = NotionSandbox(token=TOKEN)
+    page = sandbox.add_page("Notes")
+    arrivals: list[float] = []
+    with served(sandbox, arrivals) as url:
+        yield url, sandbox, page, arrivals
+
+
+@pytest.fixture
+def start_worker(child_env, notion):
+    """Start db_worker processes against the served fake Notion; stopped at the end of the test."""
+    started: list[subprocess.Popen] = []
+
+    def start(**env: str) -> subprocess.Popen:
+        worker = subprocess.Popen(
+            [
+                sys.executable,
+                "manage.py",
+                "db_worker",
+                "--no-reload",
+                "--no-startup-delay",
+                "--interval",
+                "0.1",
+            ],
+            cwd=ROOT,
+            env=child_env(notion[0], ALLOWED_HOSTS="127.0.0.1", JOBS_WORKER_TIMEOUT="1", **env),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        if worker.poll() is None:
+            worker.terminate()
+            worker.wait(timeout=20)
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "waited too long"
+        time.sleep(0.05)
+
+
+def job() -> Job | None:
+    return Job.objects.first()
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_a_worker_picks_up_a_queued_job_and_finishes_it(database_queue, notion, start_worker, submit):
+    _, sandbox, page, _ = notion
+    submit("content", page_id=page["id"], content=FOUR_PARTS, format="plain")
+    assert job().state == "queued"
+
+    start_worker(NOTION_RATE_LIMIT="0")
+
+    wait_for(lambda: job().finished)
+    finished = job()
+    assert (finished.state, finished.done, finished.total) == ("done", 4, 4)
+    assert len(sandbox.store.children(page["id"])) == 350
+    assert WorkerBeat.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_a_killed_workers_job_is_finished_by_the_next_worker_without_duplicate_parts(
+    database_queue, notion, start_worker, submit
+):
+    _, sandbox, page, arrivals = notion
+    submit("content", page_id=page["id"], content=FOUR_PARTS, format="plain")
+    paced = {"NOTION_RATE_LIMIT": "1", "NOTION_RATE_BURST": "1"}  # a second between parts
+    first = start_worker(**paced)
+    wait_for(lambda: job().done >= 1)
+
+    first.send_signal(signal.SIGKILL)  # waiting for its turn to send part 2
+    first.wait(timeout=10)
+    start_worker(**paced)
+
+    wait_for(lambda: job().finished)
+    finished = job()
+    assert (finished.state, finished.done) == ("done", 4)
+    assert len(arrivals) == 4
+    assert DBTaskResult.objects.count() == 2  # queued again for the next worker
+    assert len(sandbox.store.children(page["id"])) == 350
