@@ -340,7 +340,7 @@ class FormSubmissionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Job)
-class JobAdmin(admin.ModelAdmin):
+class JobAdmin(ReadOnlyAdmin):
     """Every user's background jobs, read-only: staff follow them here and on each job's page."""
 
     list_display = ["when", "kind", "state_shown", "owner", "counts", "step", "correlation"]
@@ -365,15 +365,6 @@ class JobAdmin(admin.ModelAdmin):
         "progress_shown",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description="Queued", ordering="created_at")
     def when(self, row: Job) -> str:
