@@ -91,6 +91,19 @@ def known_data_source(source_id: str) -> dict | None:
     return cache.get(_schema_key(source_id)) if source_id else None
 
 
+def find_page_by_text(client: Client, source_id: str, property_name: str, text: str) -> dict | None:
+    """The first page of the data source whose rich_text property `property_name` is `text`, if any."""
+    with notion_call(write=False, what="data source"):
+        answer = client.data_sources.query(
+            source_id,
+            filter={"property": property_name, "rich_text": {"equals": text}},
+            page_size=1,
+        )
+    answer = expect(answer, "list", write=False, check=lambda a: isinstance(a["results"], list))
+    found = [page for page in answer["results"] if isinstance(page, dict) and isinstance(page.get("id"), str)]
+    return found[0] if found else None
+
+
 def title_property(source: dict) -> str:
     """The name of the data source's title property (each data source has exactly one)."""
     name = find_title_property(source.get("properties"))

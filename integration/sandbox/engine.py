@@ -233,6 +233,7 @@ class NotionSandbox:
             "databases.create": self.create_database,
             "databases.retrieve": self.retrieve_database,
             "data_sources.retrieve": self.retrieve_data_source,
+            "data_sources.query": self.query_data_source,
             "pages.create": self.create_page,
             "pages.retrieve": self.retrieve_page,
             "blocks.children.append": self.append_children,
@@ -678,6 +679,49 @@ class NotionSandbox:
     def retrieve_data_source(self, raw_id: str, *, body: dict, query: dict) -> dict:
         source_id = self._id(raw_id, "path failed validation: path.data_source_id")
         return dict(self._get(source_id, ("data_source",), "data_source"))
+
+    def query_data_source(self, raw_id: str, *, body: dict, query: dict) -> dict:
+        """The data source's pages, oldest first, those matching `body.filter` only: a filter on one
+        title or rich_text property (`equals`, `contains`), or none."""
+        source_id = self._id(raw_id, "path failed validation: path.data_source_id")
+        source = self._get(source_id, ("data_source",), "data_source")
+        matches = self._text_filter(source, body.get("filter"))
+        pages = [
+            obj
+            for obj in reversed(list(self.store.newest_first(("page",))))
+            if obj.get("parent", {}).get("data_source_id") == source_id
+            and not obj.get("in_trash")
+            and matches(obj)
+        ]
+        return self._listing(pages, body, "page_or_data_source")
+
+    @staticmethod
+    def _text_filter(source: dict, condition: Any) -> Callable[[dict], bool]:
+        if condition is None:
+            return lambda page: True
+        if not isinstance(condition, dict) or not isinstance(condition.get("property"), str):
+            raise _invalid("body failed validation: body.filter.property should be defined.")
+        name = condition["property"]
+        by_id = {spec["id"]: key for key, spec in source["properties"].items()}
+        name = name if name in source["properties"] else by_id.get(name, name)
+        if name not in source["properties"]:
+            raise _invalid(f"Could not find property with name or id: {condition['property']}")
+        kind = source["properties"][name]["type"]
+        test = condition.get(kind)
+        if kind not in ("title", "rich_text") or not isinstance(test, dict) or len(test) != 1:
+            raise _invalid(
+                f"body failed validation: body.filter.{kind} should be a {kind} filter "
+                "(this sandbox filters title and rich_text properties only)."
+            )
+        [(operator, wanted)] = test.items()
+        if operator not in ("equals", "contains") or not isinstance(wanted, str):
+            raise _invalid(f"body failed validation: body.filter.{kind}.{operator} is not supported here.")
+
+        def matches(page: dict) -> bool:
+            text = plain_text(page["properties"].get(name, {}).get(kind) or [])
+            return text == wanted if operator == "equals" else wanted.lower() in text.lower()
+
+        return matches
 
     def create_page(self, *, body: dict, query: dict) -> dict:
         parent = body.get("parent")
