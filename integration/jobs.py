@@ -9,6 +9,7 @@ that may have reached Notion.
 
 import logging
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -20,9 +21,14 @@ from django_tasks import TaskContext, task
 
 from integration.http.audit import AuditContext
 from integration.http.masking import mask_json
+from integration.imports import csvfile
 from integration.models import Job, NotionRequestLog, Source, WorkerBeat
 from integration.notion import content
+from integration.notion.blocks import rich_text
+from integration.notion.client import notion_client
 from integration.notion.errors import NotionError
+from integration.notion.pages import create_page
+from integration.notion.selectors import find_page_by_text
 from integration.notion.workspace import workspace
 
 logger = logging.getLogger(__name__)
@@ -84,6 +90,14 @@ def run_job(context: TaskContext, job_id: int) -> None:
         RUNNERS[job.kind](job)
     except Exception:
         logger.exception("Background job %s failed (error %s)", job.pk, job.correlation_id)
+        if job.kind == Job.Kind.IMPORT:
+            _finish_import(
+                job,
+                State.FAILED,
+                hint=f"Something went wrong in this app, not in Notion; it was logged as error "
+                f"{job.correlation_id}.",
+            )
+            return
         _finish(
             job,
             State.FAILED,
@@ -98,9 +112,11 @@ def _save(job: Job, *fields: str) -> None:
     job.save(update_fields=[*fields, "updated_at"])
 
 
-def _finish(job: Job, state: str, *, failed: int = 0, hint: str = "", **result: Any) -> None:
+def _finish(
+    job: Job, state: str, *, failed: int = 0, skipped: int | None = None, hint: str = "", **result: Any
+) -> None:
     job.state, job.failed, job.step = state, failed, ""
-    job.skipped = max(0, job.total - job.done - failed)
+    job.skipped = max(0, job.total - job.done - failed) if skipped is None else skipped
     job.result = mask_json({"hint": hint.strip(), **result})
     job.finished_at = timezone.now()
     _save(job, "state", "failed", "skipped", "step", "result", "finished_at")
@@ -191,7 +207,175 @@ def _cancelled(job: Job) -> None:
     )
 
 
-RUNNERS = {Job.Kind.CONTENT: _send_content}
+IMPORT_KEY = "Import key"  # the rich_text column each imported page keeps its row's key in
+BAD_ROWS_KEPT = 100  # bad rows listed in a job's result; the count has them all
+
+
+def start_import_job(*, user: Any, file: Path, total: int, input: dict[str, Any], correlation_id: Any) -> Job:
+    """Queue the import of the `total` rows of the CSV `file` (a copy kept for the job) as `input` says:
+    `data_source_id`, `database_id`, `url`, `header`, `schema` (csvfile.schema), `delimiter`, `source`
+    (for the rows' keys)."""
+    with transaction.atomic():
+        job = Job.objects.create(
+            kind=Job.Kind.IMPORT,
+            owner=user,
+            total=total,
+            correlation_id=correlation_id,
+            input=mask_json({**input, "file": str(file)}),
+            step="Waiting for a worker",
+        )
+        run_job.enqueue(job.pk)
+    return job
+
+
+def _import_rows(job: Job) -> None:
+    """Create a page for each row of the job's file, from the first row not yet handled.
+
+    `progress` holds `next` (records handled), `bad` (rows skipped, as [line, column, message]),
+    `failed` (rows Notion refused) and `pending`, the key of a row whose page may have been made
+    (its request went out, no answer came back): that key is looked for before the row is sent again.
+    """
+    progress = job.progress
+    progress.setdefault("next", 0)
+    progress.setdefault("bad", [])
+    progress.setdefault("failed", [])
+    spec = job.input
+    source_id, schema = spec["data_source_id"], spec["schema"]
+    header_names = spec["header"]  # a JSON object's keys keep no order in PostgreSQL
+    title_name = next(name for name, prop in schema.items() if prop["type"] == "title")
+    title_index = header_names.index(title_name)
+    context = AuditContext(
+        correlation_id=job.correlation_id, username=job.owner.get_username(), source=Source.JOB
+    )
+    seen: dict[str, int] = {}  # key → the line of the row that has it
+
+    def cancelled() -> bool:
+        return Job.objects.filter(pk=job.pk, cancel_requested=True).exists()
+
+    def skip(bad: csvfile.BadRow) -> None:
+        progress["bad"].append([bad.line, bad.column, bad.message])
+
+    def handled() -> None:
+        progress["next"] += 1
+        job.step = f"{progress['next']}/{job.total} rows"
+        _save(job, "done", "progress", "step")
+
+    def already_there(key: str) -> bool:
+        with notion_client(context) as client:
+            return find_page_by_text(client, source_id, IMPORT_KEY, key) is not None
+
+    with open(spec["file"], "rb") as file:
+        reader = csvfile.read_csv(file, delimiter=spec["delimiter"])
+        if list(reader.header) != header_names:
+            raise ValueError(f"The file of job {job.pk} no longer has the columns it was imported with.")
+        for index, row in enumerate(reader):
+            key = None
+            if isinstance(row, csvfile.Row):
+                key = csvfile.import_key(reader.header, row.values, source=spec["source"])
+            if index < progress["next"]:  # handled by an earlier run
+                if key is not None:
+                    seen.setdefault(key, row.line)
+                continue
+            if cancelled():
+                return _finish_import(job, State.CANCELLED)
+            if isinstance(row, csvfile.BadRow):
+                skip(row)
+                handled()
+                continue
+            assert key is not None
+            if key in seen:
+                skip(csvfile.BadRow(row.line, None, f"The same as line {seen[key]}: imported once."))
+                handled()
+                continue
+            seen[key] = row.line
+            values = csvfile.convert_row(reader.header, row, schema, decimal=reader.decimal)
+            if isinstance(values, list):
+                for bad in values:
+                    skip(bad)
+                handled()
+                continue
+            try:
+                if progress.get("pending") == key and already_there(key):
+                    job.done += 1
+                    progress.pop("pending")
+                    handled()
+                    continue
+                progress["pending"] = key
+                _save(job, "progress")
+                values.pop(title_name, None)
+                create_page(
+                    data_source_id=source_id,
+                    title=row.values[title_index].strip(),
+                    values={**values, IMPORT_KEY: {"rich_text": rich_text(key)}},
+                    context=context,
+                )
+            except NotionError as error:
+                if error.maybe_done:
+                    _save(job, "progress")
+                    return _finish_import(
+                        job,
+                        State.FAILED,
+                        hint=f"Line {row.line} may have been added: Notion's answer was lost "
+                        f"({error.hint}) Resume the job: it looks for that row before adding it again.",
+                        error=error.as_dict(),
+                    )
+                progress.pop("pending", None)
+                if error.status == 400:  # Notion refused this row only
+                    progress["failed"].append([row.line, None, error.hint])
+                    handled()
+                    continue
+                return _finish_import(job, State.FAILED, hint=error.hint, error=error.as_dict())
+            job.done += 1
+            progress.pop("pending", None)
+            handled()
+    _finish_import(job, State.DONE)
+
+
+def _finish_import(job: Job, state: str, *, hint: str = "", **result: Any) -> None:
+    progress = job.progress
+    bad, failed = progress.get("bad", []), progress.get("failed", [])
+    left = job.total - progress.get("next", 0)
+    counts = f"{job.done} of {job.total} rows added"
+    if bad:
+        counts += f", {len(bad)} skipped"
+    if failed:
+        counts += f", {len(failed)} refused by Notion"
+    if left and state != State.DONE:
+        counts += f", {left} not sent"
+    summary = counts + "." + (f" {hint}" if hint else "")
+    if state == State.CANCELLED:
+        summary = f"Cancelled: {summary}"
+    _finish(
+        job,
+        state,
+        failed=len(failed) + (1 if progress.get("pending") else 0),
+        skipped=len(bad),
+        hint=summary,
+        bad_rows=(bad + failed)[:BAD_ROWS_KEPT],
+        link=workspace().link(job.input["database_id"], job.input.get("url")).as_dict(),
+        **result,
+    )
+
+
+def resume_job(job: Job) -> bool:
+    """Queue a failed or cancelled import job again; it goes on from the first row not handled."""
+    if job.kind != Job.Kind.IMPORT:
+        return False
+    with transaction.atomic():
+        resumed = Job.objects.filter(pk=job.pk, state__in=(State.FAILED, State.CANCELLED)).update(
+            state=State.QUEUED,
+            cancel_requested=False,
+            failed=0,
+            step="Waiting for a worker",
+            finished_at=None,
+            updated_at=timezone.now(),
+        )
+        if resumed:
+            run_job.enqueue(job.pk)
+    return bool(resumed)
+
+
+RUNNERS = {Job.Kind.CONTENT: _send_content, Job.Kind.IMPORT: _import_rows}
 
 
 def record_beat(worker_id: str) -> None:
@@ -236,9 +420,10 @@ def _duration(seconds: int) -> str:
 def job_status(job: Job) -> dict[str, Any]:
     """What the job page shows of a job, and its script reads as JSON."""
     left = seconds_left(job)
-    counts = f"{job.done} of {job.total} parts added"
+    unit = "rows" if job.kind == Job.Kind.IMPORT else "parts"
+    counts = f"{job.done} of {job.total} {unit} added"
     if job.skipped or job.failed:
-        counts += f", {job.failed} failed, {job.skipped} not sent"
+        counts += f", {job.failed} failed, {job.skipped} {'skipped' if unit == 'rows' else 'not sent'}"
     return {
         "counts_text": counts,
         "left_text": f"About {_duration(left)} left" if left is not None else "",

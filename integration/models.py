@@ -155,6 +155,7 @@ class Job(models.Model):
 
     class Kind(models.TextChoices):
         CONTENT = "content", "Add content"
+        IMPORT = "import", "Import a CSV file"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"

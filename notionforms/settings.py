@@ -310,4 +310,6 @@ NOTION_CONTENT_BACKGROUND_REQUESTS = env_number(
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # A worker not heard from for this long (seconds) is taken for dead: its jobs go to the next one.
 JOBS_WORKER_TIMEOUT = env_number("JOBS_WORKER_TIMEOUT", 30, minimum=1, maximum=3600)
+# A CSV file being imported is copied here for the job that reads it (a worker must reach it too).
+IMPORTS_DIR = Path(env.str("IMPORTS_DIR", default=str(BASE_DIR / "imports")))
 CSRF_FAILURE_VIEW = "notionforms.csrf.csrf_failure"
