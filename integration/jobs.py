@@ -26,7 +26,7 @@ from integration.models import Job, NotionRequestLog, Source, WorkerBeat
 from integration.notion import content
 from integration.notion.blocks import rich_text
 from integration.notion.client import notion_client
-from integration.notion.errors import NotionError
+from integration.notion.errors import MAYBE_DONE, NotionError
 from integration.notion.pages import create_page
 from integration.notion.selectors import find_page_by_text
 from integration.notion.workspace import workspace
@@ -294,12 +294,23 @@ def _import_rows(job: Job) -> None:
                     skip(bad)
                 handled()
                 continue
-            try:
-                if progress.get("pending") == key and already_there(key):
+            if progress.get("pending") == key:
+                try:
+                    found = already_there(key)
+                except NotionError as error:  # still unknown: the key stays pending
+                    return _finish_import(
+                        job,
+                        State.FAILED,
+                        hint=f"Line {row.line} may have been added, and looking for it failed: {error.hint}"
+                        + _resume_hint(job),
+                        error=error.as_dict(),
+                    )
+                if found:
                     job.done += 1
                     progress.pop("pending")
                     handled()
                     continue
+            try:
                 progress["pending"] = key
                 _save(job, "progress")
                 values.pop(title_name, None)
@@ -315,8 +326,8 @@ def _import_rows(job: Job) -> None:
                     return _finish_import(
                         job,
                         State.FAILED,
-                        hint=f"Line {row.line} may have been added: Notion's answer was lost "
-                        f"({error.hint}) Resume the job: it looks for that row before adding it again.",
+                        hint=f"Line {row.line} may have been added: {error.hint.removesuffix(MAYBE_DONE)}"
+                        + _resume_hint(job),
                         error=error.as_dict(),
                     )
                 progress.pop("pending", None)
@@ -331,10 +342,17 @@ def _import_rows(job: Job) -> None:
     _finish_import(job, State.DONE)
 
 
+def _resume_hint(job: Job) -> str:
+    return (
+        f" Resume the job (manage.py import_csv --resume {job.pk}): it looks for that row in the "
+        "data source before adding it again."
+    )
+
+
 def _finish_import(job: Job, state: str, *, hint: str = "", **result: Any) -> None:
     progress = job.progress
     bad, failed = progress.get("bad", []), progress.get("failed", [])
-    left = job.total - progress.get("next", 0)
+    left = job.total - progress.get("next", 0) - (1 if progress.get("pending") else 0)
     counts = f"{job.done} of {job.total} rows added"
     if bad:
         counts += f", {len(bad)} skipped"

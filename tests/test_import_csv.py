@@ -128,8 +128,14 @@ def test_a_row_repeated_word_for_word_is_imported_once(importing, fake_notion):
 def test_a_page_made_but_whose_answer_was_lost_is_found_on_resume_not_made_twice(importing, fake_notion):
     fake_notion.fail("POST", "/v1/pages$", error=httpx.ReadError, after=1)
 
-    with pytest.raises(CommandError, match="Line 3 may have been added"):
+    with pytest.raises(CommandError) as raised:
         run(str(importing(BOOKS)))
+
+    assert str(raised.value) == (
+        "1 of 3 rows added, 1 not sent. Line 3 may have been added: Notion could not be reached. "
+        f"Resume the job (manage.py import_csv --resume {Job.objects.get().pk}): it looks for that row "
+        "in the data source before adding it again."
+    )
 
     job = Job.objects.get()
     assert (job.state, job.done, job.failed) == ("failed", 1, 1)
@@ -364,3 +370,19 @@ def test_an_import_cancelled_stops_before_its_next_row_and_can_be_resumed(import
     assert (job.state, job.done) == ("done", 3)
     titles = [row_of(page)["Title"] for page in pages_of(fake_notion, job.input["data_source_id"])]
     assert titles == ["Dune", "Emma", "Ulysses"]
+
+
+def test_a_lost_row_stays_pending_while_looking_for_it_fails(importing, fake_notion):
+    fake_notion.fail("POST", "/v1/pages$", error=httpx.ReadError, after=1)
+    with pytest.raises(CommandError):
+        run(str(importing(BOOKS)))
+    job = Job.objects.get()
+    fake_notion.fail_like_notion("POST", "/query$", 503, "service_unavailable", "Try later.")
+
+    with pytest.raises(CommandError, match="Line 3 may have been added, and looking for it failed"):
+        run("--resume", str(job.pk))
+    run("--resume", str(job.pk))
+
+    job.refresh_from_db()
+    assert (job.state, job.done) == ("done", 3)
+    assert len(fake_notion.sent("POST", "/v1/pages$")) == 3
