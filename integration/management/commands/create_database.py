@@ -6,17 +6,12 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from integration.http.audit import AuditContext
-from integration.ids import parse_notion_id
+from integration.management.arguments import database_title, one_line, parent_page
 from integration.models import Source
 from integration.notion.columns import DEFAULT_TITLE, ColumnError, check_names, parse_column
 from integration.notion.databases import create_database
 from integration.notion.errors import MAYBE_DONE, NotionError
-from integration.notion.limits import TEXT_LIMIT
 from integration.notion.workspace import workspace
-
-
-def one_line(message: str) -> str:
-    return " ".join(message.split())
 
 
 class Command(BaseCommand):
@@ -50,18 +45,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["verbosity"] < 2:  # one line on error; -v 2 also shows retries and failures
             logging.getLogger("integration").setLevel(logging.WARNING)
-        title = options["title"].strip()
-        if not title:
-            raise CommandError("The title is empty.")
-        if len(title) > TEXT_LIMIT:
-            raise CommandError(f"The title has {len(title)} characters; Notion takes at most {TEXT_LIMIT}.")
-        parent = ""
-        if options["parent"]:
-            parent = parse_notion_id(options["parent"]) or ""
-            if not parent:
-                raise CommandError(
-                    f"--parent is neither a Notion page ID nor a Notion link: {options['parent']!r}."
-                )
+        title = database_title(options["title"])
+        parent = parent_page(options["parent"])
         title_property = options["title_property"].strip()
         columns = []
         for spec in options["property"]:

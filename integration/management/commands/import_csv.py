@@ -15,14 +15,12 @@ from django.urls import reverse
 
 from integration import jobs
 from integration.http.audit import AuditContext
-from integration.ids import parse_notion_id
 from integration.imports import csvfile
-from integration.management.commands.create_database import one_line
+from integration.management.arguments import database_title, one_line, parent_page
 from integration.models import Job, Source
 from integration.notion.columns import Column, ColumnError, check_names
 from integration.notion.databases import create_database
 from integration.notion.errors import NotionError
-from integration.notion.limits import TEXT_LIMIT
 from integration.notion.workspace import workspace
 
 POLL_SECONDS = 1.0
@@ -84,18 +82,8 @@ class Command(BaseCommand):
 
     def _start(self, options: dict[str, Any]) -> Job:
         path = Path(options["file"])
-        title = (options["title"] or path.stem).strip()
-        if not title:
-            raise CommandError("The title is empty.")
-        if len(title) > TEXT_LIMIT:
-            raise CommandError(f"The title has {len(title)} characters; Notion takes at most {TEXT_LIMIT}.")
-        parent = ""
-        if options["parent"]:
-            parent = parse_notion_id(options["parent"]) or ""
-            if not parent:
-                raise CommandError(
-                    f"--parent is neither a Notion page ID nor a Notion link: {options['parent']!r}."
-                )
+        title = database_title(options["title"] or path.stem)
+        parent = parent_page(options["parent"])
         owner = self._owner(options["owner"])
         reader, guesses, total, digest = self._read(path)
         title_property, columns = guesses[0].name, self._columns(guesses[0].name, guesses[1:])

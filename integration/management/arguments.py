@@ -1,0 +1,31 @@
+"""What the commands take from their command line, checked the same way by each of them."""
+
+from django.core.management.base import CommandError
+
+from integration.ids import parse_notion_id
+from integration.notion.limits import TEXT_LIMIT
+
+
+def one_line(message: str) -> str:
+    """`message` on one line, as a command's error is printed."""
+    return " ".join(message.split())
+
+
+def database_title(raw: str) -> str:
+    """A new database's title, or the error that says why it can't be one."""
+    title = raw.strip()
+    if not title:
+        raise CommandError("The title is empty.")
+    if len(title) > TEXT_LIMIT:
+        raise CommandError(f"The title has {len(title)} characters; Notion takes at most {TEXT_LIMIT}.")
+    return title
+
+
+def parent_page(raw: str) -> str:
+    """The page ID in `--parent` ("" when not given: NOTION_PAGE_ID is used)."""
+    if not raw:
+        return ""
+    parent = parse_notion_id(raw)
+    if parent is None:
+        raise CommandError(f"--parent is neither a Notion page ID nor a Notion link: {raw!r}.")
+    return parent
