@@ -14,20 +14,21 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
-from django_tasks import TaskContext, task
+from django_tasks import TaskContext, default_task_backend, task
 
 from integration.http.audit import AuditContext
 from integration.http.masking import mask_json
 from integration.imports import csvfile
-from integration.models import Job, NotionRequestLog, Source, WorkerBeat
+from integration.models import Job, JobRow, NotionRequestLog, Source, WorkerBeat
 from integration.notion import content
 from integration.notion.blocks import rich_text
 from integration.notion.client import notion_client
 from integration.notion.errors import MAYBE_DONE, NotionError
-from integration.notion.pages import create_page
+from integration.notion.pages import create_page, move_to_trash
 from integration.notion.selectors import find_page_by_text
 from integration.notion.workspace import workspace
 
@@ -55,18 +56,21 @@ def start_content_job(
 
 
 def cancel_job(job: Job) -> None:
-    """Stop `job`: at once if it has not started, else before its next request to Notion."""
+    """Stop `job`: at once if it is not running, else before its next request to Notion."""
     now = timezone.now()
-    queued = Job.objects.filter(pk=job.pk, state=State.QUEUED)
-    if queued.update(
-        state=State.CANCELLED,
-        cancel_requested=True,
-        skipped=job.total - job.done,
-        step="",
-        result={"hint": f"Cancelled before it started: none of its {job.total} parts was sent."},
-        finished_at=now,
-        updated_at=now,
-    ):
+    waiting = Job.objects.filter(pk=job.pk, state__in=(State.QUEUED, State.PAUSED))
+    if waiting.update(state=State.CANCELLED, cancel_requested=True, updated_at=now):
+        job.refresh_from_db()
+        if job.kind == Job.Kind.IMPORT:
+            _finish_import(job, State.CANCELLED)
+        elif job.kind == Job.Kind.UNDO:
+            _finish_undo(job, Job.objects.get(pk=job.input["import_job"]), State.CANCELLED)
+        else:
+            _finish(
+                job,
+                State.CANCELLED,
+                hint=f"Cancelled before it started: none of its {job.total} parts was sent.",
+            )
         return
     Job.objects.filter(pk=job.pk).exclude(state__in=Job.FINISHED).update(
         cancel_requested=True, updated_at=now
@@ -77,7 +81,7 @@ def cancel_job(job: Job) -> None:
 def run_job(context: TaskContext, job_id: int) -> None:
     worker_ids = context.task_result.worker_ids
     now = timezone.now()
-    claimed = Job.objects.filter(pk=job_id, state=State.QUEUED).update(
+    claimed = Job.objects.filter(pk=job_id, state__in=(State.QUEUED, State.PAUSED)).update(
         state=State.RUNNING,
         worker_id=worker_ids[-1] if worker_ids else "",
         started_at=Coalesce("started_at", now),
@@ -90,20 +94,20 @@ def run_job(context: TaskContext, job_id: int) -> None:
         RUNNERS[job.kind](job)
     except Exception:
         logger.exception("Background job %s failed (error %s)", job.pk, job.correlation_id)
+        hint = (
+            f"Something went wrong in this app, not in Notion; it was logged as error {job.correlation_id}."
+        )
         if job.kind == Job.Kind.IMPORT:
-            _finish_import(
-                job,
-                State.FAILED,
-                hint=f"Something went wrong in this app, not in Notion; it was logged as error "
-                f"{job.correlation_id}.",
-            )
+            _finish_import(job, State.FAILED, hint=hint)
+            return
+        if job.kind == Job.Kind.UNDO:
+            _finish_undo(job, Job.objects.get(pk=job.input["import_job"]), State.FAILED, hint=hint)
             return
         _finish(
             job,
             State.FAILED,
             failed=1,
-            hint=f"Something went wrong in this app, not in Notion; it was logged as error "
-            f"{job.correlation_id}." + content.parts_report(job.done + 1, job.total, maybe_done=True),
+            hint=hint + content.parts_report(job.done + 1, job.total, maybe_done=True),
         )
 
 
@@ -209,12 +213,16 @@ def _cancelled(job: Job) -> None:
 
 IMPORT_KEY = "Import key"  # the rich_text column each imported page keeps its row's key in
 BAD_ROWS_KEPT = 100  # bad rows listed in a job's result; the count has them all
+PAUSE_FIRST = 30  # seconds before the first try after Notion stopped answering; doubled each time
+PAUSE_LONGEST = 600
+PAUSES = 6  # tries in a row without progress before the job gives up (about 25 minutes)
+Outcome = JobRow.Outcome
 
 
 def start_import_job(*, user: Any, file: Path, total: int, input: dict[str, Any], correlation_id: Any) -> Job:
     """Queue the import of the `total` rows of the CSV `file` (a copy kept for the job) as `input` says:
     `data_source_id`, `database_id`, `url`, `header`, `schema` (csvfile.schema), `delimiter`, `source`
-    (for the rows' keys)."""
+    (for the rows' keys), `created_database` (whether undoing the import trashes the database too)."""
     with transaction.atomic():
         job = Job.objects.create(
             kind=Job.Kind.IMPORT,
@@ -228,17 +236,33 @@ def start_import_job(*, user: Any, file: Path, total: int, input: dict[str, Any]
     return job
 
 
+class _Paused(Exception):
+    """Notion stopped answering, or answered that it is overloaded: try the job again later."""
+
+    def __init__(self, hint: str, error: NotionError) -> None:
+        super().__init__(hint)
+        self.hint, self.error = hint, error
+
+
+def _is_outage(error: NotionError) -> bool:
+    """Whether the error says Notion (or the way to it) is away for now, not that the request is wrong."""
+    return (
+        error.maybe_done
+        or error.status in (409, 429, 529)
+        or (error.status or 0) >= 500
+        or (error.status is None and error.code != "unexpected_response")
+    )
+
+
 def _import_rows(job: Job) -> None:
     """Create a page for each row of the job's file, from the first row not yet handled.
 
-    `progress` holds `next` (records handled), `bad` (rows skipped, as [line, column, message]),
-    `failed` (rows Notion refused) and `pending`, the key of a row whose page may have been made
-    (its request went out, no answer came back): that key is looked for before the row is sent again.
+    `progress["next"]` counts the records handled; each handled row has its JobRow, written with
+    it in one transaction. A row whose request went out has a `pending` JobRow until Notion's
+    answer is in: if none came back, its key is looked for in the data source before it is sent again.
     """
     progress = job.progress
     progress.setdefault("next", 0)
-    progress.setdefault("bad", [])
-    progress.setdefault("failed", [])
     spec = job.input
     source_id, schema = spec["data_source_id"], spec["schema"]
     header_names = spec["header"]  # a JSON object's keys keep no order in PostgreSQL
@@ -247,140 +271,189 @@ def _import_rows(job: Job) -> None:
     context = AuditContext(
         correlation_id=job.correlation_id, username=job.owner.get_username(), source=Source.JOB
     )
-    seen: dict[str, int] = {}  # key → the line of the row that has it
 
     def cancelled() -> bool:
         return Job.objects.filter(pk=job.pk, cancel_requested=True).exists()
 
-    def skip(bad: csvfile.BadRow) -> None:
-        progress["bad"].append([bad.line, bad.column, bad.message])
-
-    def handled() -> None:
+    def handled(*rows: JobRow) -> None:
+        """Record the row's end and move on, in one transaction."""
         progress["next"] += 1
         job.step = f"{progress['next']}/{job.total} rows"
-        _save(job, "done", "progress", "step")
+        with transaction.atomic():
+            for row in rows:
+                row.save()
+            _count_rows(job)
+            _save(job, "done", "skipped", "failed", "progress", "step")
 
-    def already_there(key: str) -> bool:
-        with notion_client(context) as client:
-            return find_page_by_text(client, source_id, IMPORT_KEY, key) is not None
+    def skipped(line: int, column: str | None, message: str) -> JobRow:
+        return JobRow(job=job, line=line, outcome=Outcome.SKIPPED, column=column or "", message=message)
+
+    def look_for(key: str, line: int) -> str | None:
+        try:
+            with notion_client(context) as client:
+                page = find_page_by_text(client, source_id, IMPORT_KEY, key)
+        except NotionError as error:
+            if _is_outage(error):
+                raise _Paused(
+                    f"Line {line} may have been added, and looking for it failed: {error.hint}", error
+                ) from error
+            raise
+        return page["id"] if page else None
 
     with open(spec["file"], "rb") as file:
         reader = csvfile.read_csv(file, delimiter=spec["delimiter"])
         if list(reader.header) != header_names:
             raise ValueError(f"The file of job {job.pk} no longer has the columns it was imported with.")
         for index, row in enumerate(reader):
-            key = None
-            if isinstance(row, csvfile.Row):
-                key = csvfile.import_key(reader.header, row.values, source=spec["source"])
             if index < progress["next"]:  # handled by an earlier run
-                if key is not None:
-                    seen.setdefault(key, row.line)
                 continue
             if cancelled():
                 return _finish_import(job, State.CANCELLED)
             if isinstance(row, csvfile.BadRow):
-                skip(row)
-                handled()
+                handled(skipped(row.line, row.column, row.message))
                 continue
-            assert key is not None
-            if key in seen:
-                skip(csvfile.BadRow(row.line, None, f"The same as line {seen[key]}: imported once."))
-                handled()
+            key = csvfile.import_key(reader.header, row.values, source=spec["source"])
+            earlier = JobRow.objects.filter(job=job, key=key).first()
+            if earlier is not None and earlier.line != row.line:
+                handled(skipped(row.line, None, f"The same as line {earlier.line}: imported once."))
                 continue
-            seen[key] = row.line
             values = csvfile.convert_row(reader.header, row, schema, decimal=reader.decimal)
             if isinstance(values, list):
-                for bad in values:
-                    skip(bad)
-                handled()
+                handled(*(skipped(bad.line, bad.column, bad.message) for bad in values))
                 continue
-            if progress.get("pending") == key:
-                try:
-                    found = already_there(key)
-                except NotionError as error:  # still unknown: the key stays pending
-                    return _finish_import(
-                        job,
-                        State.FAILED,
-                        hint=f"Line {row.line} may have been added, and looking for it failed: {error.hint}"
-                        + _resume_hint(job),
-                        error=error.as_dict(),
-                    )
-                if found:
-                    job.done += 1
-                    progress.pop("pending")
-                    handled()
-                    continue
+            record = earlier or JobRow(job=job, line=row.line, key=key, outcome=Outcome.PENDING)
             try:
-                progress["pending"] = key
-                _save(job, "progress")
+                if earlier is not None:  # sent by an earlier run, which never heard back
+                    found = look_for(key, row.line)
+                    if found:
+                        record.outcome, record.page_id = Outcome.ADDED, found
+                        handled(record)
+                        continue
+                else:
+                    record.save()
                 values.pop(title_name, None)
-                create_page(
+                page = create_page(
                     data_source_id=source_id,
                     title=row.values[title_index].strip(),
                     values={**values, IMPORT_KEY: {"rich_text": rich_text(key)}},
                     context=context,
                 )
+            except _Paused as pause:
+                return _pause(job, pause.hint, pause.error)
             except NotionError as error:
-                if error.maybe_done:
-                    _save(job, "progress")
-                    return _finish_import(
-                        job,
-                        State.FAILED,
-                        hint=f"Line {row.line} may have been added: {error.hint.removesuffix(MAYBE_DONE)}"
-                        + _resume_hint(job),
-                        error=error.as_dict(),
-                    )
-                progress.pop("pending", None)
+                if _is_outage(error):
+                    hint = error.hint.removesuffix(MAYBE_DONE)
+                    if error.maybe_done:
+                        hint = f"Line {row.line} may have been added: {hint}"
+                    return _pause(job, hint, error)
                 if error.status == 400:  # Notion refused this row only
-                    progress["failed"].append([row.line, None, error.hint])
-                    handled()
+                    record.outcome, record.message = Outcome.REFUSED, error.hint
+                    handled(record)
                     continue
+                if record.pk is not None:  # Notion answered: nothing was made
+                    record.delete()
                 return _finish_import(job, State.FAILED, hint=error.hint, error=error.as_dict())
-            job.done += 1
-            progress.pop("pending", None)
-            handled()
+            record.outcome, record.page_id = Outcome.ADDED, page["id"]
+            progress.pop("pauses", None)
+            handled(record)
     _finish_import(job, State.DONE)
+
+
+def _count_rows(job: Job) -> None:
+    counts = dict(
+        JobRow.objects.filter(job=job)
+        .values_list("outcome")
+        .annotate(n=Count("id"))
+        .values_list("outcome", "n")
+    )
+    job.done = counts.get(Outcome.ADDED, 0) + counts.get(Outcome.TRASHED, 0)
+    job.failed = counts.get(Outcome.REFUSED, 0)
+    job.skipped = JobRow.objects.filter(job=job, outcome=Outcome.SKIPPED).values("line").distinct().count()
+
+
+def _pause(job: Job, hint: str, error: NotionError) -> None:
+    """Stop for now; a worker tries again later, from the same row, up to PAUSES times in a row."""
+    pauses = job.progress.get("pauses", 0) + 1
+    deferred = default_task_backend.supports_defer
+    if pauses > PAUSES:
+        job.progress.pop("pauses", None)
+        return _finish_import(
+            job,
+            State.FAILED,
+            hint=f"{hint} Notion did not answer {PAUSES} times in a row." + _resume_hint(job),
+        )
+    wait = min(PAUSE_LONGEST, PAUSE_FIRST * 2 ** (pauses - 1))
+    until = timezone.now() + timedelta(seconds=wait)
+    job.progress.update(
+        pauses=pauses, paused={"hint": hint, "until": until.isoformat(), "error": error.as_dict()}
+    )
+    job.state = State.PAUSED
+    _count_rows(job)
+    job.step = f"Paused after {job.done} of {job.total} rows: {hint}" + (
+        f" Trying again at {timezone.localtime(until):%H:%M:%S}." if deferred else _resume_hint(job)
+    )
+    with transaction.atomic():
+        _save(job, "state", "step", "progress", "done", "skipped", "failed")
+        if deferred:
+            run_job.using(run_after=until).enqueue(job.pk)
 
 
 def _resume_hint(job: Job) -> str:
     return (
-        f" Resume the job (manage.py import_csv --resume {job.pk}): it looks for that row in the "
-        "data source before adding it again."
+        f" Resume the job (manage.py import_csv --resume {job.pk}): it looks for a row that may have been "
+        "added before adding it again."
     )
 
 
 def _finish_import(job: Job, state: str, *, hint: str = "", **result: Any) -> None:
-    progress = job.progress
-    bad, failed = progress.get("bad", []), progress.get("failed", [])
-    left = job.total - progress.get("next", 0) - (1 if progress.get("pending") else 0)
+    _count_rows(job)
+    pending = JobRow.objects.filter(job=job, outcome=Outcome.PENDING).exists()
+    left = job.total - job.progress.get("next", 0) - (1 if pending else 0)
     counts = f"{job.done} of {job.total} rows added"
-    if bad:
-        counts += f", {len(bad)} skipped"
-    if failed:
-        counts += f", {len(failed)} refused by Notion"
+    if job.skipped:
+        counts += f", {job.skipped} skipped"
+    if job.failed:
+        counts += f", {job.failed} refused by Notion"
+    if pending:
+        counts += ", 1 not known"
     if left and state != State.DONE:
         counts += f", {left} not sent"
     summary = counts + "." + (f" {hint}" if hint else "")
     if state == State.CANCELLED:
         summary = f"Cancelled: {summary}"
+    bad = JobRow.objects.filter(job=job, outcome__in=(Outcome.SKIPPED, Outcome.REFUSED))
+    job.progress.pop("paused", None)
     _finish(
         job,
         state,
-        failed=len(failed) + (1 if progress.get("pending") else 0),
-        skipped=len(bad),
+        failed=job.failed + (1 if pending else 0),
+        skipped=job.skipped,
         hint=summary,
-        bad_rows=(bad + failed)[:BAD_ROWS_KEPT],
+        bad_rows=[[r.line, r.column or None, r.message] for r in bad[:BAD_ROWS_KEPT]],
         link=workspace().link(job.input["database_id"], job.input.get("url")).as_dict(),
         **result,
     )
+    _save(job, "progress")
+    if state == State.DONE:
+        _remove_file(job)
+
+
+def _remove_file(job: Job) -> None:
+    """The job's copy of its file is kept while the job may be resumed, and no longer."""
+    name = job.input.get("file")
+    if name:
+        Path(name).unlink(missing_ok=True)
 
 
 def resume_job(job: Job) -> bool:
-    """Queue a failed or cancelled import job again; it goes on from the first row not handled."""
-    if job.kind != Job.Kind.IMPORT:
+    """Queue a failed, cancelled or paused import job again, at once; it goes on from the first row
+    not handled."""
+    if job.kind not in (Job.Kind.IMPORT, Job.Kind.UNDO):
         return False
     with transaction.atomic():
-        resumed = Job.objects.filter(pk=job.pk, state__in=(State.FAILED, State.CANCELLED)).update(
+        resumed = Job.objects.filter(
+            pk=job.pk, state__in=(State.FAILED, State.CANCELLED, State.PAUSED)
+        ).update(
             state=State.QUEUED,
             cancel_requested=False,
             failed=0,
@@ -393,7 +466,102 @@ def resume_job(job: Job) -> bool:
     return bool(resumed)
 
 
-RUNNERS = {Job.Kind.CONTENT: _send_content, Job.Kind.IMPORT: _import_rows}
+def start_undo_job(*, user: Any, job: Job) -> Job:
+    """Queue the undoing of import `job`: its pages to Notion's trash, then its database if it made it.
+
+    Raises ValueError, saying why, for a job that can't be undone (not an import, still running,
+    already undone or being undone).
+    """
+    if job.kind != Job.Kind.IMPORT:
+        raise ValueError("Only an import can be undone.")
+    if not job.finished or job.state == State.UNDONE:
+        raise ValueError(f"This import is {job.get_state_display().lower()}: it can't be undone now.")
+    with transaction.atomic():
+        locked = Job.objects.select_for_update().get(pk=job.pk)
+        if locked.progress.get("undo_job"):
+            raise ValueError(f"This import is being undone by job {locked.progress['undo_job']}.")
+        pages = JobRow.objects.filter(job=job, outcome=Outcome.ADDED).count()
+        created = bool(job.input.get("created_database"))
+        undo = Job.objects.create(
+            kind=Job.Kind.UNDO,
+            owner=user,
+            total=pages + (1 if created else 0),
+            input={"import_job": job.pk},
+            step="Waiting for a worker",
+        )
+        locked.progress["undo_job"] = undo.pk
+        _save(locked, "progress")
+        run_job.enqueue(undo.pk)
+    return undo
+
+
+def _undo_import(job: Job) -> None:
+    """Move each page an import added to the trash, then the database it made; resumable."""
+    imported = Job.objects.get(pk=job.input["import_job"])
+    spec = imported.input
+    context = AuditContext(
+        correlation_id=job.correlation_id, username=job.owner.get_username(), source=Source.JOB
+    )
+    rows = JobRow.objects.filter(job=imported, outcome=Outcome.ADDED).order_by("line")
+    try:
+        for row in rows.iterator(chunk_size=500):
+            if Job.objects.filter(pk=job.pk, cancel_requested=True).exists():
+                return _finish_undo(job, imported, State.CANCELLED)
+            move_to_trash(object_id=row.page_id, context=context)
+            row.outcome = Outcome.TRASHED
+            with transaction.atomic():
+                row.save(update_fields=["outcome"])
+                job.done += 1
+                job.step = f"{job.done}/{job.total} moved to the trash"
+                _save(job, "done", "step")
+        if spec.get("created_database") and not job.progress.get("database_trashed"):
+            move_to_trash(object_id=spec["database_id"], what="database", context=context)
+            job.progress["database_trashed"] = True
+            job.done += 1
+            _save(job, "done", "progress")
+    except NotionError as error:
+        return _finish_undo(
+            job, imported, State.FAILED, hint=error.hint.removesuffix(MAYBE_DONE), error=error.as_dict()
+        )
+    _finish_undo(job, imported, State.DONE)
+
+
+def _finish_undo(job: Job, imported: Job, state: str, *, hint: str = "", **result: Any) -> None:
+    trashed = JobRow.objects.filter(job=imported, outcome=Outcome.TRASHED).count()
+    summary = (
+        f"{trashed} page{'s' if trashed != 1 else ''} of import job {imported.pk} moved to Notion's trash"
+    )
+    if job.progress.get("database_trashed"):
+        summary += ", and the database it made"
+    summary += "."
+    if state == State.DONE:
+        imported.state = State.UNDONE
+        imported.result = {
+            **imported.result,
+            "hint": f"{imported.result.get('hint', '')} Undone by job {job.pk}.",
+        }
+        _save(imported, "state", "result")
+        _remove_file(imported)
+    else:
+        imported.progress.pop("undo_job", None)  # it may be undone again, from where this stopped
+        _save(imported, "progress")
+        summary += " The rest can be undone again from the import's page." + (f" {hint}" if hint else "")
+    _finish(
+        job,
+        state,
+        skipped=0,
+        failed=1 if state == State.FAILED else 0,
+        hint=("Cancelled: " if state == State.CANCELLED else "") + summary,
+        link={
+            "href": reverse("job", args=[imported.pk]),
+            "label": f"Import job {imported.pk}",
+            "external": False,
+        },
+        **result,
+    )
+
+
+RUNNERS = {Job.Kind.CONTENT: _send_content, Job.Kind.IMPORT: _import_rows, Job.Kind.UNDO: _undo_import}
 
 
 def record_beat(worker_id: str) -> None:

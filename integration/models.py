@@ -156,16 +156,18 @@ class Job(models.Model):
     class Kind(models.TextChoices):
         CONTENT = "content", "Add content"
         IMPORT = "import", "Import a CSV file"
+        UNDO = "undo", "Undo an import"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
-        PAUSED = "paused", "Paused"
+        PAUSED = "paused", "Paused: Notion is not answering"
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Cancelled"
+        UNDONE = "undone", "Undone"
 
-    FINISHED = (State.DONE, State.FAILED, State.CANCELLED)
+    FINISHED = (State.DONE, State.FAILED, State.CANCELLED, State.UNDONE)
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -174,7 +176,7 @@ class Job(models.Model):
     done = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
-    step = models.CharField(max_length=200, blank=True, help_text="What the job is doing now.")
+    step = models.CharField(max_length=1000, blank=True, help_text="What the job is doing now.")
     input = models.JSONField(default=dict)
     progress = models.JSONField(default=dict, blank=True)
     result = models.JSONField(default=dict, blank=True)
@@ -206,3 +208,38 @@ class WorkerBeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id} at {self.seen_at:%H:%M:%S}"
+
+
+class JobRow(models.Model):
+    """One row of an import job's file and what became of it; the pages an undo moves to the trash.
+
+    A row is written `pending` before its page is asked for: if no answer comes back, the next
+    run looks for the row's `key` in the data source before asking again.
+    """
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "Sent, no answer yet"
+        ADDED = "added", "Added"
+        SKIPPED = "skipped", "Skipped"
+        REFUSED = "refused", "Refused by Notion"
+        TRASHED = "trashed", "Moved to the trash"
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="rows")
+    line = models.PositiveIntegerField()
+    key = models.CharField(max_length=32, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    page_id = models.CharField(max_length=36, blank=True)
+    column = models.CharField(max_length=200, blank=True)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["job", "line", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["job", "key"], condition=~models.Q(key=""), name="job_row_one_per_key"
+            )
+        ]
+        indexes = [models.Index(fields=["job", "outcome", "line"], name="job_row_outcome")]
+
+    def __str__(self) -> str:
+        return f"Line {self.line}: {self.outcome}"

@@ -296,6 +296,8 @@ NOTION_RETRY_MAX_WAIT = env_number("NOTION_RETRY_MAX_WAIT", 10, minimum=0, maxim
 NOTION_RATE_LIMIT = env_number("NOTION_RATE_LIMIT", 3, minimum=0, maximum=100)
 NOTION_RATE_BURST = env_number("NOTION_RATE_BURST", 2, minimum=1, maximum=100, kind=int)
 NOTION_RATE_MAX_WAIT = env_number("NOTION_RATE_MAX_WAIT", 20, minimum=0, maximum=300)
+# The share of that rate background jobs leave to people using the forms.
+NOTION_RATE_RESERVE = env_number("NOTION_RATE_RESERVE", 0.1, minimum=0, maximum=0.9)
 # The most one form submission may spend sending to Notion, retries and waits included;
 # gunicorn.conf.py gives each web request that, plus the timeouts of the last request.
 NOTION_ACTION_TIMEOUT = env_number("NOTION_ACTION_TIMEOUT", 60, minimum=1, maximum=600)

@@ -132,13 +132,13 @@ def test_a_page_made_but_whose_answer_was_lost_is_found_on_resume_not_made_twice
         run(str(importing(BOOKS)))
 
     assert str(raised.value) == (
-        "1 of 3 rows added, 1 not sent. Line 3 may have been added: Notion could not be reached. "
-        f"Resume the job (manage.py import_csv --resume {Job.objects.get().pk}): it looks for that row "
-        "in the data source before adding it again."
+        "Paused after 1 of 3 rows: Line 3 may have been added: Notion could not be reached. "
+        f"Resume the job (manage.py import_csv --resume {Job.objects.get().pk}): it looks for a row that "
+        "may have been added before adding it again."
     )
 
     job = Job.objects.get()
-    assert (job.state, job.done, job.failed) == ("failed", 1, 1)
+    assert (job.state, job.done, job.failed) == ("paused", 1, 0)
     output = run("--resume", str(job.pk))
 
     assert "3/3 rows" in output and "3 of 3 rows added." in output
@@ -237,12 +237,19 @@ def test_a_notion_error_creating_the_database_is_one_line_and_keeps_no_copy(impo
     assert not any(settings.IMPORTS_DIR.iterdir())
 
 
-def test_the_job_keeps_a_copy_of_the_file_under_imports_dir(importing, settings):
-    run(str(importing(BOOKS)))
+def test_the_job_keeps_a_copy_of_the_file_under_imports_dir_until_it_is_done(importing, settings, fake_notion):
+    fake_notion.fail_like_notion("POST", "/v1/pages$", 401, "unauthorized", "API token is invalid.")
+    with pytest.raises(CommandError):
+        run(str(importing(BOOKS)))
 
     [copy] = settings.IMPORTS_DIR.iterdir()
     assert copy.read_text() == BOOKS
-    assert Job.objects.get().input["file"] == str(copy)
+    job = Job.objects.get()
+    assert job.input["file"] == str(copy)
+
+    run("--resume", str(job.pk))
+
+    assert not copy.exists()
 
 
 def test_the_key_query_finds_only_the_page_whose_rich_text_equals_the_key(importing, fake_notion):

@@ -5,7 +5,9 @@ bursts. Every request reserves its turn in one shared schedule, by the generic c
 rate algorithm: the schedule keeps the time the next request would be due if requests
 came evenly (`next_at`); a request may go as early as `burst - 1` intervals before that,
 and moves it one interval on. So an idle app sends at once, a burst of `burst` requests
-goes together, and any span of t seconds sees at most rate × t + burst requests. "Now" is
+goes together, and any span of t seconds sees at most rate × t + burst requests. Background
+jobs' requests take no burst, and first take a turn in a schedule of their own at
+rate × (1 - reserve): a share of the rate and the burst stay free for people. "Now" is
 read once the schedule is held (on Redis's clock in Redis): a slow connection to the store
 must not make a request early.
 
@@ -29,6 +31,7 @@ from integration.http.policy import Policy
 logger = logging.getLogger(__name__)
 
 SCHEDULE = "notion"
+BACKGROUND_SCHEDULE = "notion:background"
 
 
 class NotionBusy(Exception):
@@ -118,11 +121,19 @@ def wait_for_turn(policy: Policy, *, deadline: float | None = None) -> float:
     if not policy.rate:
         return 0.0
     interval = 1.0 / policy.rate
-    max_wait = policy.rate_max_wait
+    if not policy.background:
+        tolerance = (max(1, policy.burst) - 1) * interval
+        return _take_turn(SCHEDULE, interval, tolerance, policy.rate_max_wait, deadline)
+    waited = _take_turn(
+        BACKGROUND_SCHEDULE, interval / (1 - policy.reserve), 0.0, policy.rate_max_wait, deadline
+    )
+    return waited + _take_turn(SCHEDULE, interval, 0.0, policy.rate_max_wait, deadline)
+
+
+def _take_turn(key: str, interval: float, tolerance: float, max_wait: float, deadline: float | None) -> float:
     if deadline is not None:
         max_wait = min(max_wait, deadline - time.monotonic())
-    tolerance = (max(1, policy.burst) - 1) * interval
-    wait = schedule().reserve(SCHEDULE, interval=interval, tolerance=tolerance, max_wait=max_wait)
+    wait = schedule().reserve(key, interval=interval, tolerance=tolerance, max_wait=max_wait)
     if wait > max_wait:
         raise NotionBusy(wait)
     if wait > 0:

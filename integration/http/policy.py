@@ -15,9 +15,11 @@ class Policy:
     rate: float  # requests a second for all processes together; 0: no pacing
     burst: int
     rate_max_wait: float  # the longest a request waits for its turn before giving up
+    reserve: float = 0.0  # the share of the rate background requests leave to people
+    background: bool = False  # sent by a background job, not for someone waiting
 
     @classmethod
-    def from_settings(cls) -> "Policy":
+    def from_settings(cls, *, background: bool = False) -> "Policy":
         return cls(
             connect_timeout=settings.NOTION_CONNECT_TIMEOUT,
             read_timeout=settings.NOTION_READ_TIMEOUT,
@@ -27,6 +29,8 @@ class Policy:
             rate=settings.NOTION_RATE_LIMIT,
             burst=settings.NOTION_RATE_BURST,
             rate_max_wait=settings.NOTION_RATE_MAX_WAIT,
+            reserve=settings.NOTION_RATE_RESERVE,
+            background=background,
         )
 
     def but(self, **changes: object) -> "Policy":

@@ -12,6 +12,7 @@ from notion_client.client import ClientOptions
 from integration.http.audit import AuditContext
 from integration.http.policy import Policy
 from integration.http.stack import NotionTransport
+from integration.models import Source
 from integration.notion.workspace import workspace
 
 
@@ -26,10 +27,11 @@ def notion_client(
     """
     here = workspace()
     auth, base_url = here.credentials()
+    context = context or AuditContext()
     transport = NotionTransport(
         here.transport(),
-        context=context or AuditContext(),
-        policy=policy or Policy.from_settings(),
+        context=context,
+        policy=policy or Policy.from_settings(background=context.source == Source.JOB),
         deadline=deadline,
         sandbox=here.is_sandbox,
     )

@@ -27,6 +27,7 @@ ENDPOINTS = [
     _endpoint("pages.retrieve", "GET", r"pages/([^/]+)"),
     _endpoint("blocks.children.append", "PATCH", r"blocks/([^/]+)/children"),
     _endpoint("blocks.children.list", "GET", r"blocks/([^/]+)/children"),
+    _endpoint("blocks.delete", "DELETE", r"blocks/([^/]+)"),
     _endpoint("comments.create", "POST", r"comments"),
     _endpoint("comments.list", "GET", r"comments"),
     _endpoint("search", "POST", r"search"),

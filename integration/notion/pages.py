@@ -1,9 +1,10 @@
-"""Pages: made in a data source, named through its title property, with an optional heading."""
+"""Pages: made in a data source, named through its title property, with an optional heading;
+moved to the trash."""
 
 from integration.http.audit import AuditContext
 from integration.notion.blocks import rich_text
 from integration.notion.client import notion_client
-from integration.notion.errors import expect, notion_call
+from integration.notion.errors import NotionError, expect, notion_call
 from integration.notion.selectors import cached_data_source, title_property
 
 
@@ -34,3 +35,21 @@ def create_page(
                 children=children,
             )
     return expect(page, "page", write=True, check=lambda p: isinstance(p.get("parent", {}), dict))
+
+
+def move_to_trash(*, object_id: str, what: str = "page", context: AuditContext | None = None) -> bool:
+    """Move a page or a database (Notion deletes either as a block) to Notion's trash.
+
+    True if this moved it; False if it was in the trash already, or is gone: sending it again
+    after a lost answer is harmless.
+    """
+    with notion_client(context) as client:
+        try:
+            with notion_call(write=True, what=what):
+                block = client.blocks.delete(block_id=object_id)
+        except NotionError as error:
+            if error.code == "object_not_found" or (error.status == 400 and "archived" in error.message):
+                return False
+            raise
+    expect(block, "block", write=True)
+    return True

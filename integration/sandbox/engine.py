@@ -238,6 +238,7 @@ class NotionSandbox:
             "pages.retrieve": self.retrieve_page,
             "blocks.children.append": self.append_children,
             "blocks.children.list": self.list_children,
+            "blocks.delete": self.delete_block,
             "comments.create": self.create_comment,
             "comments.list": self.list_comments,
             "search": self.search,
@@ -959,6 +960,43 @@ class NotionSandbox:
         self._get(block_id, ("page", "block"), "block")
         children = [self.store.get(child) for child in self.store.children(block_id)]
         return self._listing([c for c in children if c], query, "block")
+
+    def delete_block(self, raw_id: str, *, body: dict, query: dict) -> dict:
+        """Move a page, a database or a block to the trash; answer with it as a block, as Notion does."""
+        block_id = self._id(raw_id, "path failed validation: path.block_id")
+        obj = self.store.get(block_id)
+        if obj is None or obj["object"] not in ("page", "database", "block"):
+            raise _not_found("block", block_id)
+        if obj.get("in_trash"):
+            raise _invalid("Can't edit block that is archived. You must unarchive the block before editing.")
+        now = _now()
+        self.store.put({**obj, "archived": True, "in_trash": True, "last_edited_time": now})
+        if obj["object"] == "database":
+            for ref in obj["data_sources"]:
+                source = self.store.get(ref["id"])
+                if source is not None:
+                    self.store.put({**source, "archived": True, "in_trash": True})
+        if obj["object"] == "block":
+            return {**obj, "archived": True, "in_trash": True, "last_edited_time": now}
+        kind, title = (
+            ("child_database", plain_text(obj["title"]))
+            if obj["object"] == "database"
+            else ("child_page", title_of(obj))
+        )
+        return {
+            "object": "block",
+            "id": block_id,
+            "parent": obj["parent"],
+            "created_time": obj["created_time"],
+            "last_edited_time": now,
+            "created_by": obj.get("created_by", self._user()),
+            "last_edited_by": self._user(),
+            "has_children": bool(self.store.children(block_id)),
+            "archived": True,
+            "in_trash": True,
+            "type": kind,
+            kind: {"title": title},
+        }
 
     def create_comment(self, *, body: dict, query: dict) -> dict:
         if not self.can_comment:

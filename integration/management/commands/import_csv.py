@@ -120,6 +120,7 @@ class Command(BaseCommand):
                 "schema": csvfile.schema(guesses),
                 "delimiter": reader.delimiter,
                 "source": f"{source_id}:{digest}",
+                "created_database": True,
             },
         )
         job.refresh_from_db()
@@ -212,8 +213,10 @@ class Command(BaseCommand):
                     for line, column, message in result["bad_rows"]
                 )
                 lines.append(job.result.get("hint", ""))
-            else:
+            elif job.state == Job.State.QUEUED:
                 lines.append("Queued: a worker (manage.py db_worker) will add the rows; see the job page.")
             self.stdout.write("\n".join(lines))
+        if job.state == Job.State.PAUSED:
+            raise CommandError(one_line(job.step))
         if job.finished and (job.state != Job.State.DONE or job.skipped or job.failed):
             raise CommandError(one_line(job.result.get("hint", "") or f"The import job {job.state}."))
