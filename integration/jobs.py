@@ -448,7 +448,7 @@ def _remove_file(job: Job) -> None:
 def resume_job(job: Job) -> bool:
     """Queue a failed, cancelled or paused import job again, at once; it goes on from the first row
     not handled."""
-    if job.kind not in (Job.Kind.IMPORT, Job.Kind.UNDO):
+    if job.kind != Job.Kind.IMPORT:
         return False
     with transaction.atomic():
         resumed = Job.objects.filter(
@@ -590,12 +590,18 @@ def requeue_orphans() -> list[int]:
     return requeued
 
 
+def _handled(job: Job) -> int:
+    """How far the job got: rows read for an import (skipped ones too), else parts or pages done."""
+    return job.progress.get("next", 0) if job.kind == Job.Kind.IMPORT else job.done
+
+
 def seconds_left(job: Job) -> int | None:
     """An estimate of the time the job still needs, from its pace so far; None before any part."""
-    if job.finished or not job.done or job.started_at is None:
+    handled = _handled(job)
+    if job.finished or not handled or job.started_at is None:
         return None
     elapsed = (timezone.now() - job.started_at).total_seconds()
-    return round(elapsed / job.done * (job.total - job.done))
+    return round(elapsed / handled * (job.total - handled))
 
 
 def _duration(seconds: int) -> str:
@@ -603,13 +609,33 @@ def _duration(seconds: int) -> str:
     return f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
 
 
+def job_summary(job: Job) -> dict[str, Any]:
+    """What the job page offers besides the progress: resume, undo, and the jobs it is linked to."""
+    is_import = job.kind == Job.Kind.IMPORT
+    undo_job = job.progress.get("undo_job") if is_import else None
+    return {
+        "can_resume": is_import and job.state in (State.FAILED, State.CANCELLED, State.PAUSED),
+        "can_undo": is_import and job.finished and job.state != State.UNDONE and not undo_job,
+        "undo_job": undo_job,
+        "undo_of": job.input.get("import_job") if job.kind == Job.Kind.UNDO else None,
+        "created_database": is_import and bool(job.input.get("created_database")),
+        "bad_rows": job.result.get("bad_rows", []) if job.finished else [],
+    }
+
+
 def job_status(job: Job) -> dict[str, Any]:
     """What the job page shows of a job, and its script reads as JSON."""
     left = seconds_left(job)
-    unit = "rows" if job.kind == Job.Kind.IMPORT else "parts"
-    counts = f"{job.done} of {job.total} {unit} added"
-    if job.skipped or job.failed:
-        counts += f", {job.failed} failed, {job.skipped} {'skipped' if unit == 'rows' else 'not sent'}"
+    if job.kind == Job.Kind.UNDO:
+        counts = f"{job.done} of {job.total} moved to Notion's trash"
+    elif job.kind == Job.Kind.IMPORT:
+        counts = f"{_handled(job)} of {job.total} rows read: {job.done} added"
+        if job.skipped or job.failed:
+            counts += f", {job.skipped} skipped, {job.failed} failed"
+    else:
+        counts = f"{job.done} of {job.total} parts added"
+        if job.skipped or job.failed:
+            counts += f", {job.failed} failed, {job.skipped} not sent"
     return {
         "counts_text": counts,
         "left_text": f"About {_duration(left)} left" if left is not None else "",
@@ -618,6 +644,7 @@ def job_status(job: Job) -> dict[str, Any]:
         "finished": job.finished,
         "total": job.total,
         "done": job.done,
+        "handled": _handled(job),
         "skipped": job.skipped,
         "failed": job.failed,
         "step": job.step,

@@ -11,8 +11,11 @@ urlpatterns = [
     path("comments/", views.AddCommentView.as_view(), name="submit-comment"),
     path("comments/on/", views.CommentTargetsView.as_view(), name="comment-targets"),
     path("search/", views.SearchView.as_view(), name="search"),
+    path("jobs/", views.JobListView.as_view(), name="jobs"),
     path("jobs/<int:pk>/", views.JobView.as_view(), name="job"),
     path("jobs/<int:pk>/status/", views.JobStatusView.as_view(), name="job-status"),
     path("jobs/<int:pk>/cancel/", views.CancelJobView.as_view(), name="job-cancel"),
+    path("jobs/<int:pk>/resume/", views.ResumeJobView.as_view(), name="job-resume"),
+    path("jobs/<int:pk>/undo/", views.UndoJobView.as_view(), name="job-undo"),
     path("sandbox/", include("integration.sandbox.urls")),
 ]

@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views import View
-from django.views.generic import FormView, TemplateView
+from django.views.generic import FormView, ListView, TemplateView
 
 from integration import jobs
 from integration.forms import CommentForm, DatabaseForm, NotionForm, PageForm
@@ -341,16 +341,17 @@ def owned_job(request: HttpRequest, pk: int) -> Job:
     return job
 
 
-class JobView(TemplateView):
+def job_page(request: HttpRequest, job: Job, error: str = "") -> HttpResponse:
+    """The job page; with `error`, saying why what was asked of the job was not done."""
+    context = {"job": job, "status": jobs.job_status(job), "error": error, **jobs.job_summary(job)}
+    return render(request, "integration/job.html", context, status=409 if error else 200)
+
+
+class JobView(View):
     """A job's progress, kept up to date by the page's script, or by a refresh without it."""
 
-    template_name = "integration/job.html"
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        job = owned_job(self.request, kwargs["pk"])
-        context.update(job=job, status=jobs.job_status(job))
-        return context
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return job_page(request, owned_job(request, pk))
 
 
 class JobStatusView(View):
@@ -364,3 +365,36 @@ class CancelJobView(View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         jobs.cancel_job(owned_job(request, pk))
         return redirect("job", pk=pk)
+
+
+class ResumeJobView(View):
+    """Go on with a paused, failed or cancelled import now, from the first row not handled."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        job = owned_job(request, pk)
+        if not jobs.resume_job(job):
+            return job_page(request, job, f"This job is {job.get_state_display().lower()}: it can't be resumed.")
+        return redirect("job", pk=pk)
+
+
+class UndoJobView(View):
+    """Queue the undoing of an import; its own job page shows the progress."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        job = owned_job(request, pk)
+        try:
+            undo = jobs.start_undo_job(user=request.user, job=job)
+        except ValueError as error:
+            return job_page(request, job, str(error))
+        return redirect("job", pk=undo.pk)
+
+
+class JobListView(ListView):
+    """The user's own jobs, newest first (staff see everyone's in the admin)."""
+
+    template_name = "integration/job_list.html"
+    context_object_name = "jobs"
+    paginate_by = 50
+
+    def get_queryset(self) -> Any:
+        return Job.objects.filter(owner=self.request.user).order_by("-created_at", "-id")

@@ -532,14 +532,14 @@ function followJob(section) {
       setTimeout(update, 3000);  // the server is away for a moment: ask again later
       return;
     }
-    if (status.finished) {
-      window.location.reload();
+    if (status.finished || status.state !== section.dataset.jobState) {
+      window.location.reload();  // the page offers what fits the new state: resume, undo, the summary
       return;
     }
     for (const field of section.querySelectorAll("[data-job]")) field.textContent = status[field.dataset.job];
     const bar = section.querySelector("progress");
     bar.max = status.total;
-    bar.value = status.done;
+    bar.value = status.handled;
     bar.textContent = status.counts_text;
     const noWorker = section.querySelector("[data-job-no-worker]");
     if (noWorker) noWorker.hidden = status.worker_seen;
