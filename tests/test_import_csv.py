@@ -237,7 +237,9 @@ def test_a_notion_error_creating_the_database_is_one_line_and_keeps_no_copy(impo
     assert not any(settings.IMPORTS_DIR.iterdir())
 
 
-def test_the_job_keeps_a_copy_of_the_file_under_imports_dir_until_it_is_done(importing, settings, fake_notion):
+def test_the_job_keeps_a_copy_of_the_file_under_imports_dir_until_it_is_done(
+    importing, settings, fake_notion
+):
     fake_notion.fail_like_notion("POST", "/v1/pages$", 401, "unauthorized", "API token is invalid.")
     with pytest.raises(CommandError):
         run(str(importing(BOOKS)))

@@ -6,13 +6,16 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django_tasks_db.models import DBTaskResult
 
-from integration.models import Job, WorkerBeat
-from integration.sandbox.engine import NotionSandbox
+from integration.models import Job, JobRow, WorkerBeat
+from integration.sandbox.engine import NotionSandbox, TokenBucket
+from tests.factories import StaffFactory
 from tests.fake_notion import TOKEN, served
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -110,3 +113,69 @@ def test_a_killed_workers_job_is_finished_by_the_next_worker_without_duplicate_p
     assert len(arrivals) == 4
     assert DBTaskResult.objects.count() == 2  # queued again for the next worker
     assert len(sandbox.store.children(page["id"])) == 350
+
+
+@pytest.fixture
+def start_import(settings, notion, tmp_path):
+    """Queue the import of a CSV file of `rows` rows into a new database, as `import_csv` does."""
+    url, _, page, _ = notion
+    settings.NOTION_KEY, settings.NOTION_BASE_URL, settings.NOTION_PAGE_ID = TOKEN, url, page["id"]
+    settings.NOTION_TRANSPORT = None
+    settings.IMPORTS_DIR = tmp_path / "imports"
+    StaffFactory(username="admin")
+
+    def start(rows: int) -> Job:
+        path = tmp_path / "rows.csv"
+        path.write_text("Title,Number\n" + "".join(f"Row {n},{n}\n" for n in range(rows)))
+        call_command("import_csv", str(path), stdout=StringIO())
+        return Job.objects.get(kind=Job.Kind.IMPORT)
+
+    return start
+
+
+def pages_in(sandbox: NotionSandbox, job: Job) -> list[dict]:
+    source_id = job.input["data_source_id"]
+    return [
+        p for p in sandbox.store.newest_first(("page",)) if p["parent"].get("data_source_id") == source_id
+    ]
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_a_killed_workers_import_is_finished_by_the_next_worker_with_no_row_twice(
+    database_queue, notion, start_worker, start_import, child_env
+):
+    _, sandbox, _, _ = notion
+    job = start_import(20)
+    paced = {"NOTION_RATE_LIMIT": "8", "NOTION_RATE_BURST": "1"}
+    first = start_worker(**paced)
+    wait_for(lambda: Job.objects.get(pk=job.pk).done >= 5)
+
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=10)
+    start_worker(**paced)
+
+    wait_for(lambda: Job.objects.get(pk=job.pk).finished)
+    job.refresh_from_db()
+    assert (job.state, job.done) == ("done", 20)
+    pages = pages_in(sandbox, job)
+    keys = {page["properties"]["Import key"]["rich_text"][0]["plain_text"] for page in pages}
+    assert len(pages) == len(keys) == 20
+    assert JobRow.objects.filter(job=job, outcome="added").count() == 20
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_an_import_paused_by_notion_is_queued_again_for_later(
+    database_queue, notion, start_worker, start_import
+):
+    _, sandbox, _, _ = notion
+    job = start_import(5)
+    sandbox.bucket = TokenBucket(0.001, 1)  # Notion answers 429 from now on
+    start_worker(NOTION_RATE_LIMIT="0", NOTION_MAX_ATTEMPTS="1")
+
+    wait_for(lambda: Job.objects.get(pk=job.pk).state == "paused")
+
+    job.refresh_from_db()
+    assert "Trying again at" in job.step
+    later = DBTaskResult.objects.filter(status="READY").get()
+    assert later.args_kwargs["args"] == [job.pk]
+    assert 25 <= (later.run_after - job.updated_at).total_seconds() <= 35

@@ -8,6 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connections
 
+from integration.http.pacing import wait_for_turn
+from integration.http.policy import Policy
 from integration.models import NotionRequestLog
 from integration.notion.comments import add_comment
 from integration.notion.errors import NotionError
@@ -140,3 +142,18 @@ def test_a_request_that_would_wait_too_long_is_not_sent(fake_notion, settings, p
     assert outcomes[1:] == ["sent", "sent"]
     assert "nothing was sent" in outcomes[0]
     assert len(fake_notion.sent("POST", "/v1/comments$")) == 2
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_background_requests_leave_the_burst_and_a_share_of_the_rate_to_people(settings):
+    settings.NOTION_RATE_LIMIT = 10  # one request every 0.1 s
+    settings.NOTION_RATE_BURST = 3
+    settings.NOTION_RATE_RESERVE = 0.5  # so a job's requests come every 0.2 s at most
+    job = Policy.from_settings(background=True)
+
+    waits = [wait_for_turn(job) for _ in range(4)]
+    person = wait_for_turn(Policy.from_settings())
+
+    assert waits[0] == 0
+    assert all(0.15 <= wait <= 0.25 for wait in waits[1:])  # no burst: each a full turn apart
+    assert person == 0  # the burst was kept for people
