@@ -13,7 +13,7 @@ from django.utils import dateformat, timezone
 from django.utils.html import format_html
 
 from integration.ids import parse_notion_id
-from integration.models import FormSubmission, Job, NotionRequestLog, Outcome
+from integration.models import FormSubmission, Job, JobRow, NotionRequestLog, Outcome
 
 # The history is read on a laptop beside the forms: the list needs the width the
 # navigation sidebar would take, and that sidebar would only repeat the two models.
@@ -30,6 +30,8 @@ BADGES = {
     FormSubmission.Status.PENDING: "none",
     Job.State.DONE: "good",
     Job.State.FAILED: "bad",
+    JobRow.Outcome.ADDED: "good",
+    JobRow.Outcome.REFUSED: "bad",
 }
 
 
@@ -361,6 +363,7 @@ class JobAdmin(ReadOnlyAdmin):
         "cancel_requested",
         "correlation",
         "page",
+        "rows",
         "result_shown",
         "progress_shown",
     ]
@@ -394,6 +397,13 @@ class JobAdmin(ReadOnlyAdmin):
     def page(self, row: Job) -> str:
         return format_html('<a href="{}">{}</a>', reverse("job", args=[row.pk]), "progress and summary")
 
+    @admin.display(description="Rows")
+    def rows(self, row: Job) -> str:
+        if row.kind != Job.Kind.IMPORT:
+            return EMPTY
+        url = reverse("admin:integration_jobrow_changelist") + f"?job__id__exact={row.pk}"
+        return format_html('<a href="{}">each row of the file and what became of it</a>', url)
+
     @admin.display(description="Summary")
     def result_shown(self, row: Job) -> str:
         return _json(row.result) if row.result else EMPTY
@@ -401,3 +411,25 @@ class JobAdmin(ReadOnlyAdmin):
     @admin.display(description="Progress")
     def progress_shown(self, row: Job) -> str:
         return _json({key: value for key, value in row.progress.items() if key != "ids"}) or EMPTY
+
+
+@admin.register(JobRow)
+class JobRowAdmin(ReadOnlyAdmin):
+    """The rows of import jobs, read-only: which became which page, which were skipped and why."""
+
+    list_display = ["job_link", "line", "outcome_shown", "page_id", "column", "message"]
+    list_filter = ["outcome"]
+    search_fields = ["=key", "=page_id"]
+    search_help_text = "A row's import key or a page ID, whole."
+    show_full_result_count = False
+    actions = None
+    empty_value_display = EMPTY
+    list_select_related = ["job"]
+
+    @admin.display(description="Job", ordering="job")
+    def job_link(self, row: JobRow) -> str:
+        return format_html('<a href="{}">{}</a>', reverse("job", args=[row.job_id]), row.job_id)
+
+    @admin.display(description="Outcome", ordering="outcome")
+    def outcome_shown(self, row: JobRow) -> str:
+        return _badge(row.outcome, row.get_outcome_display())

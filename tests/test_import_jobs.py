@@ -282,3 +282,15 @@ def test_the_job_list_shows_the_users_own_jobs_newest_first(importing, client):
     assert page.index(f'href="/jobs/{second.pk}/"') < page.index(f'href="/jobs/{first.pk}/"')
     assert "theirs.csv" not in page
     assert "Import a CSV file: books.csv" in page
+
+
+def test_staff_see_an_imports_rows_in_the_admin_read_only(importing, staff_browser):
+    job = importing("Title,Pages\nDune,412\nEmma\n")
+    url = staff_browser.get(f"/admin/integration/job/{job.pk}/change/").content.decode()
+    assert f"/admin/integration/jobrow/?job__id__exact={job.pk}" in url
+
+    page = staff_browser.get(f"/admin/integration/jobrow/?job__id__exact={job.pk}").content.decode()
+
+    assert "1 field where the header has 2: too few." in page
+    assert JobRow.objects.get(job=job, line=2).page_id in page
+    assert staff_browser.post(f"/admin/integration/jobrow/{JobRow.objects.first().pk}/delete/").status_code == 403
