@@ -162,6 +162,7 @@ def _send_content(job: Job) -> None:
 
     def on_part(number: int, results: list) -> None:
         job.done = number
+        progress.pop("pauses", None)
         progress["ids"] = {str(ref): block_id for ref, block_id in ids.items()}
         if number == 1 and results and isinstance(results[0], dict):
             progress["first_block"] = results[0].get("id", "")
@@ -190,6 +191,9 @@ def _send_content(job: Job) -> None:
     except NotionError as error:
         if error.code == "client_gone":  # keep_going() said stop: the job was cancelled
             _cancelled(job)
+        elif _is_outage(error) and not error.maybe_done:  # Notion did nothing: try again later
+            progress["started"] = job.done
+            _pause(job, error.hint, error)
         else:
             _finish(job, State.FAILED, failed=1, hint=error.hint, error=error.as_dict())
         return
@@ -372,26 +376,30 @@ def _count_rows(job: Job) -> None:
 
 
 def _pause(job: Job, hint: str, error: NotionError) -> None:
-    """Stop for now; a worker tries again later, from the same row, up to PAUSES times in a row."""
+    """Stop for now; a worker tries again later, where the job stopped, up to PAUSES times in a row."""
+    is_import = job.kind == Job.Kind.IMPORT
     pauses = job.progress.get("pauses", 0) + 1
     deferred = default_task_backend.supports_defer
     if pauses > PAUSES:
         job.progress.pop("pauses", None)
-        return _finish_import(
-            job,
-            State.FAILED,
-            hint=f"{hint} Notion did not answer {PAUSES} times in a row." + _resume_hint(job),
-        )
+        hint = f"{hint} Notion did not answer {PAUSES} times in a row."
+        if is_import:
+            return _finish_import(job, State.FAILED, hint=hint + _resume_hint(job), error=error.as_dict())
+        report = content.parts_report(job.done + 1, job.total, maybe_done=False)
+        return _finish(job, State.FAILED, failed=1, hint=hint + report, error=error.as_dict())
     wait = min(PAUSE_LONGEST, PAUSE_FIRST * 2 ** (pauses - 1))
     until = timezone.now() + timedelta(seconds=wait)
     job.progress.update(
         pauses=pauses, paused={"hint": hint, "until": until.isoformat(), "error": error.as_dict()}
     )
     job.state = State.PAUSED
-    _count_rows(job)
-    job.step = f"Paused after {job.done} of {job.total} rows: {hint}" + (
-        f" Trying again at {timezone.localtime(until):%H:%M:%S}." if deferred else _resume_hint(job)
-    )
+    if is_import:
+        _count_rows(job)
+    later = f" Trying again at {timezone.localtime(until):%H:%M:%S}." if deferred else ""
+    if not deferred and is_import:
+        later = _resume_hint(job)
+    unit = "rows" if is_import else "parts"
+    job.step = f"Paused after {job.done} of {job.total} {unit}: {hint}{later}"
     with transaction.atomic():
         _save(job, "state", "step", "progress", "done", "skipped", "failed")
         if deferred:
@@ -446,14 +454,13 @@ def _remove_file(job: Job) -> None:
 
 
 def resume_job(job: Job) -> bool:
-    """Queue a failed, cancelled or paused import job again, at once; it goes on from the first row
-    not handled."""
-    if job.kind != Job.Kind.IMPORT:
+    """Queue a failed, cancelled or paused import job, or paused content, again at once; it goes on
+    from the first row or part not done."""
+    if job.kind == Job.Kind.UNDO:
         return False
+    states = (State.FAILED, State.CANCELLED, State.PAUSED) if job.kind == Job.Kind.IMPORT else (State.PAUSED,)
     with transaction.atomic():
-        resumed = Job.objects.filter(
-            pk=job.pk, state__in=(State.FAILED, State.CANCELLED, State.PAUSED)
-        ).update(
+        resumed = Job.objects.filter(pk=job.pk, state__in=states).update(
             state=State.QUEUED,
             cancel_requested=False,
             failed=0,
@@ -614,7 +621,8 @@ def job_summary(job: Job) -> dict[str, Any]:
     is_import = job.kind == Job.Kind.IMPORT
     undo_job = job.progress.get("undo_job") if is_import else None
     return {
-        "can_resume": is_import and job.state in (State.FAILED, State.CANCELLED, State.PAUSED),
+        "can_resume": job.state == State.PAUSED
+        or (is_import and job.state in (State.FAILED, State.CANCELLED)),
         "can_undo": is_import and job.finished and job.state != State.UNDONE and not undo_job,
         "undo_job": undo_job,
         "undo_of": job.input.get("import_job") if job.kind == Job.Kind.UNDO else None,

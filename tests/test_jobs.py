@@ -71,6 +71,24 @@ def test_a_part_that_may_have_been_added_fails_the_job_and_is_not_sent_again(fak
     assert len(fake_notion.sent("PATCH", "/children$")) == 3
 
 
+def test_content_pauses_while_notion_is_overloaded_and_goes_on_from_the_part_it_stopped_at(
+    fake_notion, send_long, parent_page
+):
+    fake_notion.fail_like_notion(
+        "PATCH", "/children$", 529, "service_overload", "Overloaded.", after=2, times=3
+    )
+    send_long()
+    job = Job.objects.get()
+    assert (job.state, job.done) == ("paused", 2)
+    assert job.step.startswith("Paused after 2 of 5 parts: Notion is overloaded")
+
+    assert jobs.resume_job(job)
+
+    job.refresh_from_db()
+    assert (job.state, job.done) == ("done", 5)
+    assert len(fake_notion.sandbox.store.children(parent_page["id"])) == 450  # each part once
+
+
 class CancelledAfterTwoParts(FakeNotion):
     """Notion, while the job's owner presses Cancel once two parts have gone."""
 
