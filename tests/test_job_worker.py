@@ -124,11 +124,11 @@ def start_import(settings, notion, tmp_path):
     settings.IMPORTS_DIR = tmp_path / "imports"
     StaffFactory(username="admin")
 
-    def start(rows: int) -> Job:
-        path = tmp_path / "rows.csv"
-        path.write_text("Title,Number\n" + "".join(f"Row {n},{n}\n" for n in range(rows)))
+    def start(rows: int, name: str = "rows") -> Job:
+        path = tmp_path / f"{name}.csv"
+        path.write_text("Title,Number\n" + "".join(f"{name} {n},{n}\n" for n in range(rows)))
         call_command("import_csv", str(path), stdout=StringIO())
-        return Job.objects.get(kind=Job.Kind.IMPORT)
+        return Job.objects.filter(kind=Job.Kind.IMPORT).latest("pk")
 
     return start
 
@@ -179,3 +179,23 @@ def test_an_import_paused_by_notion_is_queued_again_for_later(
     later = DBTaskResult.objects.filter(status="READY").get()
     assert later.args_kwargs["args"] == [job.pk]
     assert 25 <= (later.run_after - job.updated_at).total_seconds() <= 35
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_two_workers_share_the_queue_and_each_import_is_run_once(
+    database_queue, notion, start_worker, start_import
+):
+    _, sandbox, _, arrivals = notion
+    imports = [start_import(8, name) for name in ("first", "second", "third")]
+    before = len(arrivals)
+    paced = {"NOTION_RATE_LIMIT": "20"}
+    start_worker(**paced)
+    start_worker(**paced)
+
+    wait_for(lambda: all(Job.objects.get(pk=job.pk).finished for job in imports))
+
+    finished = Job.objects.filter(pk__in=[job.pk for job in imports])
+    assert {(job.state, job.done) for job in finished} == {("done", 8)}
+    assert all(len(pages_in(sandbox, job)) == 8 for job in finished)
+    assert sorted(DBTaskResult.objects.values_list("status", flat=True)) == ["SUCCESSFUL"] * 3  # one run each
+    assert len(arrivals) - before == 3 * 8 + 3  # a page per row, and each data source's schema once
