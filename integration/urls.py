@@ -14,5 +14,7 @@ urlpatterns = [
     path("jobs/<int:pk>/", views.JobView.as_view(), name="job"),
     path("jobs/<int:pk>/status/", views.JobStatusView.as_view(), name="job-status"),
     path("jobs/<int:pk>/cancel/", views.CancelJobView.as_view(), name="job-cancel"),
+    path("connection/", views.ConnectionView.as_view(), name="connection"),
+    path("healthz", views.HealthView.as_view(), name="healthz"),
     path("sandbox/", include("integration.sandbox.urls")),
 ]
