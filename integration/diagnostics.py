@@ -49,7 +49,8 @@ def queue_check() -> Check:
     return Check(
         "Task queue",
         False,
-        f"No worker has been seen in the last {settings.JOBS_WORKER_TIMEOUT:g} s: background jobs wait.",
+        f"No worker has been seen in the last {settings.JOBS_WORKER_TIMEOUT:g} s (JOBS_WORKER_TIMEOUT): "
+        "background jobs wait.",
         fix,
     )
 

@@ -3,6 +3,7 @@
 import json
 from datetime import timedelta
 
+import httpx
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -220,7 +221,9 @@ def test_no_worker_seen_lately_says_to_start_one(fake_notion):
 
     queue = by_name(report)["Task queue"]
     assert failed(report) == ["Task queue"]
-    assert queue["result"] == "No worker has been seen in the last 30 s: background jobs wait."
+    assert queue["result"] == (
+        "No worker has been seen in the last 30 s (JOBS_WORKER_TIMEOUT): background jobs wait."
+    )
     assert "python manage.py db_worker" in queue["fix"]
 
 
@@ -242,6 +245,22 @@ def test_the_command_exits_1_with_a_one_line_summary_and_says_what_to_do(fake_no
     out = capsys.readouterr().out
     assert "FAIL  Task queue: No worker has been seen" in out
     assert "What to do: Start a worker: `python manage.py db_worker`" in out
+
+
+def test_ctrl_c_stops_the_command_with_one_line(settings, fake_notion, worker, capsys):
+    class Interrupted(httpx.BaseTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            raise KeyboardInterrupt
+
+    settings.NOTION_TRANSPORT = Interrupted()
+
+    with pytest.raises(SystemExit) as raised:
+        call_command("check_notion")
+
+    assert raised.value.code == 130
+    assert capsys.readouterr().err.strip() == (
+        "Interrupted: the checks change nothing, so nothing was left half done."
+    )
 
 
 def test_the_json_report_holds_every_check_with_its_result_and_fix(fake_notion, worker):

@@ -24,7 +24,11 @@ class Command(BaseCommand):
         if options["verbosity"] < 2:  # the checks say what failed; -v 2 also logs each failed request
             logging.getLogger("integration").setLevel(logging.WARNING)
         context = AuditContext(source=Source.COMMAND, username=getpass.getuser())
-        checks = run_checks(context=context)
+        try:
+            checks = run_checks(context=context)
+        except KeyboardInterrupt:
+            self.stderr.write("Interrupted: the checks change nothing, so nothing was left half done.")
+            raise SystemExit(130) from None
         failed = [check for check in checks if not check.passed]
         if options["json"]:
             report = {
