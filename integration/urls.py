@@ -17,5 +17,7 @@ urlpatterns = [
     path("jobs/<int:pk>/cancel/", views.CancelJobView.as_view(), name="job-cancel"),
     path("jobs/<int:pk>/resume/", views.ResumeJobView.as_view(), name="job-resume"),
     path("jobs/<int:pk>/undo/", views.UndoJobView.as_view(), name="job-undo"),
+    path("connection/", views.ConnectionView.as_view(), name="connection"),
+    path("healthz", views.HealthView.as_view(), name="healthz"),
     path("sandbox/", include("integration.sandbox.urls")),
 ]

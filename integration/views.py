@@ -10,14 +10,17 @@ import socket
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.mixins import UserPassesTestMixin
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
-from integration import jobs
+from integration import diagnostics, jobs
 from integration.forms import CommentForm, DatabaseForm, NotionForm, PageForm
 from integration.home import STEP, comment_targets, home_sections, recent_objects
 from integration.http.audit import AuditContext
@@ -373,7 +376,9 @@ class ResumeJobView(View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         job = owned_job(request, pk)
         if not jobs.resume_job(job):
-            return job_page(request, job, f"This job is {job.get_state_display().lower()}: it can't be resumed.")
+            return job_page(
+                request, job, f"This job is {job.get_state_display().lower()}: it can't be resumed."
+            )
         return redirect("job", pk=pk)
 
 
@@ -398,3 +403,42 @@ class JobListView(ListView):
 
     def get_queryset(self) -> Any:
         return Job.objects.filter(owner=self.request.user).order_by("-created_at", "-id")
+
+
+class ConnectionView(UserPassesTestMixin, TemplateView):
+    """For staff: the checks of `manage.py check_notion`, made anew at each visit."""
+
+    template_name = "integration/connection.html"
+
+    def test_func(self) -> bool:
+        return self.request.user.is_staff
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        audit = web_context(self.request)
+        checks = diagnostics.run_checks(context=audit)
+        failed = [check for check in checks if not check.passed]
+        context.update(
+            target=diagnostics.target(),
+            checks=checks,
+            failed=failed,
+            passed=not failed,
+            correlation_id=audit.correlation_id,
+        )
+        return context
+
+
+@method_decorator(login_not_required, name="dispatch")
+class HealthView(View):
+    """/healthz, for a load balancer: "ok", or 503 when the database, the cache or the queue can't be
+    used; nothing about why (the app's log says which)."""
+
+    http_method_names = ["get", "head"]
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        healthy = diagnostics.healthy()
+        response = HttpResponse(
+            "ok" if healthy else "unavailable", status=200 if healthy else 503, content_type="text/plain"
+        )
+        response["Cache-Control"] = "no-store"
+        return response

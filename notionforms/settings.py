@@ -108,6 +108,8 @@ if not SECRET_KEY:
 # HTTPS. Behind a proxy that terminates TLS, set SECURE_PROXY_SSL_HEADER=true so that
 # Django trusts its X-Forwarded-Proto header (and only then: anyone could send it).
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# A load balancer checks /healthz over plain HTTP: a redirect would read as "down".
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)

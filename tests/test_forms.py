@@ -274,7 +274,7 @@ def test_a_bad_token_says_to_check_notion_key(browser, submit, fake_notion, sett
 
 
 def test_a_comment_without_the_capability_says_to_enable_it(browser, submit, fake_notion, notion_page):
-    fake_notion.sandbox.can_comment = False
+    fake_notion.sandbox.capabilities.discard("insert_comments")
 
     submit("comment", page_id=notion_page["id"], comment="Hi")
 

@@ -31,6 +31,7 @@ ENDPOINTS = [
     _endpoint("comments.create", "POST", r"comments"),
     _endpoint("comments.list", "GET", r"comments"),
     _endpoint("search", "POST", r"search"),
+    _endpoint("users.me", "GET", r"users/me"),
 ]
 
 

@@ -50,6 +50,21 @@ _PROPERTY_TYPES = {
     "created_time", "created_by", "last_edited_time", "last_edited_by", "unique_id",
     "button", "location", "verification", "place",
 }  # fmt: skip
+# Notion's capabilities of an integration, and the one each endpoint needs (users.me needs none).
+CAPABILITIES = frozenset({"read_content", "insert_content", "read_comments", "insert_comments"})
+_CAPABILITY_NEEDED = {
+    "databases.create": "insert_content",
+    "databases.retrieve": "read_content",
+    "data_sources.retrieve": "read_content",
+    "data_sources.query": "read_content",
+    "pages.create": "insert_content",
+    "pages.retrieve": "read_content",
+    "blocks.children.append": "insert_content",
+    "blocks.children.list": "read_content",
+    "comments.create": "insert_comments",
+    "comments.list": "read_comments",
+    "search": "read_content",
+}
 _ANNOTATIONS = {
     "bold": False, "italic": False, "strikethrough": False,
     "underline": False, "code": False, "color": "default",
@@ -208,7 +223,9 @@ class NotionSandbox:
     `token`: the integration secret it accepts (None accepts any bearer token).
     `rate`, `burst`: the rate limit it enforces with 429 and Retry-After (None: no limit).
     `latency`: seconds it takes to answer each request.
-    `can_comment`: whether the integration has the "insert comments" capability.
+    `capabilities`: those of `CAPABILITIES` the integration has; an endpoint needing another
+    answers 403 `restricted_resource`, as Notion does.
+    `integration_name`, `workspace_name`: the bot's name and its workspace's, as users.me gives them.
     """
 
     def __init__(
@@ -219,16 +236,19 @@ class NotionSandbox:
         rate: float | None = None,
         burst: int = 3,
         latency: float = 0.0,
-        can_comment: bool = True,
+        capabilities: Iterable[str] = CAPABILITIES,
         integration_name: str = "notionforms",
+        workspace_name: str = "Sandbox workspace",
     ) -> None:
         self.token = token
         self.store = store if store is not None else MemoryStore()
         self.bucket = TokenBucket(rate, burst) if rate else None
         self.latency = latency
-        self.can_comment = can_comment
+        self.capabilities = set(capabilities)
         self.integration_name = integration_name
+        self.workspace_name = workspace_name
         self.bot_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"notionforms-bot:{integration_name}"))
+        self.workspace_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"notionforms-workspace:{workspace_name}"))
         self.handlers: dict[str, Callable[..., dict]] = {
             "databases.create": self.create_database,
             "databases.retrieve": self.retrieve_database,
@@ -242,6 +262,7 @@ class NotionSandbox:
             "comments.create": self.create_comment,
             "comments.list": self.list_comments,
             "search": self.search,
+            "users.me": self.me,
         }
 
     # The HTTP surface
@@ -272,7 +293,7 @@ class NotionSandbox:
                     "You have been rate limited. Please try again in a few minutes.",
                     {"retry-after": str(max(1, math.ceil(wait)))},
                 )
-        handler, args = self._route(request.method, request.url.path)
+        operation, args = self._route(request.method, request.url.path)
         authorization = request.headers.get("authorization", "")
         scheme, _, secret = authorization.partition(" ")
         if scheme != "Bearer" or not secret or (self.token is not None and secret != self.token):
@@ -294,14 +315,17 @@ class NotionSandbox:
                 raise SandboxError(400, "invalid_json", "Error parsing JSON body.") from None
             if not isinstance(body, dict):
                 raise _invalid("body failed validation: body should be an object.")
-        return handler(*args, body=body, query=dict(request.url.params))
+        needed = _CAPABILITY_NEEDED.get(operation)
+        if needed is not None and needed not in self.capabilities:
+            raise SandboxError(403, "restricted_resource", "Insufficient permissions for this endpoint.")
+        return self.handlers[operation](*args, body=body, query=dict(request.url.params))
 
-    def _route(self, method: str, path: str) -> tuple[Callable[..., dict], tuple[str, ...]]:
+    def _route(self, method: str, path: str) -> tuple[str, tuple[str, ...]]:
         found = find_endpoint(method, path) if path.startswith("/v1/") else None
         if found is None:
             raise SandboxError(400, "invalid_request_url", "Invalid request URL.")
         endpoint, args = found
-        return self.handlers[endpoint.operation], args
+        return endpoint.operation, args
 
     # Seeding
 
@@ -999,8 +1023,6 @@ class NotionSandbox:
         }
 
     def create_comment(self, *, body: dict, query: dict) -> dict:
-        if not self.can_comment:
-            raise SandboxError(403, "restricted_resource", "Insufficient permissions for this endpoint.")
         parent = body.get("parent")
         if isinstance(parent, dict) and "block_id" in parent:
             block_id = self._id(parent["block_id"], "body failed validation: body.parent.block_id")
@@ -1032,6 +1054,22 @@ class NotionSandbox:
             if parent_id in (obj["parent"].get("page_id"), obj["parent"].get("block_id"))
         ]
         return self._listing(list(reversed(comments)), query, "comment")
+
+    def me(self, *, body: dict, query: dict) -> dict:
+        """The token's bot user, as Notion shows an internal integration's (owned by its workspace)."""
+        return {
+            "object": "user",
+            "id": self.bot_id,
+            "name": self.integration_name,
+            "avatar_url": None,
+            "type": "bot",
+            "bot": {
+                "owner": {"type": "workspace", "workspace": True},
+                "workspace_name": self.workspace_name,
+                "workspace_id": self.workspace_id,
+                "workspace_limits": {"max_file_upload_size_in_bytes": 5_242_880},
+            },
+        }
 
     def search(self, *, body: dict, query: dict) -> dict:
         text = str(body.get("query") or "").lower()
