@@ -293,4 +293,5 @@ def test_staff_see_an_imports_rows_in_the_admin_read_only(importing, staff_brows
 
     assert "1 field where the header has 2: too few." in page
     assert JobRow.objects.get(job=job, line=2).page_id in page
-    assert staff_browser.post(f"/admin/integration/jobrow/{JobRow.objects.first().pk}/delete/").status_code == 403
+    first_row = JobRow.objects.first().pk
+    assert staff_browser.post(f"/admin/integration/jobrow/{first_row}/delete/").status_code == 403
