@@ -18,6 +18,7 @@ TYPE_CHOICES = [*service.IMPORT_TYPES.items(), (service.SKIP, "Skip")]
 class UploadForm(forms.Form):
     file = forms.FileField(
         label="CSV file",
+        allow_empty_file=True,  # refused by the reader, with its message
         help_text="UTF-8 (with or without a byte order mark), fields split by commas or semicolons, "
         "a header row naming the columns.",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.views.generic import FormView, TemplateView
 
 from integration.home import recent_objects
@@ -39,6 +40,11 @@ def _remember(request: HttpRequest, token: str, entry: dict[str, Any]) -> None:
     uploads = _uploads(request)
     uploads[token] = entry
     request.session[UPLOADS] = uploads
+
+
+def _claimed(path: Path) -> Path:
+    """Where an upload goes when its import starts: the job's file from then on."""
+    return path.with_name(f"{path.stem}-started.csv")
 
 
 class ImportUploadView(FormView):
@@ -85,11 +91,26 @@ class ImportPreviewView(TemplateView):
             raise Http404("No such upload.")
         if "job" in self.entry:  # started already: a resent form, or the address again
             return redirect("job", pk=self.entry["job"])
+        path = Path(self.entry["path"])
+        if not path.exists() and _claimed(path).exists():
+            return self.starting_elsewhere(path)
         try:
-            self.file = service.read_file(path=Path(self.entry["path"]), name=self.entry["name"])
+            self.file = service.read_file(path=path, name=self.entry["name"])
         except service.CannotImport:
             raise Http404("This upload is no longer here: upload the file again.") from None
         return super().dispatch(request, *args, **kwargs)
+
+    def starting_elsewhere(self, path: Path) -> HttpResponse:
+        """The answer to a request that finds another one starting this upload's import."""
+        job = Job.objects.filter(owner=self.request.user, input__file=str(_claimed(path))).first()
+        if job is not None:
+            return redirect("job", pk=job.pk)
+        return TemplateResponse(
+            self.request,
+            "integration/import_starting.html",
+            {"name": self.entry["name"]},
+            status=409,
+        )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -129,15 +150,11 @@ class ImportPreviewView(TemplateView):
 
     def start(self, form: ImportForm, match: service.Match | None) -> HttpResponse:
         path = Path(self.entry["path"])
-        claimed = path.with_name(f"{path.stem}-started.csv")
+        claimed = _claimed(path)
         try:
             os.rename(path, claimed)
         except FileNotFoundError:  # another request is starting it
-            job = Job.objects.filter(owner=self.request.user, input__file=str(claimed)).first()
-            if job is not None:
-                return redirect("job", pk=job.pk)
-            form.add_error(None, "This import is starting already: see your job’s page in a moment.")
-            return self.render_to_response(self.get_context_data(form=form), status=409)
+            return self.starting_elsewhere(path)
         data, plan = form.cleaned_data, form.plan
         assert plan is not None
         file = replace(self.file, path=claimed)
