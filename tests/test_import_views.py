@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from integration.models import Job
+from integration.models import Job, NotionRequestLog
 from integration.notion.columns import Column
 from integration.notion.databases import create_database
 from tests.factories import UserFactory
@@ -289,6 +289,7 @@ def test_the_import_key_property_is_added_to_the_data_source_before_the_job(brow
     assert operations.index(("PATCH", f"/v1/data_sources/{shelf}")) < operations.index(("POST", "/v1/pages"))
     source = fake_notion.sandbox.store.get(shelf)
     assert source["properties"]["Import key"]["type"] == "rich_text"
+    assert NotionRequestLog.objects.filter(operation="data_sources.update", status=200).count() == 1
     assert all(row_of(page)["Import key"] for page in pages_of(fake_notion, shelf))
 
 
