@@ -530,3 +530,12 @@ def test_the_same_file_again_after_it_went_in_is_refused_naming_the_job(
 
     assert Job.objects.count() == 1
     assert len(list(settings.IMPORTS_DIR.iterdir())) == 1
+
+
+def test_a_file_over_import_max_bytes_is_refused_in_one_line(importing, fake_notion, settings):
+    settings.IMPORT_MAX_BYTES = 20
+
+    with pytest.raises(CommandError, match=r"books\.csv: The file is larger than the limit of 20 bytes"):
+        run(str(importing(BOOKS)))
+
+    assert fake_notion.received == []
