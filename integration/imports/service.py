@@ -15,7 +15,7 @@ import hashlib
 import shutil
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -124,7 +124,7 @@ class Match:
 class Started:
     job: Job
     resumed: bool = False
-    message: str = field(default="")
+    message: str = ""
 
 
 def read_file(*, path: Path, name: str = "", limit: int | None = None) -> CsvFile:
@@ -137,14 +137,12 @@ def read_file(*, path: Path, name: str = "", limit: int | None = None) -> CsvFil
     try:
         with path.open("rb") as file:
             reader = csvfile.read_csv(file, limit=limit or settings.IMPORT_MAX_BYTES)
-            sample: list[csvfile.Row | csvfile.BadRow] = []
-            good = 0
+            sample: list[csvfile.Row] = []  # the good rows the types are guessed from
+            total = 0
             for row in reader:
-                sample.append(row)
-                good += isinstance(row, csvfile.Row)
-                if good == csvfile.SAMPLE_ROWS:
-                    break
-            total = len(sample) + sum(1 for _ in reader)
+                total += 1
+                if isinstance(row, csvfile.Row) and len(sample) < csvfile.SAMPLE_ROWS:
+                    sample.append(row)
             file.seek(0)
             digest = hashlib.file_digest(file, "sha256").hexdigest()
     except OSError as error:
@@ -159,7 +157,7 @@ def read_file(*, path: Path, name: str = "", limit: int | None = None) -> CsvFil
         guesses[0] = csvfile.infer_columns(header, sample, title=1, decimal=reader.decimal)[0]
     else:
         guesses[0] = csvfile.ColumnGuess(header[0], "rich_text", guesses[0].samples, guesses[0].distinct)
-    rows = tuple(row.values for row in sample if isinstance(row, csvfile.Row))[:PREVIEW_ROWS]
+    rows = tuple(row.values for row in sample[:PREVIEW_ROWS])
     return CsvFile(
         path=path,
         name=name,
