@@ -86,10 +86,6 @@ class ImportForm(forms.Form):
             for index, column in enumerate(self.file.columns)
         ]
 
-    @property
-    def into_data_source(self) -> bool:
-        return self.is_bound and self.data.get(self.add_prefix("target")) == DATA_SOURCE
-
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if data.get("target") == DATA_SOURCE:
