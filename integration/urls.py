@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from integration import views
+from integration.imports import views as imports
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -12,6 +13,8 @@ urlpatterns = [
     path("comments/on/", views.CommentTargetsView.as_view(), name="comment-targets"),
     path("search/", views.SearchView.as_view(), name="search"),
     path("jobs/", views.JobListView.as_view(), name="jobs"),
+    path("imports/", imports.ImportUploadView.as_view(), name="import-upload"),
+    path("imports/<str:token>/", imports.ImportPreviewView.as_view(), name="import-preview"),
     path("jobs/<int:pk>/", views.JobView.as_view(), name="job"),
     path("jobs/<int:pk>/status/", views.JobStatusView.as_view(), name="job-status"),
     path("jobs/<int:pk>/cancel/", views.CancelJobView.as_view(), name="job-cancel"),

@@ -316,4 +316,6 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 JOBS_WORKER_TIMEOUT = env_number("JOBS_WORKER_TIMEOUT", 30, minimum=1, maximum=3600)
 # A CSV file being imported is copied here for the job that reads it (a worker must reach it too).
 IMPORTS_DIR = Path(env.str("IMPORTS_DIR", default=str(BASE_DIR / "imports")))
+# The largest CSV file an import takes (bytes), uploaded or from the command line.
+IMPORT_MAX_BYTES = env_number("IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1, kind=int)
 CSRF_FAILURE_VIEW = "notionforms.csrf.csrf_failure"

@@ -395,3 +395,156 @@ def test_a_lost_row_stays_pending_while_looking_for_it_fails(importing, fake_not
     job.refresh_from_db()
     assert (job.state, job.done) == ("done", 3)
     assert len(fake_notion.sent("POST", "/v1/pages$")) == 3
+
+
+def test_a_property_flag_changes_a_guessed_type_or_skips_a_column(importing, fake_notion):
+    result = json.loads(
+        run(str(importing(BOOKS)), "--property", "Pages:rich_text", "--property", "Read on:skip", "--json")
+    )
+
+    [body] = fake_notion.bodies("POST", "/v1/databases$")
+    assert body["initial_data_source"]["properties"] == {
+        "Title": {"title": {}},
+        "Pages": {"rich_text": {}},
+        "Import key": {"rich_text": {}},
+    }
+    rows = [row_of(page) for page in pages_of(fake_notion, result["data_source_id"])]
+    assert [(r["Title"], r["Pages"]) for r in rows] == [("Dune", "412"), ("Emma", "474"), ("Ulysses", "730")]
+    assert "Read on" not in rows[0]
+
+
+def test_a_property_flag_of_type_title_chooses_the_title_column(importing, fake_notion):
+    output = run(str(importing(BOOKS)), "--property", "Read on:title", "--property", "Title:rich_text")
+
+    [body] = fake_notion.bodies("POST", "/v1/databases$")
+    assert body["initial_data_source"]["properties"]["Read on"] == {"title": {}}
+    assert "Columns: Title (rich_text), Pages (number), Read on (title)" in output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--property", "Pages"], "--property “Pages” is not NAME:TYPE."),
+        (
+            ["--property", "Pages:formula"],
+            "--property “Pages:formula”: unknown type “formula”; the types are",
+        ),
+        (
+            ["--property", "Nope:number"],
+            "The file has no column “Nope” (its columns: Title, Pages, Read on).",
+        ),
+        (["--property", "Title:skip"], "The title column “Title” can't be skipped"),
+        (
+            ["--property", "Pages:number", "--property", "Pages:date"],
+            "--property names column “Pages” twice.",
+        ),
+        (
+            ["--data-source", "nonsense"],
+            "--data-source is neither a Notion ID nor a Notion link: 'nonsense'.",
+        ),
+        (
+            ["--data-source", "1" * 32, "--title", "Books"],
+            "--data-source imports into an existing data source",
+        ),
+    ],
+)
+def test_a_bad_property_or_data_source_flag_is_one_line_and_sends_nothing(
+    importing, fake_notion, args, message
+):
+    with pytest.raises(CommandError) as raised:
+        run(str(importing(BOOKS)), *args)
+
+    assert message in str(raised.value)
+    assert fake_notion.received == []
+    assert not Job.objects.exists()
+
+
+@pytest.fixture
+def shelf(fake_notion):
+    from integration.notion.columns import Column
+    from integration.notion.databases import create_database
+
+    database = create_database(
+        title="Shelf", title_property="Title", columns=[Column("Pages", "number"), Column("Read on", "date")]
+    )
+    fake_notion.received.clear()
+    return database["data_sources"][0]["id"]
+
+
+def test_data_source_imports_into_an_existing_data_source_adding_its_import_key(
+    importing, fake_notion, shelf
+):
+    result = json.loads(run(str(importing(BOOKS)), "--data-source", shelf, "--json"))
+
+    assert (result["data_source_id"], result["state"], result["done"]) == (shelf, "done", 3)
+    assert fake_notion.sent("POST", "/v1/databases$") == []
+    assert fake_notion.bodies("PATCH", f"/v1/data_sources/{shelf}$") == [
+        {"properties": {"Import key": {"rich_text": {}}}}
+    ]
+    rows = [row_of(page) for page in pages_of(fake_notion, shelf)]
+    assert [(r["Title"], r["Pages"], r["Read on"]["start"]) for r in rows] == [
+        ("Dune", 412, "2026-01-05"),
+        ("Emma", 474, "2026-02-11"),
+        ("Ulysses", 730, "2026-03-20"),
+    ]
+
+
+def test_data_source_mismatches_are_printed_and_exit_1_before_anything_is_sent(
+    importing, fake_notion, shelf, settings
+):
+    text = "Title,pages,Read on,Notes\nDune,412,soon,x\n"
+
+    with pytest.raises(CommandError) as raised:
+        run(str(importing(text)), "--data-source", shelf)
+
+    message = str(raised.value)
+    assert message.startswith("3 columns of books.csv do not fit the data source “Shelf”: nothing was sent.")
+    assert "“pages”: the data source has no property of that name (it has “Pages”" in message
+    assert "“Read on” can't go into its date property: “soon” is not a date" in message
+    assert "“Notes”: the data source has no property of that name" in message
+    assert "\n" not in message
+    assert {request.method for request in fake_notion.sent()} == {"GET"}
+    assert not Job.objects.exists()
+    assert not any(settings.IMPORTS_DIR.iterdir())
+
+
+def test_the_same_file_into_the_same_data_source_resumes_its_stopped_job(importing, fake_notion, shelf):
+    fake_notion.fail("POST", "/v1/pages$", error=httpx.ReadError, after=1)
+    path = str(importing(BOOKS))
+    with pytest.raises(CommandError):
+        run(path, "--data-source", shelf)
+    job = Job.objects.get()
+    err = StringIO()
+
+    call_command("import_csv", path, "--data-source", shelf, stdout=StringIO(), stderr=err)
+
+    job.refresh_from_db()
+    assert (Job.objects.count(), job.state, job.done) == (1, "done", 3)
+    assert f"by job {job.pk}, which had stopped: it goes on from the first row not added" in err.getvalue()
+    assert [row_of(p)["Title"] for p in pages_of(fake_notion, shelf)] == ["Dune", "Emma", "Ulysses"]
+    assert len(fake_notion.sent("POST", "/v1/pages$")) == 3
+
+
+def test_the_same_file_again_after_it_went_in_is_refused_naming_the_job(
+    importing, fake_notion, shelf, settings
+):
+    path = str(importing(BOOKS))
+    run(path, "--data-source", shelf)
+    job = Job.objects.get()
+
+    with pytest.raises(
+        CommandError, match=rf"already imported into this data source by job {job.pk} \(3 of 3"
+    ):
+        run(path, "--data-source", shelf)
+
+    assert Job.objects.count() == 1
+    assert len(list(settings.IMPORTS_DIR.iterdir())) == 1
+
+
+def test_a_file_over_import_max_bytes_is_refused_in_one_line(importing, fake_notion, settings):
+    settings.IMPORT_MAX_BYTES = 20
+
+    with pytest.raises(CommandError, match=r"books\.csv: The file is larger than the limit of 20 bytes"):
+        run(str(importing(BOOKS)))
+
+    assert fake_notion.received == []

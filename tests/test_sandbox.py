@@ -182,6 +182,20 @@ def test_it_answers_a_data_source_retrieve_like_notion():
     assert source["icon"] is None
 
 
+def test_it_answers_a_data_source_update_like_notion():
+    replay = Replay("test_data_sources_retrieve.yaml")
+    replay.send("POST", "/v1/pages")
+    made = replay.answer("POST", "/v1/data_sources")
+    replay.swaps["Test Database - 2025-10-21 10:17:02.447974"] = made["title"][0]["plain_text"]
+    database = replay.send("POST", "/v1/databases")
+    replay.swaps[made["id"]] = database["data_sources"][0]["id"]
+    replay.send("GET", "/v1/data_sources/", ignore={"icon"})
+
+    source = replay.send("PATCH", "/v1/data_sources/", ignore={"icon"})
+
+    assert (source["archived"], source["in_trash"]) == (True, True)
+
+
 def test_it_answers_a_comment_create_like_notion():
     replay = Replay("test_comments_create.yaml")
     replay.send("POST", "/v1/pages")
@@ -281,3 +295,69 @@ def test_it_answers_a_request_over_the_rate_limit_with_429_and_retry_after():
         answers[3], 429, "rate_limited", "You have been rate limited. Please try again in a few minutes."
     )
     assert re.fullmatch(r"[1-9][0-9]*", answers[3].headers["retry-after"])
+
+
+# Data source updates: the schema changed as Notion changes it
+
+
+@pytest.fixture
+def source(sandbox: NotionSandbox, page: dict) -> dict:
+    body = {
+        "parent": {"type": "page_id", "page_id": page["id"]},
+        "title": [{"text": {"content": "Books"}}],
+        "initial_data_source": {"properties": {"Name": {"title": {}}, "Pages": {"number": {}}}},
+    }
+    database = sandbox(request("POST", "/v1/databases", body)).json()
+    return sandbox(request("GET", f"/v1/data_sources/{database['data_sources'][0]['id']}")).json()
+
+
+def update(sandbox: NotionSandbox, source: dict, body: dict) -> httpx.Response:
+    return sandbox(request("PATCH", f"/v1/data_sources/{source['id']}", body))
+
+
+def test_it_adds_a_property_to_a_data_source_and_answers_with_the_whole_data_source(sandbox, source):
+    answered = update(sandbox, source, {"properties": {"Import key": {"rich_text": {}}}}).json()
+
+    assert answered.keys() - {"request_id"} == source.keys() - {"request_id"}
+    added = answered["properties"]["Import key"]
+    assert (added["name"], added["type"], added["rich_text"]) == ("Import key", "rich_text", {})
+    assert answered["properties"]["Pages"] == source["properties"]["Pages"]
+    kept = sandbox(request("GET", f"/v1/data_sources/{source['id']}")).json()
+    assert kept["properties"]["Import key"]["id"] == added["id"]
+
+
+def test_it_renames_removes_and_retypes_properties(sandbox, source):
+    pages_id = source["properties"]["Pages"]["id"]
+    answered = update(sandbox, source, {"properties": {"Pages": {"name": "Length"}}}).json()
+    assert answered["properties"]["Length"]["id"] == pages_id and "Pages" not in answered["properties"]
+
+    answered = update(sandbox, source, {"properties": {pages_id: {"rich_text": {}}}}).json()
+    assert answered["properties"]["Length"]["type"] == "rich_text"
+
+    answered = update(sandbox, source, {"properties": {"Length": None}}).json()
+    assert set(answered["properties"]) == {"Name"}
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"properties": {"Nope": None}}, "Could not find property with name or id: Nope"),
+        ({"properties": {"Name": None}}, "Cannot delete the title property of a data source."),
+        ({"properties": {"Name": {"rich_text": {}}}}, "Cannot change the type of the title property."),
+        ({"properties": {"Other": {"title": {}}}}, "A data source has exactly one title property"),
+        (
+            {"properties": []},
+            "body failed validation: body.properties should be an object, instead was `[]`.",
+        ),
+    ],
+)
+def test_it_refuses_a_bad_data_source_update_like_notion(sandbox, source, body, message):
+    response = update(sandbox, source, body)
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "validation_error"
+    assert response.json()["message"].startswith(message)
+    assert (
+        sandbox(request("GET", f"/v1/data_sources/{source['id']}")).json()["properties"]
+        == source["properties"]
+    )

@@ -69,6 +69,8 @@ def project_with_env(tmp_path) -> Path:
         ("NOTION_RATE_BURST", "1000000"),
         ("LOGIN_FAILURE_LIMIT", "0"),
         ("LOGIN_LOCKOUT_MINUTES", "nan"),
+        ("IMPORT_MAX_BYTES", "20 MB"),
+        ("IMPORT_MAX_BYTES", "0"),
     ],
 )
 def test_a_malformed_value_stops_start_up_naming_the_variable(tmp_path, name, value):

@@ -29,3 +29,11 @@ def parent_page(raw: str) -> str:
     if parent is None:
         raise CommandError(f"--parent is neither a Notion page ID nor a Notion link: {raw!r}.")
     return parent
+
+
+def data_source_id(raw: str) -> str:
+    """The data source (or database) ID in `--data-source`."""
+    found = parse_notion_id(raw)
+    if found is None:
+        raise CommandError(f"--data-source is neither a Notion ID nor a Notion link: {raw!r}.")
+    return found

@@ -1,4 +1,4 @@
-"""Databases: made under a page, with their first data source."""
+"""Databases: made under a page, with their first data source; properties added to a data source."""
 
 from collections.abc import Sequence
 
@@ -7,7 +7,7 @@ from integration.notion.blocks import rich_text
 from integration.notion.client import notion_client
 from integration.notion.columns import DEFAULT_TITLE, Column, properties
 from integration.notion.errors import NotionError, expect, notion_call
-from integration.notion.selectors import exists
+from integration.notion.selectors import exists, remember_data_source
 from integration.notion.workspace import workspace
 
 
@@ -56,3 +56,19 @@ def create_database(
         write=True,
         check=lambda d: isinstance(d["data_sources"][0]["id"], str),
     )
+
+
+def add_properties(
+    *, data_source_id: str, columns: Sequence[Column], context: AuditContext | None = None
+) -> dict:
+    """Add `columns` to the data source's schema (`data_sources.update`); the data source as it is now.
+
+    A column named like an existing property changes that property's type: check the schema first.
+    """
+    with notion_client(context) as client, notion_call(write=True, what="data source"):
+        source = client.data_sources.update(
+            data_source_id, properties={one.name: one.schema() for one in columns}
+        )
+    source = expect(source, "data_source", write=True, check=lambda s: isinstance(s["properties"], dict))
+    remember_data_source(source)
+    return source

@@ -22,6 +22,7 @@ ENDPOINTS = [
     _endpoint("databases.create", "POST", r"databases"),
     _endpoint("databases.retrieve", "GET", r"databases/([^/]+)"),
     _endpoint("data_sources.retrieve", "GET", r"data_sources/([^/]+)"),
+    _endpoint("data_sources.update", "PATCH", r"data_sources/([^/]+)"),
     _endpoint("data_sources.query", "POST", r"data_sources/([^/]+)/query"),
     _endpoint("pages.create", "POST", r"pages"),
     _endpoint("pages.retrieve", "GET", r"pages/([^/]+)"),

@@ -86,6 +86,12 @@ def data_source_schema(*, source_id: str, context: AuditContext | None = None) -
         return cached_data_source(client, source_id)
 
 
+def remember_data_source(source: dict) -> None:
+    """Keep `source` (a data source Notion just answered with) as its schema for the next minute."""
+    found = {key: source.get(key) for key in ("object", "id", "title", "properties")}
+    cache.set(_schema_key(str(source.get("id"))), found, SCHEMA_SECONDS)
+
+
 def known_data_source(source_id: str) -> dict | None:
     """The data source with this ID if it was fetched within the last minute, without asking Notion."""
     return cache.get(_schema_key(source_id)) if source_id else None

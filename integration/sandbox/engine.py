@@ -253,6 +253,7 @@ class NotionSandbox:
             "databases.create": self.create_database,
             "databases.retrieve": self.retrieve_database,
             "data_sources.retrieve": self.retrieve_data_source,
+            "data_sources.update": self.update_data_source,
             "data_sources.query": self.query_data_source,
             "pages.create": self.create_page,
             "pages.retrieve": self.retrieve_page,
@@ -704,6 +705,65 @@ class NotionSandbox:
     def retrieve_data_source(self, raw_id: str, *, body: dict, query: dict) -> dict:
         source_id = self._id(raw_id, "path failed validation: path.data_source_id")
         return dict(self._get(source_id, ("data_source",), "data_source"))
+
+    def update_data_source(self, raw_id: str, *, body: dict, query: dict) -> dict:
+        """`body.properties` changes the schema as Notion does: a property's schema adds it (or
+        changes its type), `{"name": ...}` renames it, null removes it; `title` and `in_trash`
+        (or `archived`) change those. The answer is the whole data source, as retrieve gives it."""
+        source_id = self._id(raw_id, "path failed validation: path.data_source_id")
+        source = copy.deepcopy(self._get(source_id, ("data_source",), "data_source"))
+        changes = body.get("properties", {})
+        if not isinstance(changes, dict):
+            raise _invalid(
+                "body failed validation: body.properties should be an object, "
+                f"instead was `{json.dumps(changes)}`."
+            )
+        schema = source["properties"]
+        by_id = {spec["id"]: name for name, spec in schema.items()}
+        for key, change in changes.items():
+            name = key if key in schema else by_id.get(key)
+            where = f"body.properties.{key}"
+            if change is None or (isinstance(change, dict) and set(change) == {"name"}):
+                if name is None:
+                    raise _invalid(f"Could not find property with name or id: {key}")
+                if change is None:
+                    if schema[name]["type"] == "title":
+                        raise _invalid("Cannot delete the title property of a data source.")
+                    del schema[name]
+                else:
+                    new_name = self._property_name(change["name"], f"{where}.name")
+                    schema[new_name] = {**schema.pop(name), "name": new_name}
+                continue
+            new_name = change.get("name", name or key) if isinstance(change, dict) else key
+            spec = self._property(
+                self._property_name(new_name, f"{where}.name"),
+                {k: v for k, v in change.items() if k != "name"} if isinstance(change, dict) else change,
+                where,
+            )
+            if name is not None:
+                if schema[name]["type"] == "title" and spec["type"] != "title":
+                    raise _invalid("Cannot change the type of the title property.")
+                spec["id"] = schema.pop(name)["id"]
+            elif spec["type"] == "title":
+                raise _invalid("A data source has exactly one title property: another can't be added.")
+            schema[spec["name"]] = spec
+        if "title" in body:
+            source["title"] = self._rich_text(body["title"], "body.title")
+        for flag in ("in_trash", "archived"):
+            if flag in body:
+                if not isinstance(body[flag], bool):
+                    raise _invalid(f"body failed validation: body.{flag} should be a boolean.")
+                source["in_trash"] = source["archived"] = body[flag]
+        source["last_edited_time"] = _now()
+        source["last_edited_by"] = self._user()
+        self.store.put(source)
+        return dict(source)
+
+    @staticmethod
+    def _property_name(name: Any, where: str) -> str:
+        if not isinstance(name, str) or not name.strip():
+            raise _invalid(f"body failed validation: {where} should be a non-empty string.")
+        return name
 
     def query_data_source(self, raw_id: str, *, body: dict, query: dict) -> dict:
         """The data source's pages, oldest first, those matching `body.filter` only: a filter on one

@@ -1,25 +1,20 @@
 import getpass
-import hashlib
 import json
 import logging
-import shutil
 import time
-import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.urls import reverse
 
 from integration import jobs
 from integration.http.audit import AuditContext
-from integration.imports import csvfile
-from integration.management.arguments import database_title, one_line, parent_page
+from integration.imports import service
+from integration.management.arguments import data_source_id, database_title, one_line, parent_page
 from integration.models import Job, Source
-from integration.notion.columns import Column, ColumnError, check_names
-from integration.notion.databases import create_database
 from integration.notion.errors import NotionError
 from integration.notion.workspace import workspace
 
@@ -28,9 +23,9 @@ POLL_SECONDS = 1.0
 
 class Command(BaseCommand):
     help = (
-        "Import a CSV file into a new Notion database under a page (by default NOTION_PAGE_ID): "
-        "its columns are guessed from the file, the first is the title, and a background job "
-        "creates one page per row."
+        "Import a CSV file into a new Notion database under a page (by default NOTION_PAGE_ID), "
+        "or into an existing data source: its columns are guessed from the file, the first is the "
+        "title, and a background job creates one page per row."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -50,6 +45,21 @@ class Command(BaseCommand):
             type=int,
             metavar="JOB",
             help="go on with a failed or cancelled import job, from the first row not added",
+        )
+        parser.add_argument(
+            "--data-source",
+            default="",
+            metavar="ID",
+            help="ID or link of an existing data source (or database) to import into, "
+            "its properties matched to the columns by name",
+        )
+        parser.add_argument(
+            "--property",
+            action="append",
+            default=[],
+            metavar="NAME:TYPE",
+            help=f"a column's type instead of the guessed one ({', '.join(service.IMPORT_TYPES)}), "
+            "skip to leave it out, or title for the title column (default: the first); repeatable",
         )
         parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
 
@@ -82,49 +92,70 @@ class Command(BaseCommand):
 
     def _start(self, options: dict[str, Any]) -> Job:
         path = Path(options["file"])
-        title = database_title(options["title"] or path.stem)
+        target = options["data_source"]
+        if target and (options["title"] or options["parent"]):
+            raise CommandError(
+                "--data-source imports into an existing data source: give no --title or --parent."
+            )
+        source_id = data_source_id(target) if target else ""
+        title = "" if target else database_title(options["title"] or path.stem)
         parent = parent_page(options["parent"])
         owner = self._owner(options["owner"])
-        reader, guesses, total, digest = self._read(path)
-        title_property, columns = guesses[0].name, self._columns(guesses[0].name, guesses[1:])
-        copy = settings.IMPORTS_DIR / f"{uuid.uuid4()}.csv"
-        copy.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, copy)
+        title_column, types = self._properties(options["property"])
         context = AuditContext(source=Source.COMMAND, username=getpass.getuser())
         try:
-            database = create_database(
-                title=title,
-                parent_page_id=parent,
-                title_property=title_property,
-                columns=columns,
-                context=context,
-            )
+            file = service.read_file(path=path)
+            plan = service.make_plan(file=file, title_column=title_column, types=types)
+            if not target:
+                service.new_database_columns(file=file, plan=plan)  # checked before the file is copied
+        except service.CannotImport as error:
+            raise CommandError(one_line(error.message)) from None
+        copy = service.copy_into_imports(path=path)
+        file = replace(file, path=copy)
+        try:
+            if target:
+                started = service.start_data_source_import(
+                    file=file, plan=plan, data_source_id=source_id, user=owner, context=context
+                )
+            else:
+                started = service.start_new_database_import(
+                    file=file, plan=plan, title=title, parent_page_id=parent, user=owner, context=context
+                )
+        except service.CannotImport as error:
+            copy.unlink(missing_ok=True)
+            raise CommandError(one_line(" ".join((error.message, *error.mismatches)))) from None
         except NotionError as error:
             copy.unlink(missing_ok=True)
             raise CommandError(one_line(str(error))) from None
         except BaseException:
             copy.unlink(missing_ok=True)
             raise
-        source_id = database["data_sources"][0]["id"]
-        job = jobs.start_import_job(
-            user=owner,
-            file=copy,
-            total=total,
-            correlation_id=context.correlation_id,
-            input={
-                "name": path.name,
-                "database_id": database["id"],
-                "data_source_id": source_id,
-                "url": database.get("url") or "",
-                "header": list(reader.header),
-                "schema": csvfile.schema(guesses),
-                "delimiter": reader.delimiter,
-                "source": f"{source_id}:{digest}",
-                "created_database": True,
-            },
-        )
-        job.refresh_from_db()
-        return job
+        if started.message:
+            self.stderr.write(started.message)
+        return started.job
+
+    def _properties(self, specs: list[str]) -> tuple[str, dict[str, str]]:
+        """The title column (NAME:title) and the types (NAME:TYPE or NAME:skip) of `--property`."""
+        title_column, types = "", {}
+        for spec in specs:
+            name, colon, kind = spec.rpartition(":")
+            name, kind = name.strip(), kind.strip().lower()
+            if not colon or not name:
+                raise CommandError(f"--property “{spec}” is not NAME:TYPE.")
+            if name in types or name == title_column:
+                raise CommandError(f"--property names column “{name}” twice.")
+            if kind == "title":
+                if title_column:
+                    raise CommandError(f"--property: two title columns, “{title_column}” and “{name}”.")
+                title_column = name
+            elif kind in service.IMPORT_TYPES or kind == service.SKIP:
+                types[name] = kind
+            else:
+                raise CommandError(
+                    f"--property “{spec}”: unknown type “{kind}”; the types are title, "
+                    f"{', '.join(service.IMPORT_TYPES)}, or {service.SKIP}."
+                )
+        return title_column, types
 
     def _owner(self, username: str) -> Any:
         users = get_user_model().objects
@@ -140,33 +171,6 @@ class Command(BaseCommand):
             )
         return owner
 
-    def _read(self, path: Path) -> tuple[csvfile.CsvReader, list[csvfile.ColumnGuess], int, str]:
-        """The file's reader, its columns guessed, its number of rows and its digest; read twice."""
-        try:
-            with path.open("rb") as file:
-                reader = csvfile.read_csv(file)
-                guesses = csvfile.infer_columns(reader.header, reader, decimal=reader.decimal)
-            with path.open("rb") as file:
-                total = sum(1 for _ in csvfile.read_csv(file, delimiter=reader.delimiter))
-                file.seek(0)
-                digest = hashlib.file_digest(file, "sha256").hexdigest()
-        except OSError as error:
-            raise CommandError(f"Can't read {str(path)!r}: {error.strerror or error}.") from None
-        except csvfile.CsvError as error:
-            raise CommandError(one_line(f"{path.name}: {error}")) from None
-        if total == 0:
-            raise CommandError(f"{path.name}: the file has a header but no rows to import.")
-        return reader, guesses, total, digest
-
-    def _columns(self, title_property: str, guesses: list[csvfile.ColumnGuess]) -> list[Column]:
-        try:
-            columns = [Column(guess.name, guess.type, guess.options) for guess in guesses]
-            columns.append(Column(jobs.IMPORT_KEY, "rich_text"))
-            check_names(title_property, columns)
-        except ColumnError as error:
-            raise CommandError(one_line(str(error))) from None
-        return columns
-
     def _wait(self, job: Job, *, quiet: bool) -> Job:
         shown = None
         while not job.finished:
@@ -181,7 +185,7 @@ class Command(BaseCommand):
     def _report(self, job: Job, as_json: bool) -> None:
         spec = job.input
         url = workspace().link(spec["database_id"], spec.get("url")).href
-        made = [(name, spec["schema"][name]["type"]) for name in spec["header"]]
+        made = [(name, spec["schema"][name]["type"]) for name in spec["header"] if name in spec["schema"]]
         source_id = spec["data_source_id"]
         result = {
             "database_id": spec["database_id"],

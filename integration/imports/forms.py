@@ -1,0 +1,112 @@
+"""The CSV import's two forms: the file uploaded, then what to import from it and where."""
+
+from pathlib import PurePath
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from integration.forms import NotionIdField, NotionTextField
+from integration.imports import service
+
+NEW_DATABASE = "new"
+DATA_SOURCE = "data_source"
+TYPE_CHOICES = [*service.IMPORT_TYPES.items(), (service.SKIP, "Skip")]
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        allow_empty_file=True,  # refused by the reader, with its message
+        help_text="UTF-8 (with or without a byte order mark), fields split by commas or semicolons, "
+        "a header row naming the columns.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        limit = settings.IMPORT_MAX_BYTES
+        if upload.size > limit:
+            raise ValidationError(
+                f"The file has {upload.size:,} bytes, more than the limit of {limit:,}: "
+                "split it, or import a smaller one.",
+                code="too_large",
+            )
+        return upload
+
+
+class ImportForm(forms.Form):
+    """A type (or Skip) per column of `file`, its title column, and the target: a new database
+    (its name, its parent page) or an existing data source. `plan` once valid."""
+
+    title_column = forms.ChoiceField(label="Title column", widget=forms.RadioSelect)
+    target = forms.ChoiceField(
+        label="Import into",
+        choices=[(NEW_DATABASE, "A new database"), (DATA_SOURCE, "An existing data source")],
+        initial=NEW_DATABASE,
+        widget=forms.RadioSelect,
+    )
+    title = NotionTextField(label="Database name", required=False)
+    parent_page_id = NotionIdField(
+        label="Parent page ID",
+        required=False,
+        pick_list="recent-pages",
+        help_text="The page the new database goes under: its ID or link.",
+    )
+    data_source_id = NotionIdField(
+        label="Data source ID",
+        required=False,
+        pick_list="recent-data-sources",
+        help_text="The data source’s ID, or the database’s ID or link if it has a single data source. "
+        "Its properties are matched to the columns by name, case included.",
+    )
+
+    def __init__(self, *args: Any, file: service.CsvFile, default_parent: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.file = file
+        self.plan: service.ImportPlan | None = None
+        self.fields["title_column"].choices = [(str(i), name) for i, name in enumerate(file.header)]
+        self.fields["title_column"].initial = "0"
+        self.fields["title"].initial = PurePath(file.name).stem
+        self.fields["parent_page_id"].initial = default_parent
+        for index, column in enumerate(file.columns):
+            self.fields[self.type_field(index)] = forms.ChoiceField(
+                label=f"Type of “{column.name}”", choices=TYPE_CHOICES, initial=column.type
+            )
+
+    @staticmethod
+    def type_field(index: int) -> str:
+        return f"type_{index}"
+
+    def columns(self) -> list[dict[str, Any]]:
+        """For the page: each column with its type field and its first values."""
+        return [
+            {"column": column, "type": self[self.type_field(index)], "title": self["title_column"][index]}
+            for index, column in enumerate(self.file.columns)
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("target") == DATA_SOURCE:
+            if not data.get("data_source_id") and "data_source_id" not in self.errors:
+                self.add_error("data_source_id", "Enter the data source to import into.")
+        elif data.get("target") == NEW_DATABASE:
+            data["title"] = (data.get("title") or "").strip()
+            if not data["title"] and "title" not in self.errors:
+                self.add_error("title", "Name the new database.")
+        index = data.get("title_column")
+        if index is None:
+            return data
+        header = self.file.header
+        types = {
+            name: data[self.type_field(i)] for i, name in enumerate(header) if self.type_field(i) in data
+        }
+        try:
+            self.plan = service.make_plan(file=self.file, title_column=header[int(index)], types=types)
+            if data.get("target") == NEW_DATABASE:
+                service.new_database_columns(file=self.file, plan=self.plan)
+        except service.CannotImport as error:
+            self.plan = None
+            raise ValidationError(error.message, code="plan") from None
+        return data

@@ -1,0 +1,193 @@
+"""The CSV import in the browser: upload a file, see its columns and first rows, choose, start.
+
+An uploaded file is kept under IMPORTS_DIR with a random name, and the user's session maps a
+random token to it: only its uploader reaches it. "Start import" first renames the file (one
+rename wins: a double POST can't start two jobs), then the job owns it, and the session entry
+remembers the job, to which the preview's address then leads.
+"""
+
+import os
+import secrets
+import uuid
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.views.generic import FormView, TemplateView
+
+from integration.home import recent_objects
+from integration.imports import service
+from integration.imports.forms import DATA_SOURCE, ImportForm, UploadForm
+from integration.models import Job
+from integration.notion.errors import NotionError
+from integration.notion.workspace import workspace
+from integration.views import web_context
+
+UPLOADS = "notionforms.imports"  # in the session: {token: {"path", "name", and "job" once started}}
+NAME_KEPT = 200  # characters of an uploaded file's name
+
+
+def _uploads(request: HttpRequest) -> dict[str, dict[str, Any]]:
+    return dict(request.session.get(UPLOADS, {}))
+
+
+def _remember(request: HttpRequest, token: str, entry: dict[str, Any]) -> None:
+    uploads = _uploads(request)
+    uploads[token] = entry
+    request.session[UPLOADS] = uploads
+
+
+def _claimed(path: Path) -> Path:
+    """Where an upload goes when its import starts: the job's file from then on."""
+    return path.with_name(f"{path.stem}-started.csv")
+
+
+class ImportUploadView(FormView):
+    """Step 1: a CSV file, checked as a whole before it is kept."""
+
+    template_name = "integration/import_upload.html"
+    form_class = UploadForm
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(**kwargs) | {"max_bytes": settings.IMPORT_MAX_BYTES}
+
+    def form_valid(self, form: UploadForm) -> HttpResponse:
+        upload = form.cleaned_data["file"]
+        path = settings.IMPORTS_DIR / f"upload-{uuid.uuid4()}.csv"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as kept:
+            for chunk in upload.chunks():
+                kept.write(chunk)
+        name = Path(upload.name or "import.csv").name[:NAME_KEPT]
+        try:
+            service.read_file(path=path, name=name)
+        except service.CannotImport as error:
+            path.unlink(missing_ok=True)
+            form.add_error("file", error.message)
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        token = secrets.token_urlsafe(16)
+        _remember(self.request, token, {"path": str(path), "name": name})
+        return redirect("import-preview", token=token)
+
+    def form_invalid(self, form: UploadForm) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class ImportPreviewView(TemplateView):
+    """Step 2: the columns with their types, the first rows, the title column and the target;
+    "Check" shows how the columns fit an existing data source, "Start import" queues the job."""
+
+    template_name = "integration/import_preview.html"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.token = kwargs["token"]
+        self.entry = _uploads(request).get(self.token)
+        if self.entry is None:
+            raise Http404("No such upload.")
+        if "job" in self.entry:  # started already: a resent form, or the address again
+            return redirect("job", pk=self.entry["job"])
+        path = Path(self.entry["path"])
+        if not path.exists() and _claimed(path).exists():
+            return self.starting_elsewhere(path)
+        try:
+            self.file = service.read_file(path=path, name=self.entry["name"])
+        except service.CannotImport:
+            raise Http404("This upload is no longer here: upload the file again.") from None
+        return super().dispatch(request, *args, **kwargs)
+
+    def starting_elsewhere(self, path: Path) -> HttpResponse:
+        """The answer to a request that finds another one starting this upload's import."""
+        job = Job.objects.filter(owner=self.request.user, input__file=str(_claimed(path))).first()
+        if job is not None:
+            return redirect("job", pk=job.pk)
+        return TemplateResponse(
+            self.request,
+            "integration/import_starting.html",
+            {"name": self.entry["name"]},
+            status=409,
+        )
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        recent = recent_objects(self.request.user)
+        form = kwargs.get("form") or ImportForm(
+            file=self.file, default_parent=workspace().default_parent_page()
+        )
+        context.update(
+            file=self.file,
+            form=form,
+            recent_sources=recent["data_source_id"],
+            recent_pages=recent["page_id"],
+        )
+        return context
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = ImportForm(request.POST, file=self.file)
+        if not form.is_valid() or form.plan is None:
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        starting = request.POST.get("action") == "start"
+        data = form.cleaned_data
+        match = None
+        if data["target"] == DATA_SOURCE:
+            try:
+                match = service.match_data_source(
+                    file=self.file,
+                    plan=form.plan,
+                    data_source_id=data["data_source_id"],
+                    context=web_context(request),
+                )
+            except NotionError as error:
+                form.add_error("data_source_id", error.hint)
+                return self.render_to_response(self.get_context_data(form=form), status=400)
+        if not starting:
+            return self.render_to_response(self.get_context_data(form=form, match=match, checked=True))
+        return self.start(form, match)
+
+    def start(self, form: ImportForm, match: service.Match | None) -> HttpResponse:
+        path = Path(self.entry["path"])
+        claimed = _claimed(path)
+        try:
+            os.rename(path, claimed)
+        except FileNotFoundError:  # another request is starting it
+            return self.starting_elsewhere(path)
+        data, plan = form.cleaned_data, form.plan
+        assert plan is not None
+        file = replace(self.file, path=claimed)
+        context = web_context(self.request)
+        try:
+            if data["target"] == DATA_SOURCE:
+                started = service.start_data_source_import(
+                    file=file,
+                    plan=plan,
+                    data_source_id=data["data_source_id"],
+                    user=self.request.user,
+                    context=context,
+                )
+            else:
+                started = service.start_new_database_import(
+                    file=file,
+                    plan=plan,
+                    title=data["title"],
+                    parent_page_id=data["parent_page_id"],
+                    user=self.request.user,
+                    context=context,
+                )
+        except (service.CannotImport, NotionError) as error:
+            os.rename(claimed, path)
+            if isinstance(error, NotionError):
+                form.add_error(None, error.hint)
+            else:
+                form.add_error(None, error.message)
+            return self.render_to_response(
+                self.get_context_data(form=form, match=match, mismatches=getattr(error, "mismatches", ())),
+                status=400,
+            )
+        _remember(self.request, self.token, {**self.entry, "job": started.job.pk})
+        if started.message:
+            messages.info(self.request, started.message)
+        return redirect("job", pk=started.job.pk)
