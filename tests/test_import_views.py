@@ -379,7 +379,7 @@ def test_the_same_file_again_into_the_same_data_source_resumes_the_stopped_job(b
     fake_notion.fail("POST", "/v1/pages$", error=httpx.ReadError, after=1)
     send(browser, uploaded(browser), target="data_source", data_source_id=shelf)
     job = Job.objects.get()
-    assert job.state == "failed"
+    assert job.state == "paused"
 
     response = send(browser, uploaded(browser), target="data_source", data_source_id=shelf)
 
