@@ -295,3 +295,22 @@ def test_staff_see_an_imports_rows_in_the_admin_read_only(importing, staff_brows
     assert JobRow.objects.get(job=job, line=2).page_id in page
     first_row = JobRow.objects.first().pk
     assert staff_browser.post(f"/admin/integration/jobrow/{first_row}/delete/").status_code == 403
+
+
+def test_in_the_sandbox_an_undone_import_shows_in_the_trash(settings, client, tmp_path):
+    settings.NOTION_KEY = ""
+    settings.IMPORTS_DIR = tmp_path / "imports"
+    path = tmp_path / "books.csv"
+    path.write_text(BOOKS)
+    StaffFactory(username="admin")
+    call_command("import_csv", str(path), stdout=StringIO())
+    job = Job.objects.get()
+    client.force_login(job.owner)
+    database = f"/sandbox/{job.input['database_id']}/"
+    assert "Ulysses" in client.get(database).content.decode()
+
+    jobs.start_undo_job(user=job.owner, job=job)
+
+    page = client.get(database).content.decode()
+    assert "In the trash" in page
+    assert "Ulysses" not in page

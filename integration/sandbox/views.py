@@ -113,10 +113,13 @@ class SandboxObjectView(TemplateView):
         sources = [s["id"] for s in data.get("data_sources", [])] or (
             [str(obj.id)] if obj.kind == "data_source" else []
         )
-        pages = SandboxObject.objects.filter(kind="page", data__parent__data_source_id__in=sources)
+        pages = SandboxObject.objects.filter(kind="page", data__parent__data_source_id__in=sources).exclude(
+            data__in_trash=True
+        )
         first_source = SandboxObject.objects.filter(id__in=sources[:1], kind="data_source").first()
         context.update(
             obj=obj,
+            in_trash=bool(data.get("in_trash")),
             title=title_of(data) or "Untitled",
             blocks=_block_tree(obj.id),
             comments=[
