@@ -13,7 +13,7 @@ from django.utils import dateformat, timezone
 from django.utils.html import format_html
 
 from integration.ids import parse_notion_id
-from integration.models import FormSubmission, Job, JobRow, NotionRequestLog, Outcome
+from integration.models import FormSubmission, Job, JobRow, NotionRequestLog, Outcome, PruneRun
 
 # The history is read on a laptop beside the forms: the list needs the width the
 # navigation sidebar would take, and that sidebar would only repeat the two models.
@@ -433,3 +433,25 @@ class JobRowAdmin(ReadOnlyAdmin):
     @admin.display(description="Outcome", ordering="outcome")
     def outcome_shown(self, row: JobRow) -> str:
         return _badge(row.outcome, row.get_outcome_display())
+
+
+@admin.register(PruneRun)
+class PruneRunAdmin(ReadOnlyAdmin):
+    """What each `manage.py prune` deleted, or with --dry-run would have."""
+
+    list_display = ["when", "days", "dry_run", "deleted"]
+    actions = None
+    fields = ["when", "finished", "days", "dry_run", "deleted"]
+    readonly_fields = fields
+
+    @admin.display(description="Started", ordering="started_at")
+    def when(self, row: PruneRun) -> str:
+        return _moment(row.started_at)
+
+    @admin.display(description="Finished")
+    def finished(self, row: PruneRun) -> str:
+        return _moment(row.finished_at)
+
+    @admin.display(description="Deleted")
+    def deleted(self, row: PruneRun) -> str:
+        return ", ".join(f"{label}: {count}" for label, count in row.counts.items()) or EMPTY

@@ -243,3 +243,19 @@ class JobRow(models.Model):
 
     def __str__(self) -> str:
         return f"Line {self.line}: {self.outcome}"
+
+
+class PruneRun(models.Model):
+    """One run of `manage.py prune`: what it deleted (or, with --dry-run, would have), table by table."""
+
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    days = models.PositiveIntegerField()
+    dry_run = models.BooleanField(default=False)
+    counts = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Prune of {self.started_at:%Y-%m-%d %H:%M}{' (dry run)' if self.dry_run else ''}"

@@ -314,6 +314,8 @@ NOTION_CONTENT_BACKGROUND_REQUESTS = env_number(
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # A worker not heard from for this long (seconds) is taken for dead: its jobs go to the next one.
 JOBS_WORKER_TIMEOUT = env_number("JOBS_WORKER_TIMEOUT", 30, minimum=1, maximum=3600)
+# `manage.py prune` deletes history, submissions, jobs and the like older than this many days.
+RETENTION_DAYS = env_number("RETENTION_DAYS", 90, minimum=1, maximum=36500, kind=int)
 # A CSV file being imported is copied here for the job that reads it (a worker must reach it too).
 IMPORTS_DIR = Path(env.str("IMPORTS_DIR", default=str(BASE_DIR / "imports")))
 # The largest CSV file an import takes (bytes), uploaded or from the command line.

@@ -104,26 +104,6 @@ def test_it_exits_non_zero_with_one_line_on_stderr(child_env):
     assert NotionRequestLog.objects.filter(source="command", outcome="no_response").count() == 3
 
 
-def test_prune_deletes_only_rows_older_than_the_days_kept_in_batches():
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from tests.factories import NotionRequestLogFactory
-
-    now = timezone.now()
-    old = NotionRequestLogFactory.create_batch(5, created_at=now - timedelta(days=91))
-    recent = NotionRequestLogFactory(created_at=now - timedelta(days=89))
-    out = StringIO()
-
-    call_command("prune_request_log", "--days", "90", "--batch", "2", stdout=out)
-
-    assert list(NotionRequestLog.objects.values_list("id", flat=True)) == [recent.id]
-    assert "Deleted 5 rows older than" in out.getvalue()
-    assert out.getvalue().count("so far") == 3
-    assert len(old) == 5
-
-
 def test_a_database_given_as_the_parent_is_named_as_such(fake_notion, parent_page):
     database = fake_notion.sandbox.create_database(
         body={"parent": {"page_id": parent_page["id"]}, "title": [{"text": {"content": "Tasks"}}]}, query={}

@@ -1,0 +1,149 @@
+"""`manage.py prune`: everything that grows, deleted past its age in batches, each run recorded."""
+
+import os
+import time
+import uuid
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from integration.models import FormSubmission, Job, JobRow, NotionRequestLog, PruneRun
+from integration.sandbox.models import SandboxObject
+from tests.factories import FormSubmissionFactory, JobFactory, NotionRequestLogFactory
+
+OLD = timedelta(days=91)
+RECENT = timedelta(days=89)
+
+
+@pytest.fixture
+def grown(settings, tmp_path):
+    """Two of each kind of thing, one past the 90 days kept and one within them."""
+    settings.IMPORTS_DIR = tmp_path / "imports"
+    settings.IMPORTS_DIR.mkdir()
+    now = timezone.now()
+    made = {}
+    for age, name in ((OLD, "old"), (RECENT, "recent")):
+        made[f"log_{name}"] = NotionRequestLogFactory(created_at=now - age)
+        made[f"submission_{name}"] = FormSubmissionFactory(created_at=now - age)
+        job = JobFactory(kind=Job.Kind.IMPORT, state=Job.State.DONE, finished_at=now - age)
+        JobRow.objects.bulk_create(JobRow(job=job, line=n, outcome="added") for n in range(3))
+        made[f"job_{name}"] = job
+        trashed = SandboxObject.objects.create(id=uuid.uuid4(), kind="page", data={"in_trash": True})
+        SandboxObject.objects.filter(pk=trashed.pk).update(created_at=now - age)  # auto_now_add
+    made["running"] = JobFactory(state=Job.State.RUNNING, created_at=now - OLD * 2)
+    made["kept_in_sandbox"] = SandboxObject.objects.create(
+        id=uuid.uuid4(), kind="page", data={"in_trash": False}
+    )
+    SandboxObject.objects.filter(pk=made["kept_in_sandbox"].pk).update(created_at=now - OLD)
+    return made
+
+
+def prune(*args: str) -> str:
+    out = StringIO()
+    call_command("prune", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_it_deletes_only_what_is_older_than_the_days_kept(grown):
+    output = prune("--days", "90", "--batch", "2")
+
+    assert list(NotionRequestLog.objects.values_list("pk", flat=True)) == [grown["log_recent"].pk]
+    assert list(FormSubmission.objects.values_list("pk", flat=True)) == [grown["submission_recent"].pk]
+    assert set(Job.objects.values_list("pk", flat=True)) == {grown["job_recent"].pk, grown["running"].pk}
+    assert JobRow.objects.filter(job=grown["job_recent"]).count() == 3
+    assert not JobRow.objects.filter(job_id=grown["job_old"].pk).exists()
+    assert SandboxObject.objects.filter(data__in_trash=True).count() == 1
+    assert SandboxObject.objects.filter(pk=grown["kept_in_sandbox"].pk).exists()
+    assert "  Notion request history: 1" in output
+    assert "  rows of imports: 3" in output
+
+
+def test_a_job_not_finished_is_kept_however_old(grown):
+    prune()
+
+    assert Job.objects.filter(pk=grown["running"].pk).exists()
+
+
+def test_a_dry_run_counts_and_deletes_nothing(grown):
+    before = NotionRequestLog.objects.count(), JobRow.objects.count(), FormSubmission.objects.count()
+
+    output = prune("--dry-run")
+
+    assert (
+        NotionRequestLog.objects.count(),
+        JobRow.objects.count(),
+        FormSubmission.objects.count(),
+    ) == before
+    assert output.startswith("Would delete, older than 90 days")
+    run = PruneRun.objects.get()
+    assert run.dry_run and run.counts["jobs"] == 1 and run.counts["rows of imports"] == 3
+
+
+def test_each_run_is_recorded_with_what_it_deleted(grown):
+    output = prune()
+
+    run = PruneRun.objects.get()
+    assert (run.days, run.dry_run) == (90, False)
+    assert run.finished_at is not None
+    assert run.counts["form submissions"] == 1
+    assert run.counts["Notion request history"] == 1
+    assert f"Recorded as prune run {run.pk}." in output
+
+
+def test_the_days_kept_default_to_the_setting(grown, settings):
+    settings.RETENTION_DAYS = 100
+
+    prune()
+
+    assert NotionRequestLog.objects.count() == 2
+    assert PruneRun.objects.get().days == 100
+
+
+def test_finished_task_results_past_the_days_kept_are_deleted(grown, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    from integration.jobs import run_job
+
+    run_job.enqueue(0)
+    DBTaskResult.objects.update(status="SUCCESSFUL", finished_at=timezone.now() - OLD)
+    run_job.enqueue(0)  # still queued: kept
+
+    prune()
+
+    assert DBTaskResult.objects.count() == 1
+
+
+def test_imported_files_no_job_needs_are_deleted_once_a_day_old(grown, settings):
+    folder = settings.IMPORTS_DIR
+    stale, fresh, resumable = folder / "stale.csv", folder / "fresh.csv", folder / "resumable.csv"
+    for path in (stale, fresh, resumable):
+        path.write_text("Title\nDune\n")
+    day_ago = time.time() - 25 * 3600
+    os.utime(stale, (day_ago, day_ago))
+    os.utime(resumable, (day_ago, day_ago))
+    JobFactory(kind=Job.Kind.IMPORT, state=Job.State.FAILED, input={"file": str(resumable)})
+
+    prune()
+
+    assert sorted(path.name for path in folder.iterdir()) == ["fresh.csv", "resumable.csv"]
+    assert PruneRun.objects.get().counts["imported files"] == 1
+
+
+@pytest.mark.parametrize("args", [["--days", "0"], ["--batch", "0"]])
+def test_bad_arguments_are_refused_and_nothing_is_deleted(grown, args):
+    with pytest.raises(CommandError, match=r"--days and --batch must be at least 1\."):
+        prune(*args)
+
+    assert NotionRequestLog.objects.count() == 2
+    assert not PruneRun.objects.exists()
+
+
+def test_staff_see_the_prune_runs_in_the_admin(grown, staff_browser):
+    prune()
+
+    page = staff_browser.get("/admin/integration/prunerun/").content.decode()
+
+    assert "Notion request history: 1" in page
