@@ -18,6 +18,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "no_db: the test needs no database")
+    redis_url = os.environ.get("TEST_REDIS_URL")
+    if redis_url:  # a run meant to use Redis fails at once without it, rather than skip or stall
+        import redis
+
+        try:
+            redis.Redis.from_url(redis_url, socket_connect_timeout=2).ping()
+        except redis.RedisError as error:
+            raise pytest.UsageError(f"TEST_REDIS_URL={redis_url} can't be reached: {error}") from None
+
+
+@pytest.fixture(autouse=True)
+def fresh_pacing_schedule(settings) -> None:
+    """Each test starts with an idle schedule; in the database, the test's rollback sees to it."""
+    if settings.REDIS_URL:
+        import redis
+
+        client = redis.Redis.from_url(settings.REDIS_URL)
+        for key in client.scan_iter("notionforms:pace:*"):
+            client.delete(key)
 
 
 @pytest.fixture
@@ -105,8 +124,9 @@ def close_connections_before_teardown(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
-def child_env():
-    """The environment of a separate app process using the test database and a served fake Notion."""
+def child_env(settings):
+    """The environment of a separate app process using the test database (and Redis, if the tests
+    use it) and a served fake Notion."""
     from django.db import connections
 
     database = connections["default"].settings_dict
@@ -120,6 +140,7 @@ def child_env():
             "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
             "NOTION_KEY": TOKEN,
             "NOTION_BASE_URL": base_url,
+            "REDIS_URL": settings.REDIS_URL,
             "LOG_LEVEL": "WARNING",
             **more,
         }

@@ -6,6 +6,8 @@ import os
 os.environ["ENV_FILE"] = ""
 os.environ["DATABASE_URL"] = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
 os.environ["SECRET_KEY"] = "tests-only-not-a-secret"
+# With TEST_REDIS_URL (CI's second run), pacing and the cache use Redis, as in a deployment.
+os.environ["REDIS_URL"] = os.environ.get("TEST_REDIS_URL", "")
 os.environ["DEBUG"] = "false"
 
 from notionforms.settings import *  # noqa: F403

@@ -77,7 +77,8 @@ def test_with_redis_down_a_form_says_the_pacing_store_is_down_and_sends_nothing(
 
 
 @pytest.mark.django_db(transaction=True, databases="__all__")
-def test_with_the_pacing_table_gone_a_form_says_so_and_sends_nothing(submit, fake_notion, paced):
+def test_with_the_pacing_table_gone_a_form_says_so_and_sends_nothing(submit, fake_notion, paced, settings):
+    settings.REDIS_URL = ""  # the schedule in the database
     with connections["audit"].cursor() as cursor:
         cursor.execute("ALTER TABLE integration_pacingstate RENAME TO integration_pacingstate_away")
     try:
@@ -132,10 +133,11 @@ def test_gunicorn_gives_a_request_the_longest_time_the_app_allows(tmp_path):
 
 
 @pytest.mark.django_db(transaction=True, databases="__all__")
-def test_check_names_the_pacing_table_when_it_cannot_be_read():
+def test_check_names_the_pacing_table_when_it_cannot_be_read(settings):
     from django.core.management import call_command
     from django.core.management.base import SystemCheckError
 
+    settings.REDIS_URL = ""  # the schedule in the database
     with connections["audit"].cursor() as cursor:
         cursor.execute("ALTER TABLE integration_pacingstate RENAME TO integration_pacingstate_away")
     try:
