@@ -146,3 +146,17 @@ def test_check_names_the_pacing_table_when_it_cannot_be_read(settings):
     finally:
         with connections["audit"].cursor() as cursor:
             cursor.execute("ALTER TABLE integration_pacingstate_away RENAME TO integration_pacingstate")
+
+
+@pytest.mark.no_db
+def test_a_test_run_meant_for_redis_stops_at_once_when_redis_is_away(closed_port):
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "--collect-only", "tests/test_ids.py"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TEST_REDIS_URL": f"redis://127.0.0.1:{closed_port}/13"},
+        timeout=120,
+    )
+
+    assert result.returncode != 0
+    assert f"TEST_REDIS_URL=redis://127.0.0.1:{closed_port}/13 can't be reached" in result.stdout + result.stderr
