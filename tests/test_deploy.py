@@ -159,4 +159,5 @@ def test_a_test_run_meant_for_redis_stops_at_once_when_redis_is_away(closed_port
     )
 
     assert result.returncode != 0
-    assert f"TEST_REDIS_URL=redis://127.0.0.1:{closed_port}/13 can't be reached" in result.stdout + result.stderr
+    said = result.stdout + result.stderr
+    assert f"TEST_REDIS_URL=redis://127.0.0.1:{closed_port}/13 can't be reached" in said
