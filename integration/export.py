@@ -9,12 +9,13 @@ the way out, in case a row came from somewhere else or the list of masked keys g
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import httpx
+from django.conf import settings
 from django.db.models import QuerySet
 
 from integration.http.masking import mask_headers, mask_json, mask_url, scrub
@@ -31,7 +32,7 @@ def export_request_log(queryset: QuerySet[NotionRequestLog], *, format: str) -> 
     """The rows of `queryset`, in its order, as chunks of CSV (with a header line) or JSON Lines."""
     if format not in FORMATS:
         raise ValueError(f"Unknown export format {format!r}: one of {', '.join(FORMATS)}.")
-    rows = (_masked(dict(zip(COLUMNS, values, strict=True))) for values in _values(queryset))
+    rows = map(_masker(), (dict(zip(COLUMNS, values, strict=True)) for values in _values(queryset)))
     lines = _csv_lines(rows) if format == "csv" else _jsonl_lines(rows)
     return _chunks(lines)
 
@@ -40,31 +41,43 @@ def _values(queryset: QuerySet[NotionRequestLog]) -> Iterator[tuple]:
     return queryset.values_list(*COLUMNS).iterator(chunk_size=CHUNK_SIZE)
 
 
-def _masked(row: dict[str, Any]) -> dict[str, Any]:
-    for name, value in row.items():
-        if name.endswith("_headers") and isinstance(value, dict):
-            row[name] = mask_headers(httpx.Headers({str(key): str(item) for key, item in value.items()}))
-        elif isinstance(value, dict | list):
-            row[name] = mask_json(value)
-        elif name == "url":
-            row[name] = mask_url(value)
-        elif name.endswith("_body"):
-            row[name] = _masked_body(value)
-        elif isinstance(value, str):
-            row[name] = scrub(value)
-    return row
+def _masker() -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A function masking a row's secrets again, by key and the token wherever it is.
 
+    Parsing every body would cost most of an export's time, so a body is parsed only when one
+    of the masked keys appears in it in quotes, or an escape that could spell one; and the
+    token is looked for once per value, the settings read once per export.
+    """
+    quoted_keys = [f'"{key.lower()}"' for key in settings.NOTION_AUDIT_MASKED_KEYS]
+    token = settings.NOTION_KEY
 
-def _masked_body(text: str) -> str:
-    """`text` masked by key when it is JSON, as it was stored (pretty), and the token replaced."""
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return scrub(text)
-    masked = mask_json(data)
-    if masked == data:
-        return scrub(text)
-    return json.dumps(masked, indent=2, ensure_ascii=False)
+    def body(text: str) -> str:
+        lowered = text.lower()
+        if "\\u" in lowered or any(key in lowered for key in quoted_keys):
+            try:
+                data = json.loads(text)
+            except ValueError:
+                data = None
+            masked = mask_json(data)
+            if masked != data:
+                return json.dumps(masked, indent=2, ensure_ascii=False)
+        return scrub(text) if token and token in text else text
+
+    def masked(row: dict[str, Any]) -> dict[str, Any]:
+        for name, value in row.items():
+            if name.endswith("_headers") and isinstance(value, dict):
+                row[name] = mask_headers(httpx.Headers({str(key): str(item) for key, item in value.items()}))
+            elif isinstance(value, dict | list):
+                row[name] = mask_json(value)
+            elif name == "url":
+                row[name] = mask_url(value)
+            elif name.endswith("_body"):
+                row[name] = body(value)
+            elif isinstance(value, str) and token and token in value:
+                row[name] = scrub(value)
+        return row
+
+    return masked
 
 
 def _plain(value: Any) -> Any:
