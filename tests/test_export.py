@@ -361,6 +361,16 @@ def test_the_whole_list_links_to_its_export_without_counting_it(staff_browser):
     assert f'Export these rows (<a href="{CHANGELIST}export/csv/" download>CSV</a>' in page
 
 
+def test_a_list_of_one_row_offers_to_export_this_row_and_an_empty_one_nothing(staff_browser):
+    NotionRequestLogFactory(outcome=Outcome.SERVER_ERROR, status=502)
+
+    one = staff_browser.get(CHANGELIST, {"outcome__exact": "server_error"})
+    none = staff_browser.get(CHANGELIST, {"outcome__exact": "no_response"})
+
+    assert "Export this row (" in " ".join(one.content.decode().split())
+    assert "/export/" not in none.content.decode()
+
+
 def test_a_bad_filter_sends_the_export_back_to_the_list(staff_browser):
     response = staff_browser.get(f"{CHANGELIST}export/csv/", {"correlation_id": "nonsense"})
 
