@@ -6,12 +6,16 @@ from urllib.parse import urlencode, urlsplit
 
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import PAGE_VAR, ChangeList
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
 from django.utils import dateformat, timezone
 from django.utils.html import format_html
 
+from integration.export import FORMATS, export_request_log
 from integration.ids import parse_notion_id
 from integration.models import FormSubmission, Job, JobRow, NotionRequestLog, Outcome, PruneRun
 
@@ -62,6 +66,16 @@ def _moment(value: datetime | None) -> str:
         dateformat.format(local, "Y-m-d"),
         dateformat.format(local, "H:i:s T"),
     )
+
+
+def export_response(queryset: QuerySet, format: str) -> StreamingHttpResponse:
+    """`queryset` exported as `format`, streamed, as a download named after today."""
+    response = StreamingHttpResponse(
+        export_request_log(queryset, format=format), content_type=FORMATS[format]
+    )
+    stamp = timezone.localtime().strftime("%Y-%m-%d-%H%M%S")
+    response["Content-Disposition"] = f'attachment; filename="notion-requests-{stamp}.{format}"'
+    return response
 
 
 def _badge(kind: str, text: str) -> str:
@@ -139,6 +153,7 @@ class NotionRequestLogAdmin(ReadOnlyAdmin):
     list_per_page = 50
     ordering = ["-created_at", "-id"]
     empty_value_display = EMPTY
+    actions = ["export_csv", "export_jsonl"]
     fieldsets = [
         (
             None,
@@ -168,7 +183,63 @@ class NotionRequestLogAdmin(ReadOnlyAdmin):
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         context = {"title": "Request history", "narrowed": self.narrowed(request), **(extra_context or {})}
-        return super().changelist_view(request, context)
+        response = super().changelist_view(request, context)
+        if isinstance(response, TemplateResponse) and "cl" in response.context_data:
+            response.context_data["export"] = self.export_links(request, response.context_data["cl"])
+        return response
+
+    def get_urls(self) -> list[URLPattern]:
+        export = path(
+            "export/<str:format>/",
+            self.admin_site.admin_view(self.export_view),
+            name="integration_notionrequestlog_export",
+        )
+        return [export, *super().get_urls()]
+
+    def export_links(self, request: HttpRequest, changelist: ChangeList) -> dict[str, Any] | None:
+        """The links above the list that export it as it is filtered, searched and ordered.
+
+        The number of rows is given only when the list was narrowed: the list's paginator has
+        counted those already, while the whole table's count is what a paginator for a huge
+        table avoids (or estimates), and the link would cost it back.
+        """
+        query = request.GET.copy()
+        query.pop(PAGE_VAR, None)
+        suffix = f"?{query.urlencode()}" if query else ""
+        urls = {
+            format: reverse("admin:integration_notionrequestlog_export", args=[format]) + suffix
+            for format in FORMATS
+        }
+        if not changelist.queryset.query.has_filters():
+            label = "Export these rows"
+        elif changelist.result_count == 0:
+            return None
+        elif changelist.result_count == 1:
+            label = "Export this row"
+        else:
+            label = f"Export these {changelist.result_count:,} rows"
+        return {"label": label, "urls": urls}
+
+    def export_view(self, request: HttpRequest, format: str) -> HttpResponse:
+        """The list as it is filtered, searched and ordered, exported whole: the changelist's own query."""
+        if format not in FORMATS:
+            raise Http404(f"No export format {format!r}.")
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            queryset = self.get_changelist_instance(request).get_queryset(request)
+        except IncorrectLookupParameters:
+            # The list itself says what is wrong with these parameters.
+            return HttpResponseRedirect(f"{_history_url()}?{request.GET.urlencode()}")
+        return export_response(queryset, format)
+
+    @admin.action(description="Export selected rows as CSV", permissions=["view"])
+    def export_csv(self, request: HttpRequest, queryset: QuerySet) -> StreamingHttpResponse:
+        return export_response(queryset, "csv")
+
+    @admin.action(description="Export selected rows as JSON Lines", permissions=["view"])
+    def export_jsonl(self, request: HttpRequest, queryset: QuerySet) -> StreamingHttpResponse:
+        return export_response(queryset, "jsonl")
 
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
