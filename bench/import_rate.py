@@ -59,27 +59,35 @@ class WebUser(threading.Thread):
         self.stopped = threading.Event()
 
     def run(self) -> None:
-        with httpx.Client(base_url=self.base, timeout=120) as client:
+        # Like a browser, never reuse a connection left idle longer than gunicorn's keep-alive (2 s).
+        idle = httpx.Limits(keepalive_expiry=1)
+        with httpx.Client(base_url=self.base, timeout=120, limits=idle) as client:
             client.get("/accounts/login/")
             login = {"username": "web", "password": "pw", "csrfmiddlewaretoken": client.cookies["csrftoken"]}
             client.post("/accounts/login/", data=login)
             n = 0
             while not self.stopped.is_set():
-                home = client.get("/").text
-                key = re.search(r'name="comment-submission_key" value="([^"]+)"', home)
-                data = {
-                    "comment-page_id": self.page_id,
-                    "comment-comment": f"Comment {n}",
-                    "comment-submission_key": key.group(1) if key else "",
-                    "csrfmiddlewaretoken": client.cookies["csrftoken"],
-                }
-                began = time.monotonic()
-                answer = client.post("/comments/", data=data, headers={"X-Requested-With": "fetch"})
-                self.waits.append(time.monotonic() - began)
-                if answer.status_code != 200 or "Comment added" not in answer.text:
-                    self.failures.append(f"{answer.status_code}: {answer.text[:200]}")
+                try:
+                    self.comment(client, n)
+                except httpx.HTTPError as error:
+                    self.failures.append(repr(error))
                 n += 1
                 self.stopped.wait(self.gap)
+
+    def comment(self, client: httpx.Client, n: int) -> None:
+        home = client.get("/").text
+        key = re.search(r'name="comment-submission_key" value="([^"]+)"', home)
+        data = {
+            "comment-page_id": self.page_id,
+            "comment-comment": f"Comment {n}",
+            "comment-submission_key": key.group(1) if key else "",
+            "csrfmiddlewaretoken": client.cookies["csrftoken"],
+        }
+        began = time.monotonic()
+        answer = client.post("/comments/", data=data, headers={"X-Requested-With": "fetch"})
+        self.waits.append(time.monotonic() - began)
+        if answer.status_code != 200 or "Comment added" not in answer.text:
+            self.failures.append(f"{answer.status_code}: {answer.text[:200]}")
 
 
 def percentile(values: list[float], share: float) -> float | None:
