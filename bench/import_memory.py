@@ -2,11 +2,12 @@
 then a 100,000-row one, against a fake Notion answering at once with no rate limit (and no pacing in
 the app: NOTION_RATE_LIMIT=0).
 
-    .venv/bin/python -m bench.import_memory [--rows 100000] [--baseline 1000]
+    .venv/bin/python -m bench.import_memory [--rows 100000] [--baseline 1000] [--max-seconds 0]
 
 Each import gets a new worker; its VmRSS is sampled while it works and its VmHWM (peak) read when
-the job is done. Prints, and writes to bench/results/: both peaks and their difference (target:
-within 10 MB), the RSS as the long import went on, and the time per row. Uses the PostgreSQL
+the job is done, or when the long import has run `--max-seconds` (then the worker is killed and the
+rows it reached are reported). Prints, and writes to bench/results/: both peaks and their difference
+(target: within 10 MB), the RSS as the long import went on, and the time per row. Uses the PostgreSQL
 server at 127.0.0.1:5432 (database notionforms_bench_import_memory, recreated).
 """
 
@@ -37,6 +38,8 @@ from integration.notion.shapes import plain_text
 from integration.sandbox.engine import MemoryStore, NotionSandbox
 from tests.fake_notion import served
 
+SAMPLE_SECONDS = 30
+
 
 class CountingStore(MemoryStore):
     """A store that keeps everything but the pages made in a data source: of those, only how many
@@ -57,9 +60,15 @@ class CountingStore(MemoryStore):
 
 
 def measure(
-    *, env: dict[str, str], database_url: str, folder: Path, rows: int, store: CountingStore
+    *,
+    env: dict[str, str],
+    database_url: str,
+    folder: Path,
+    rows: int,
+    store: CountingStore,
+    max_seconds: float = 0,
 ) -> dict[str, Any]:
-    """Import `rows` rows with a new worker; its memory and time."""
+    """Import `rows` rows with a new worker (for `max_seconds` at most, if given); its memory and time."""
     file = write_csv(folder / f"rows-{rows}.csv", rows)
     worker = start_worker(env)
     try:
@@ -70,21 +79,28 @@ def measure(
         job_id = summary["job_id"]
         began = time.monotonic()
         samples: list[list[int]] = []
-        step = max(1, rows // 10)
+        sampled = 0.0
         while (job := job_row(database_url, job_id))["state"] not in FINISHED:
             if worker.poll() is not None:
                 raise RuntimeError(f"the worker exited ({worker.returncode}) at row {job['done']}")
-            if not samples or job["done"] >= samples[-1][0] + step:
+            if max_seconds and time.monotonic() - began > max_seconds:
+                break
+            if time.monotonic() - sampled >= SAMPLE_SECONDS:
+                sampled = time.monotonic()
                 samples.append([job["done"], rss_kb(worker.pid)["VmRSS"]])
+                print(f"{rows} rows: {job['done']} done, VmRSS {samples[-1][1]} kB", flush=True)
             time.sleep(0.5)
         took = time.monotonic() - began
         memory = rss_kb(worker.pid)
+        if job["state"] not in FINISHED:
+            worker.kill()  # a TERM would let it finish the job first
     finally:
         stop(worker)
     return {
         "rows": rows,
         "job_state": job["state"],
         "job_done": job["done"],
+        "stopped_after_max_seconds": job["state"] not in FINISHED,
         "pages": sum(store.keys.values()),
         "duplicates": sum(count - 1 for count in store.keys.values()),
         "rss_before_job_kb": started_rss,
@@ -92,7 +108,7 @@ def measure(
         "peak_rss_kb": memory["VmHWM"],
         "rss_by_rows_done_kb": samples,
         "import_s": round(took, 1),
-        "ms_per_row": round(took / rows * 1000, 2),
+        "ms_per_row": round(took / max(1, job["done"]) * 1000, 2),
     }
 
 
@@ -100,6 +116,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000, help="rows of the long import")
     parser.add_argument("--baseline", type=int, default=1000, help="rows of the short import")
+    parser.add_argument(
+        "--max-seconds", type=float, default=0, help="stop the long import after this long (0: never)"
+    )
     args = parser.parse_args()
 
     store = CountingStore()
@@ -115,11 +134,9 @@ def main() -> None:
             NOTION_RATE_LIMIT="0",
         )
         set_up(env)
-        runs = [
-            measure(env=env, database_url=database_url, folder=Path(folder), rows=rows, store=store)
-            for rows in (args.baseline, args.rows)
-        ]
-    short, long = runs
+        where = {"env": env, "database_url": database_url, "folder": Path(folder), "store": store}
+        short = measure(rows=args.baseline, **where)
+        long = measure(rows=args.rows, max_seconds=args.max_seconds, **where)
     report = {
         "short": short,
         "long": long,
