@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench chromium
+.PHONY: run test lint bench bench-import bench-import-rate bench-import-memory bench-import-kill chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,3 +52,10 @@ lint: $(VENV)/.installed-dev
 # The load figure of the README (needs PostgreSQL at 127.0.0.1:5432; add BENCH_ARGS=--redis for Redis).
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.load $(BENCH_ARGS)
+
+# The import figures of the README (PostgreSQL at 127.0.0.1:5432; each one takes minutes, the
+# memory one about half an hour). BENCH_ARGS go to the one named: make bench-import-memory BENCH_ARGS=--rows=20000.
+bench-import: bench-import-rate bench-import-memory bench-import-kill
+
+bench-import-rate bench-import-memory bench-import-kill: bench-import-%: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.import_$* $(BENCH_ARGS)

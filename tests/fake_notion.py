@@ -7,9 +7,10 @@ requests the SDK builds, and records those that got to "Notion".
 
 import json
 import re
+import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from socketserver import ThreadingMixIn
@@ -143,6 +144,12 @@ class _QuietHandler(WSGIRequestHandler):
     def log_message(self, *args: object) -> None:
         pass
 
+    def get_environ(self) -> dict:
+        return {**super().get_environ(), _SOCKET: self.connection}
+
+
+_SOCKET = "fake_notion.socket"  # the environ key of the request's connection, for a dropped answer
+
 
 @contextmanager
 def served(
@@ -152,16 +159,26 @@ def served(
     statuses: list[int] | None = None,
     host: str = "127.0.0.1",
     port: int = 0,
+    drop: Callable[[str, str], bool] | None = None,
 ) -> Iterator[str]:
     """Serve a sandbox over HTTP for other processes; yield its base URL.
 
-    `arrivals` gets the time (time.time()) each request arrived, `statuses` its answer's status.
+    `arrivals` gets the time (time.time()) each request arrived, `statuses` its answer's status
+    (0 for an answer dropped). `drop(method, path)`, called for each request, says whether to lose
+    its answer: the sandbox does the work, then the connection is closed with nothing written back,
+    as when Notion's answer is lost on the way.
     """
     app = sandbox_wsgi_app(sandbox)
 
     def timed(environ, start_response):
         if arrivals is not None:
             arrivals.append(time.time())
+        if drop is not None and drop(environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")):
+            app(environ, lambda *answer: None)
+            if statuses is not None:
+                statuses.append(0)
+            environ[_SOCKET].shutdown(socket.SHUT_RDWR)
+            raise ConnectionAbortedError("the answer was dropped")  # wsgiref then writes nothing
 
         def record(status, headers, *rest):
             if statuses is not None:
