@@ -220,6 +220,7 @@ BAD_ROWS_KEPT = 100  # bad rows listed in a job's result; the count has them all
 PAUSE_FIRST = 30  # seconds before the first try after Notion stopped answering; doubled each time
 PAUSE_LONGEST = 600
 PAUSES = 6  # tries in a row without progress before the job gives up (about 25 minutes)
+LOST_ANSWERS = 2  # a row whose answer was lost is looked for and sent again this often before a pause
 Outcome = JobRow.Outcome
 
 
@@ -304,6 +305,39 @@ def _import_rows(job: Job) -> None:
             raise
         return page["id"] if page else None
 
+    def send(record: JobRow, line: int, title: str, values: dict[str, Any]) -> str:
+        """The ID of the row's page: found, if an earlier request for it went unanswered, or made.
+
+        An unanswered request is looked for at once and the row sent again if Notion has no such
+        page, LOST_ANSWERS times at most; then, or when Notion is away, the job pauses (_Paused).
+        """
+        for _ in range(LOST_ANSWERS + 1):
+            if record.pk is not None:
+                found = look_for(record.key, line)
+                if found:
+                    return found
+            else:
+                record.save()
+            try:
+                page = create_page(
+                    data_source_id=source_id,
+                    title=title,
+                    values={**values, IMPORT_KEY: {"rich_text": rich_text(record.key)}},
+                    context=context,
+                )
+            except NotionError as error:
+                if not _is_outage(error):
+                    raise
+                hint = error.hint.removesuffix(MAYBE_DONE)
+                if not error.maybe_done:
+                    raise _Paused(hint, error) from error
+                record.message = "Sent, no answer: looked for before it is sent again."
+                record.save(update_fields=["message"])
+                lost = _Paused(f"Line {line} may have been added: {hint}", error)
+                continue
+            return page["id"]
+        raise lost
+
     with open(spec["file"], "rb") as file:
         reader = csvfile.read_csv(file, delimiter=spec["delimiter"])
         if list(reader.header) != header_names:
@@ -326,38 +360,20 @@ def _import_rows(job: Job) -> None:
                 handled(*(skipped(bad.line, bad.column, bad.message) for bad in values))
                 continue
             record = earlier or JobRow(job=job, line=row.line, key=key, outcome=Outcome.PENDING)
+            values.pop(title_name, None)
             try:
-                if earlier is not None:  # sent by an earlier run, which never heard back
-                    found = look_for(key, row.line)
-                    if found:
-                        record.outcome, record.page_id = Outcome.ADDED, found
-                        handled(record)
-                        continue
-                else:
-                    record.save()
-                values.pop(title_name, None)
-                page = create_page(
-                    data_source_id=source_id,
-                    title=row.values[title_index].strip(),
-                    values={**values, IMPORT_KEY: {"rich_text": rich_text(key)}},
-                    context=context,
-                )
+                record.page_id = send(record, row.line, row.values[title_index].strip(), values)
             except _Paused as pause:
                 return _pause(job, pause.hint, pause.error)
             except NotionError as error:
-                if _is_outage(error):
-                    hint = error.hint.removesuffix(MAYBE_DONE)
-                    if error.maybe_done:
-                        hint = f"Line {row.line} may have been added: {hint}"
-                    return _pause(job, hint, error)
                 if error.status == 400:  # Notion refused this row only
                     record.outcome, record.message = Outcome.REFUSED, error.hint
                     handled(record)
                     continue
-                if record.pk is not None:  # Notion answered: nothing was made
+                if record.pk is not None and not record.message:  # Notion answered: nothing was made
                     record.delete()
                 return _finish_import(job, State.FAILED, hint=error.hint, error=error.as_dict())
-            record.outcome, record.page_id = Outcome.ADDED, page["id"]
+            record.outcome, record.message = Outcome.ADDED, ""
             progress.pop("pauses", None)
             handled(record)
     _finish_import(job, State.DONE)

@@ -83,24 +83,27 @@ def test_a_paused_job_goes_on_from_the_row_it_stopped_at(importing, fake_notion)
     assert len(live_pages(fake_notion, job)) == 3
 
 
-def test_a_pause_after_a_lost_answer_looks_for_the_row_before_sending_it_again(importing, fake_notion):
+def test_a_lost_answer_is_looked_for_at_once_and_the_row_not_sent_again(importing, fake_notion):
     fake_notion.fail("POST", "/v1/pages$", error=httpx.ReadTimeout, after=1)
+
     job = importing()
-    assert job.state == "paused"
 
-    jobs.resume_job(job)
-
-    job.refresh_from_db()
     assert (job.state, job.done) == ("done", 3)
     assert len(live_pages(fake_notion, job)) == 3
     assert len(fake_notion.sent("POST", "/v1/pages$")) == 3
     assert len(fake_notion.sent("POST", "/query$")) == 1
 
 
-def test_a_502_after_sending_is_treated_as_maybe_done(importing, fake_notion):
-    fake_notion.fail("POST", "/v1/pages$", status=502, body=b"Bad gateway", after=2)
+def test_answers_lost_again_and_again_pause_the_job_with_the_row_pending(importing, fake_notion):
+    fake_notion.fail("POST", "/v1/pages$", status=502, body=b"Bad gateway", after=1, times=99)
+
     job = importing()
-    assert job.step.startswith("Paused after 2 of 3 rows: Line 4 may have been added")
+
+    assert job.step.startswith("Paused after 1 of 3 rows: Line 3 may have been added")
+    assert len(fake_notion.sent("POST", "/v1/pages$")) == 1 + jobs.LOST_ANSWERS + 1
+    assert len(fake_notion.sent("POST", "/query$")) == jobs.LOST_ANSWERS
+    assert JobRow.objects.get(job=job, line=3).outcome == "pending"
+    fake_notion.faults.clear()
 
     jobs.resume_job(job)
 

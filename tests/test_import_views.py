@@ -374,9 +374,8 @@ def test_a_data_source_notion_does_not_know_is_an_error_on_its_field(browser, fa
 
 
 def test_the_same_file_again_into_the_same_data_source_resumes_the_stopped_job(browser, fake_notion, shelf):
-    import httpx
 
-    fake_notion.fail("POST", "/v1/pages$", error=httpx.ReadError, after=1)
+    fake_notion.fail_like_notion("POST", "/v1/pages$", 529, "service_overload", "Busy.", after=1, times=3)
     send(browser, uploaded(browser), target="data_source", data_source_id=shelf)
     job = Job.objects.get()
     assert job.state == "paused"
