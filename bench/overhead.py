@@ -129,8 +129,8 @@ def main() -> None:
     app_times: dict[str, list[float]] = {action: [] for action in ACTIONS}
     direct_times: dict[str, list[float]] = {action: [] for action in ACTIONS}
     began = time.time()
-    app = gunicorn(env, workers=1, threads=1)
-    with app as (base, server), httpx.Client(base_url=base, timeout=60) as client:
+    served_app = gunicorn(env, workers=1, threads=1)
+    with served_app as (base, server), httpx.Client(base_url=base, timeout=60) as client:
         log_in(client, "overhead")
 
         def send(action: str, n: int) -> float:
