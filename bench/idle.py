@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.load import free_port
+from bench.app import free_port, wait_until_up
 from integration.sandbox.engine import NotionSandbox
 from tests.fake_notion import served
 
@@ -63,12 +63,7 @@ def main() -> None:
             env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                httpx.get(f"{base}/accounts/login/", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+        wait_until_up(base)
         took = []
         with httpx.Client(base_url=base) as client:
             client.get("/accounts/login/")

@@ -23,6 +23,7 @@ from pathlib import Path
 import httpx
 import psycopg
 
+from bench.app import free_port, wait_until_up
 from integration.sandbox.engine import NotionSandbox
 from tests.fake_notion import bucket_needed, served
 
@@ -30,14 +31,6 @@ ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "ntn_bench_secret"
 ACTIONS = ["database", "page", "content", "comment"]
 PATHS = {"database": "/databases/", "page": "/pages/", "content": "/content/", "comment": "/comments/"}
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def main() -> None:
@@ -110,12 +103,7 @@ def main() -> None:
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     base = f"http://127.0.0.1:{app_port}"
-    for _ in range(100):
-        try:
-            httpx.get(f"{base}/accounts/login/", timeout=1)
-            break
-        except httpx.HTTPError:
-            time.sleep(0.2)
+    wait_until_up(base)
 
     fields = {
         "database": lambda n: {"name": f"Bench database {n}"},
