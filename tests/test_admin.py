@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.html import escape
 from pytest_django.asserts import assertContains, assertNotContains
 
-from integration.http.masking import cap
 from integration.models import FormSubmission, NotionRequestLog, Outcome, Source
 from tests.factories import FormSubmissionFactory, NotionRequestLogFactory
 
@@ -241,8 +240,8 @@ def test_the_detail_page_links_the_correlation_id_to_every_attempt(staff_browser
 
 def test_the_detail_page_shows_both_bodies_pretty_printed_and_escaped(staff_browser):
     row = NotionRequestLogFactory(
-        request_body=json.dumps({"properties": {"Name": "<script>alert(1)</script>"}}),
-        response_body='{"object":"page","id":"' + PAGE_ID + '"}',
+        request_body={"properties": {"Name": "<script>alert(1)</script>"}},
+        response_body={"id": PAGE_ID, "object": "page"},  # jsonb keeps keys shortest first
     )
 
     response = staff_browser.get(change_page(row))
@@ -258,22 +257,37 @@ def test_the_detail_page_shows_both_bodies_pretty_printed_and_escaped(staff_brow
     assertContains(
         response,
         "<pre>{\n"
-        "  &quot;object&quot;: &quot;page&quot;,\n"
-        f"  &quot;id&quot;: &quot;{PAGE_ID}&quot;\n"
+        f"  &quot;id&quot;: &quot;{PAGE_ID}&quot;,\n"
+        "  &quot;object&quot;: &quot;page&quot;\n"
         "}</pre>",
     )
     assertNotContains(response, "<script>alert(1)")
 
 
-def test_the_detail_page_shows_a_truncated_body_as_it_is(staff_browser, settings):
-    settings.NOTION_AUDIT_BODY_LIMIT = 30
-    body = cap(json.dumps({"results": [{"id": str(uuid.uuid4())} for _ in range(3)]}))
-    row = NotionRequestLogFactory(response_body=body)
+def test_the_detail_page_shows_a_truncated_body_as_it_is_with_a_marker(staff_browser):
+    body = '{"results":[{"id":"<b>' + PAGE_ID[:20]
+    row = NotionRequestLogFactory(response_body=body, response_body_truncated=True)
 
     response = staff_browser.get(change_page(row))
 
-    assert "[truncated:" in body
-    assertContains(response, f"<pre>{escape(body)}</pre>")
+    assertContains(response, f"<pre>{escape(body)}\n…[truncated]</pre>")
+
+
+def test_the_detail_page_shows_a_body_that_is_not_json_as_text(staff_browser):
+    row = NotionRequestLogFactory(response_body="<html><body>Bad gateway</body></html>")
+
+    response = staff_browser.get(change_page(row))
+
+    assertContains(response, "<pre>&lt;html&gt;&lt;body&gt;Bad gateway&lt;/body&gt;&lt;/html&gt;</pre>")
+    assertNotContains(response, "[truncated]")
+
+
+def test_the_detail_page_shows_no_body_as_a_dash(staff_browser):
+    row = NotionRequestLogFactory(request_body=None)
+
+    text = text_of(staff_browser.get(change_page(row)))
+
+    assert "Request body: —" in text
 
 
 def test_there_is_no_add_page(staff_browser):
