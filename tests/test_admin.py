@@ -1,6 +1,5 @@
 """The admin of the audit log, through HTTP, as a staff member reads it."""
 
-import json
 import re
 import uuid
 from datetime import UTC, datetime, timedelta

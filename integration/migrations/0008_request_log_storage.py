@@ -137,7 +137,9 @@ class Migration(migrations.Migration):
         migrations.RunPython(bodies_to_json, bodies_to_text, elidable=False),
         migrations.RemoveField(model_name="notionrequestlog", name="request_body"),
         migrations.RemoveField(model_name="notionrequestlog", name="response_body"),
-        migrations.RenameField(model_name="notionrequestlog", old_name="request_data", new_name="request_body"),
+        migrations.RenameField(
+            model_name="notionrequestlog", old_name="request_data", new_name="request_body"
+        ),
         migrations.RenameField(
             model_name="notionrequestlog", old_name="response_data", new_name="response_body"
         ),
