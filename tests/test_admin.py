@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from pytest_django.asserts import assertContains, assertNotContains
 
+from integration.admin import NotionRequestLogAdmin
 from integration.models import FormSubmission, NotionRequestLog, Outcome, Source
 from tests.factories import FormSubmissionFactory, NotionRequestLogFactory
 
@@ -577,3 +578,49 @@ def test_a_list_of_many_rows_makes_no_more_queries_than_a_list_of_one(staff_brow
         make()
 
     assert queries_for_the_list() == one
+
+
+@pytest.mark.parametrize(
+    "params", [{}, {"operation": "pages.create"}, {"outcome__exact": "success"}, {"p": "2"}], ids=str
+)
+def test_the_list_never_reads_the_whole_table_for_its_filters_or_its_count(staff_browser, params):
+    NotionRequestLogFactory.create_batch(60, operation="pages.create")
+
+    with CaptureQueriesContext(connections["audit"]) as queries:
+        assert staff_browser.get(CHANGELIST, params).status_code == 200
+
+    sql = [query["sql"].upper() for query in queries]
+    assert not [query for query in sql if "DISTINCT" in query]
+    counts = [query for query in sql if "COUNT(" in query]
+    assert counts and all("LIMIT" in query for query in counts)
+
+
+def test_the_operation_filter_offers_every_operation_the_app_calls_even_before_any_was_made(staff_browser):
+    response = staff_browser.get(CHANGELIST)
+
+    choices = next(spec for spec in response.context["cl"].filter_specs if spec.title == "operation")
+    offered = [choice["display"] for choice in choices.choices(response.context["cl"])]
+    assert offered[0] == "All"
+    assert {"databases.create", "pages.create", "blocks.children.append", "users.me"} <= set(offered)
+
+
+def test_a_list_longer_than_the_pages_it_links_says_more_than(staff_browser, monkeypatch):
+    monkeypatch.setattr(NotionRequestLogAdmin, "list_per_page", 2)
+    NotionRequestLogFactory.create_batch(25, outcome=Outcome.SUCCESS)
+
+    text = text_of(staff_browser.get(CHANGELIST, {"outcome__exact": "success"}))
+    last = text_of(staff_browser.get(CHANGELIST, {"outcome__exact": "success", "p": "13"}))
+
+    assert "more than 22 results" in text
+    assert "more than 22 Notion requests" in text
+    assert "25 results" in last and "more than" not in last
+
+
+def test_a_deep_page_lists_the_rows_of_that_page(staff_browser, monkeypatch):
+    monkeypatch.setattr(NotionRequestLogAdmin, "list_per_page", 2)
+    now = timezone.now()
+    rows = [NotionRequestLogFactory(created_at=now - timedelta(minutes=n)) for n in range(30)]
+
+    shown = listed(staff_browser, p="12")
+
+    assert shown == [rows[22].pk, rows[23].pk]

@@ -122,6 +122,21 @@ class Migration(migrations.Migration):
             name="correlation_id",
             field=models.UUIDField(),
         ),
+        migrations.AlterField(
+            model_name="notionrequestlog",
+            name="request_id",
+            field=models.CharField(blank=True, max_length=64),
+        ),
+        migrations.AlterField(
+            model_name="notionrequestlog",
+            name="object_id",
+            field=models.CharField(blank=True, max_length=36),
+        ),
+        migrations.AlterField(
+            model_name="notionrequestlog",
+            name="parent_id",
+            field=models.CharField(blank=True, max_length=36),
+        ),
         migrations.AddField(
             model_name="notionrequestlog",
             name="request_body_truncated",
@@ -166,5 +181,17 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="notionrequestlog",
             index=models.Index(fields=["correlation_id", "created_at", "id"], name="request_log_action_time"),
+        ),
+        migrations.AddIndex(
+            model_name="notionrequestlog",
+            index=models.Index(fields=["request_id"], name="request_log_request_id"),
+        ),
+        migrations.AddIndex(
+            model_name="notionrequestlog",
+            index=models.Index(fields=["object_id"], name="request_log_object_id"),
+        ),
+        migrations.AddIndex(
+            model_name="notionrequestlog",
+            index=models.Index(fields=["parent_id"], name="request_log_parent_id"),
         ),
     ]
