@@ -391,7 +391,7 @@ def register_default_admin() -> None:
 
 def views(sample: dict) -> list[tuple[str, dict, dict, str]]:
     """(name, the history's query, the default admin's query, path below the changelist)."""
-    today = datetime.now(UTC).date()
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     week = {
         "created_at__gte": str(today - timedelta(days=7)),
         "created_at__lt": str(today + timedelta(days=1)),

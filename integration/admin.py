@@ -6,7 +6,8 @@ from urllib.parse import urlencode, urlsplit
 
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.core.paginator import Paginator
+from django.contrib.admin.views.main import ChangeList
+from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -117,7 +118,9 @@ class OperationFilter(admin.SimpleListFilter):
 
 
 class HistoryPaginator(Paginator):
-    """Counts the rows only as far as the pages it links to, never the whole table.
+    """Counts the rows only as far as the pages it links to, never the whole table, and finds
+    a page's rows by their IDs first, from the index alone: a deep page then skips index
+    entries, not whole rows.
 
     `more` says there are rows past that reach; the list then says "more than N".
     """
@@ -139,6 +142,29 @@ class HistoryPaginator(Paginator):
     @property
     def more(self) -> bool:
         return self.counted > self.reach
+
+    def page(self, number: int | str) -> Page:
+        number = self.validate_number(number)
+        start = (number - 1) * self.per_page
+        ids = list(self.object_list.values_list("pk", flat=True)[start : start + self.per_page])
+        return self._get_page(self.object_list.filter(pk__in=ids), number, self)
+
+
+class HistoryChangeList(ChangeList):
+    """The list's page reads only the columns it shows, not each row's bodies and headers.
+
+    Only the page's rows are narrowed: the queryset actions and exports get is left whole.
+    """
+
+    unlisted = ["request_headers", "request_body", "response_headers", "response_body"]
+
+    def get_results(self, request: HttpRequest) -> None:
+        whole = self.queryset
+        self.queryset = whole.defer(*self.unlisted)
+        try:
+            super().get_results(request)
+        finally:
+            self.queryset = whole
 
 
 class ActionFilter(admin.SimpleListFilter):
@@ -221,6 +247,9 @@ class NotionRequestLogAdmin(ReadOnlyAdmin):
     ) -> HttpResponse:
         context = {"title": "Request to Notion", **(extra_context or {})}
         return super().change_view(request, object_id, form_url, context)
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return HistoryChangeList
 
     def get_paginator(
         self, request: HttpRequest, queryset: QuerySet, per_page: int, *args: Any, **kwargs: Any

@@ -624,3 +624,13 @@ def test_a_deep_page_lists_the_rows_of_that_page(staff_browser, monkeypatch):
     shown = listed(staff_browser, p="12")
 
     assert shown == [rows[22].pk, rows[23].pk]
+
+
+def test_the_list_reads_no_bodies_but_the_detail_page_shows_them(staff_browser):
+    row = NotionRequestLogFactory(response_body={"object": "page", "id": PAGE_ID})
+
+    with CaptureQueriesContext(connections["audit"]) as queries:
+        staff_browser.get(CHANGELIST)
+
+    assert not [query for query in queries if "response_body" in query["sql"]]
+    assertContains(staff_browser.get(change_page(row)), f"&quot;id&quot;: &quot;{PAGE_ID}&quot;")
