@@ -634,3 +634,12 @@ def test_the_list_reads_no_bodies_but_the_detail_page_shows_them(staff_browser):
 
     assert not [query for query in queries if '."response_body"' in query["sql"]]
     assertContains(staff_browser.get(change_page(row)), f"&quot;id&quot;: &quot;{PAGE_ID}&quot;")
+
+
+@pytest.mark.parametrize(("choice", "sandbox"), [("sandbox", True), ("notion", False)])
+def test_it_filters_by_what_answered(staff_browser, choice, sandbox):
+    rows = {value: NotionRequestLogFactory(sandbox=value) for value in (True, False)}
+
+    shown = listed(staff_browser, answered_by=choice)
+
+    assert shown == [rows[sandbox].pk]
