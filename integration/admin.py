@@ -11,7 +11,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
@@ -67,8 +67,8 @@ def _moment(value: datetime | None) -> str:
     return format_html(
         '<time datetime="{}"><span>{}</span> <span>{}</span></time>',
         local.isoformat(timespec="seconds"),
-        dateformat.format(local, "Y-m-d"),
-        dateformat.format(local, "H:i:s T"),
+        local.strftime("%Y-%m-%d"),
+        local.strftime("%H:%M:%S %Z"),
     )
 
 
