@@ -154,7 +154,9 @@ class HistoryPaginator(Paginator):
         ids = list(self.object_list.values_list("pk", flat=True)[start : start + self.per_page])
         # The rows by their IDs alone: with the list's filters repeated, SQLite would walk
         # the filter's index for them.
-        rows = self.object_list.model._base_manager.db_manager(self.object_list.db).defer(*UNLISTED)
+        rows = (
+            self.object_list.model._base_manager.db_manager(self.object_list.db).defer(*UNLISTED).order_by()
+        )
         found = rows.in_bulk(ids)
         return self._get_page([found[pk] for pk in ids if pk in found], number, self)
 
