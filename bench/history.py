@@ -429,19 +429,21 @@ def timed(client, path: str, params: dict, runs: int) -> float:
     return statistics.median(times)
 
 
-def plans(client, path: str, params: dict, database: str) -> list[tuple[str, list[str], bool]]:
-    """The history's queries on the table for one view: (SQL, plan lines, a full scan of the table)."""
+def plans(client, path: str, params: dict, database: str) -> tuple[list[tuple[str, list[str], bool]], float]:
+    """The history's queries on the table for one view: (SQL, plan lines, a full scan of the table),
+    and the time the database took for them."""
     from django.db import connections
     from django.test.utils import CaptureQueriesContext
 
     audit = connections["audit"]
     with CaptureQueriesContext(audit) as queries:
         client.get(path, params)
-    found = []
+    found, spent = [], 0.0
     for query in queries:
         sql = query["sql"]
         if TABLE not in sql or not sql.lstrip().upper().startswith("SELECT"):
             continue
+        spent += float(query["time"]) * 1000
         with audit.cursor() as cursor:
             if database == "postgres":
                 cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
@@ -452,7 +454,7 @@ def plans(client, path: str, params: dict, database: str) -> list[tuple[str, lis
                 lines = [row[-1] for row in cursor.fetchall()]
                 full = any(line.startswith(f"SCAN {TABLE}") and "INDEX" not in line for line in lines)
         found.append((sql, lines, full))
-    return found
+    return found, spent
 
 
 def main() -> None:
@@ -511,10 +513,12 @@ def main() -> None:
         print(f"{name:<28}{mine:>11.1f} ms{default:>11.1f} ms{default / mine:>8.1f}×", flush=True)
 
     print("\nQuery plans of the history's queries:")
-    full_scans = []
+    full_scans, database_ms = [], {}
     for name, ours, _, below in views(sample):
-        print(f"\n== {name}")
-        for sql, lines, full in plans(client, HISTORY + below, ours, args.database):
+        found, spent = plans(client, HISTORY + below, ours, args.database)
+        print(f"\n== {name}: {len(found)} queries on the table, {spent:.1f} ms in the database")
+        database_ms[name] = round(spent, 1)
+        for sql, lines, full in found:
             print(f"-- {sql[:300]}{'…' if len(sql) > 300 else ''}")
             for line in lines:
                 print(f"   {line}")
@@ -530,6 +534,7 @@ def main() -> None:
         "runs": args.runs,
         "figures": figures,
         "full_scans": full_scans,
+        "history_database_ms": database_ms,
     }
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"history-{args.database}-{rows}-{time.strftime('%Y%m%d-%H%M%S')}.json"
