@@ -16,7 +16,7 @@ from django.db import migrations, models
 import integration.models
 
 MARKER = re.compile(r"\n…\[truncated(?:: \d+ more characters)?\]\Z")
-BATCH = 1000
+BATCH = 2000
 BODIES = [("request_body", "request_data"), ("response_body", "response_data")]
 
 
@@ -42,32 +42,68 @@ def _as_text(value: object, truncated: bool) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False)
 
 
-def _each_batch(apps, schema_editor, fields: list[str]):
-    rows = apps.get_model("integration", "NotionRequestLog").objects.using(schema_editor.connection.alias)
+def _convert(apps, schema_editor, read: list[str], write: list[str], convert) -> None:
+    """Rewrite the columns `write` of every row from its columns `read`, a batch at a time: one
+    SELECT and one executemany per batch (bulk_update's CASE expressions take minutes a million)."""
+    connection = schema_editor.connection
+    model = apps.get_model("integration", "NotionRequestLog")
+    fields = [model._meta.get_field(name) for name in write]
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    select = f"SELECT id, {', '.join(map(quote, read))} FROM {table} WHERE id > %s ORDER BY id LIMIT %s"
+    update = f"UPDATE {table} SET {', '.join(f'{quote(name)} = %s' for name in write)} WHERE id = %s"
     last = 0
-    while batch := list(rows.filter(id__gt=last).order_by("id").only("id", *fields)[:BATCH]):
-        yield rows, batch
-        last = batch[-1].id
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(select, [last, BATCH])
+            batch = cursor.fetchall()
+            if not batch:
+                return
+            cursor.executemany(
+                update,
+                [
+                    [
+                        field.get_db_prep_save(value, connection)
+                        for field, value in zip(fields, convert(row[1:]), strict=True)
+                    ]
+                    + [row[0]]
+                    for row in batch
+                ],
+            )
+            last = batch[-1][0]
 
 
 def bodies_to_json(apps, schema_editor) -> None:
-    text_fields = [text for text, _ in BODIES]
-    for rows, batch in _each_batch(apps, schema_editor, text_fields):
-        for row in batch:
-            for text, data in BODIES:
-                value, truncated = _as_json(getattr(row, text))
-                setattr(row, data, value)
-                setattr(row, f"{text}_truncated", truncated)
-        rows.bulk_update(batch, [field for text, data in BODIES for field in (data, f"{text}_truncated")])
+    def convert(texts: tuple[str, str]) -> list[object]:
+        (request, request_cut), (response, response_cut) = map(_as_json, texts)
+        return [request, request_cut, response, response_cut]
+
+    _convert(
+        apps,
+        schema_editor,
+        ["request_body", "response_body"],
+        ["request_data", "request_body_truncated", "response_data", "response_body_truncated"],
+        convert,
+    )
 
 
 def bodies_to_text(apps, schema_editor) -> None:
-    json_fields = [field for text, data in BODIES for field in (data, f"{text}_truncated")]
-    for rows, batch in _each_batch(apps, schema_editor, json_fields):
-        for row in batch:
-            for text, data in BODIES:
-                setattr(row, text, _as_text(getattr(row, data), getattr(row, f"{text}_truncated")))
-        rows.bulk_update(batch, [text for text, _ in BODIES])
+    def convert(stored: tuple) -> list[str]:
+        request, request_cut, response, response_cut = stored
+        return [_as_text(_loaded(request), request_cut), _as_text(_loaded(response), response_cut)]
+
+    _convert(
+        apps,
+        schema_editor,
+        ["request_data", "request_body_truncated", "response_data", "response_body_truncated"],
+        ["request_body", "response_body"],
+        convert,
+    )
+
+
+def _loaded(value: str | None) -> object:
+    # A plain cursor reads a JSON column as its text, on PostgreSQL as on SQLite.
+    return None if value is None else json.loads(value)
 
 
 def _body_field() -> models.JSONField:
