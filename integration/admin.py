@@ -8,16 +8,19 @@ from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import PAGE_VAR, ChangeList
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 
 from integration.export import FORMATS, export_request_log
 from integration.ids import parse_notion_id
 from integration.models import FormSubmission, Job, JobRow, NotionRequestLog, Outcome, PruneRun
+from integration.notion.endpoints import ENDPOINTS
 
 # The history is read on a laptop beside the forms: the list needs the width the
 # navigation sidebar would take, and that sidebar would only repeat the two models.
@@ -39,11 +42,15 @@ BADGES = {
 }
 
 
-def _pretty(text: str) -> str:
-    try:
-        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
-    except ValueError:
-        return text
+def _body(value: object, truncated: bool) -> str:
+    """A stored body as a reader wants it: JSON pretty-printed, text as it came, a cut one marked."""
+    if value is None:
+        return EMPTY
+    if isinstance(value, str):
+        text = f"{value}\n…[truncated]" if truncated else value
+    else:
+        text = json.dumps(value, indent=2, ensure_ascii=False)
+    return format_html("<pre>{}</pre>", text)
 
 
 def _json(value: object) -> str:
@@ -63,8 +70,8 @@ def _moment(value: datetime | None) -> str:
     return format_html(
         '<time datetime="{}"><span>{}</span> <span>{}</span></time>',
         local.isoformat(timespec="seconds"),
-        dateformat.format(local, "Y-m-d"),
-        dateformat.format(local, "H:i:s T"),
+        local.strftime("%Y-%m-%d"),
+        local.strftime("%H:%M:%S %Z"),
     )
 
 
@@ -107,7 +114,79 @@ class AnsweredByFilter(admin.SimpleListFilter):
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if self.value() not in ("notion", "sandbox"):
             return queryset
-        return queryset.filter(sandbox=self.value() == "sandbox")
+        # `IN (…)`, not `= …`: SQLite writes the latter `WHERE "sandbox"`, which no index serves.
+        return queryset.filter(sandbox__in=[self.value() == "sandbox"])
+
+
+class OperationFilter(admin.SimpleListFilter):
+    """The operations of the endpoints table: listing them from the rows would read the whole table."""
+
+    title = "operation"
+    parameter_name = "operation"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [(name, name) for name in sorted({endpoint.operation for endpoint in ENDPOINTS})]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(operation=self.value()) if self.value() else queryset
+
+
+# The columns of the history the list does not show: its page never reads them.
+UNLISTED = ["request_headers", "request_body", "response_headers", "response_body"]
+
+
+class HistoryPaginator(Paginator):
+    """Counts the rows only as far as the pages it links to, never the whole table, and finds
+    a page's rows by their IDs first, from the index alone: a deep page then skips index
+    entries, not whole rows.
+
+    `more` says there are rows past that reach; the list then says "more than N".
+    """
+
+    pages_ahead = 10
+
+    def __init__(self, object_list: QuerySet, per_page: int, *, page_number: int) -> None:
+        super().__init__(object_list, per_page)
+        self.reach = (page_number + self.pages_ahead) * per_page
+
+    @cached_property
+    def counted(self) -> int:
+        return self.object_list[: self.reach + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self.counted, self.reach)
+
+    @property
+    def more(self) -> bool:
+        return self.counted > self.reach
+
+    def page(self, number: int | str) -> Page:
+        number = self.validate_number(number)
+        start = (number - 1) * self.per_page
+        ids = list(self.object_list.values_list("pk", flat=True)[start : start + self.per_page])
+        # The rows by their IDs alone: with the list's filters repeated, SQLite would walk
+        # the filter's index for them.
+        rows = (
+            self.object_list.model._base_manager.db_manager(self.object_list.db).defer(*UNLISTED).order_by()
+        )
+        found = rows.in_bulk(ids)
+        return self._get_page([found[pk] for pk in ids if pk in found], number, self)
+
+
+class HistoryChangeList(ChangeList):
+    """The list's page reads only the columns it shows, not each row's bodies and headers.
+
+    Only the page's rows are narrowed: the queryset actions and exports get is left whole.
+    """
+
+    def get_results(self, request: HttpRequest) -> None:
+        whole = self.queryset
+        self.queryset = whole.defer(*UNLISTED)
+        try:
+            super().get_results(request)
+        finally:
+            self.queryset = whole
 
 
 class ActionFilter(admin.SimpleListFilter):
@@ -146,10 +225,11 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class NotionRequestLogAdmin(ReadOnlyAdmin):
     list_display = ["when", "status_shown", "operation", "request", "duration", "attempt", "user"]
     list_display_links = ["when"]
-    list_filter = [ActionFilter, "outcome", "operation", "source", AnsweredByFilter, DateFilter]
+    list_filter = [ActionFilter, "outcome", OperationFilter, "source", AnsweredByFilter, DateFilter]
     search_fields = ["object_id"]  # the real search is get_search_results
     search_help_text = "A Notion object ID or link, a request ID, or a correlation ID."
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
     list_per_page = 50
     ordering = ["-created_at", "-id"]
     empty_value_display = EMPTY
@@ -247,6 +327,18 @@ class NotionRequestLogAdmin(ReadOnlyAdmin):
         context = {"title": "Request to Notion", **(extra_context or {})}
         return super().change_view(request, object_id, form_url, context)
 
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return HistoryChangeList
+
+    def get_paginator(
+        self, request: HttpRequest, queryset: QuerySet, per_page: int, *args: Any, **kwargs: Any
+    ) -> HistoryPaginator:
+        try:
+            page_number = max(1, int(request.GET.get("p", 1)))
+        except ValueError:
+            page_number = 1
+        return HistoryPaginator(queryset, per_page, page_number=page_number)
+
     def narrowed(self, request: HttpRequest) -> dict[str, str] | None:
         """What the list is narrowed to, to say so above it: one action, or one ID searched for."""
         try:
@@ -342,11 +434,11 @@ class NotionRequestLogAdmin(ReadOnlyAdmin):
 
     @admin.display(description="Request body")
     def request_body_shown(self, row: NotionRequestLog) -> str:
-        return format_html("<pre>{}</pre>", _pretty(row.request_body))
+        return _body(row.request_body, row.request_body_truncated)
 
     @admin.display(description="Response body")
     def response_body_shown(self, row: NotionRequestLog) -> str:
-        return format_html("<pre>{}</pre>", _pretty(row.response_body))
+        return _body(row.response_body, row.response_body_truncated)
 
 
 @admin.register(FormSubmission)

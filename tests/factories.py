@@ -32,8 +32,8 @@ class NotionRequestLogFactory(factory.django.DjangoModelFactory):
     duration_ms = 120
     correlation_id = factory.LazyFunction(uuid.uuid4)
     source = Source.WEB
-    request_body = '{"parent": {}}'
-    response_body = '{"object": "page"}'
+    request_body = factory.LazyFunction(lambda: {"parent": {}})
+    response_body = factory.LazyFunction(lambda: {"object": "page"})
 
 
 class FormSubmissionFactory(factory.django.DjangoModelFactory):

@@ -1,6 +1,5 @@
 """The admin of the audit log, through HTTP, as a staff member reads it."""
 
-import json
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -12,7 +11,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from pytest_django.asserts import assertContains, assertNotContains
 
-from integration.http.masking import cap
+from integration.admin import NotionRequestLogAdmin
 from integration.models import FormSubmission, NotionRequestLog, Outcome, Source
 from tests.factories import FormSubmissionFactory, NotionRequestLogFactory
 
@@ -245,8 +244,8 @@ def test_the_detail_page_links_the_correlation_id_to_every_attempt(staff_browser
 
 def test_the_detail_page_shows_both_bodies_pretty_printed_and_escaped(staff_browser):
     row = NotionRequestLogFactory(
-        request_body=json.dumps({"properties": {"Name": "<script>alert(1)</script>"}}),
-        response_body='{"object":"page","id":"' + PAGE_ID + '"}',
+        request_body={"properties": {"Name": "<script>alert(1)</script>"}},
+        response_body={"id": PAGE_ID, "object": "page"},  # jsonb keeps keys shortest first
     )
 
     response = staff_browser.get(change_page(row))
@@ -262,22 +261,37 @@ def test_the_detail_page_shows_both_bodies_pretty_printed_and_escaped(staff_brow
     assertContains(
         response,
         "<pre>{\n"
-        "  &quot;object&quot;: &quot;page&quot;,\n"
-        f"  &quot;id&quot;: &quot;{PAGE_ID}&quot;\n"
+        f"  &quot;id&quot;: &quot;{PAGE_ID}&quot;,\n"
+        "  &quot;object&quot;: &quot;page&quot;\n"
         "}</pre>",
     )
     assertNotContains(response, "<script>alert(1)")
 
 
-def test_the_detail_page_shows_a_truncated_body_as_it_is(staff_browser, settings):
-    settings.NOTION_AUDIT_BODY_LIMIT = 30
-    body = cap(json.dumps({"results": [{"id": str(uuid.uuid4())} for _ in range(3)]}))
-    row = NotionRequestLogFactory(response_body=body)
+def test_the_detail_page_shows_a_truncated_body_as_it_is_with_a_marker(staff_browser):
+    body = '{"results":[{"id":"<b>' + PAGE_ID[:20]
+    row = NotionRequestLogFactory(response_body=body, response_body_truncated=True)
 
     response = staff_browser.get(change_page(row))
 
-    assert "[truncated:" in body
-    assertContains(response, f"<pre>{escape(body)}</pre>")
+    assertContains(response, f"<pre>{escape(body)}\n…[truncated]</pre>")
+
+
+def test_the_detail_page_shows_a_body_that_is_not_json_as_text(staff_browser):
+    row = NotionRequestLogFactory(response_body="<html><body>Bad gateway</body></html>")
+
+    response = staff_browser.get(change_page(row))
+
+    assertContains(response, "<pre>&lt;html&gt;&lt;body&gt;Bad gateway&lt;/body&gt;&lt;/html&gt;</pre>")
+    assertNotContains(response, "[truncated]")
+
+
+def test_the_detail_page_shows_no_body_as_a_dash(staff_browser):
+    row = NotionRequestLogFactory(request_body=None)
+
+    text = text_of(staff_browser.get(change_page(row)))
+
+    assert "Request body: —" in text
 
 
 def test_there_is_no_add_page(staff_browser):
@@ -570,3 +584,68 @@ def test_a_list_of_many_rows_makes_no_more_queries_than_a_list_of_one(staff_brow
         make()
 
     assert queries_for_the_list() == one
+
+
+@pytest.mark.parametrize(
+    "params", [{}, {"operation": "pages.create"}, {"outcome__exact": "success"}, {"p": "2"}], ids=str
+)
+def test_the_list_never_reads_the_whole_table_for_its_filters_or_its_count(staff_browser, params):
+    NotionRequestLogFactory.create_batch(60, operation="pages.create")
+
+    with CaptureQueriesContext(connections["audit"]) as queries:
+        assert staff_browser.get(CHANGELIST, params).status_code == 200
+
+    sql = [query["sql"].upper() for query in queries]
+    assert not [query for query in sql if "DISTINCT" in query]
+    counts = [query for query in sql if "COUNT(" in query]
+    assert counts and all("LIMIT" in query for query in counts)
+
+
+def test_the_operation_filter_offers_every_operation_the_app_calls_even_before_any_was_made(staff_browser):
+    response = staff_browser.get(CHANGELIST)
+
+    choices = next(spec for spec in response.context["cl"].filter_specs if spec.title == "operation")
+    offered = [choice["display"] for choice in choices.choices(response.context["cl"])]
+    assert offered[0] == "All"
+    assert {"databases.create", "pages.create", "blocks.children.append", "users.me"} <= set(offered)
+
+
+def test_a_list_longer_than_the_pages_it_links_says_more_than(staff_browser, monkeypatch):
+    monkeypatch.setattr(NotionRequestLogAdmin, "list_per_page", 2)
+    NotionRequestLogFactory.create_batch(25, outcome=Outcome.SUCCESS)
+
+    text = text_of(staff_browser.get(CHANGELIST, {"outcome__exact": "success"}))
+    last = text_of(staff_browser.get(CHANGELIST, {"outcome__exact": "success", "p": "13"}))
+
+    assert "more than 22 results" in text
+    assert "more than 22 Notion requests" in text
+    assert "25 results" in last and "more than" not in last
+
+
+def test_a_deep_page_lists_the_rows_of_that_page(staff_browser, monkeypatch):
+    monkeypatch.setattr(NotionRequestLogAdmin, "list_per_page", 2)
+    now = timezone.now()
+    rows = [NotionRequestLogFactory(created_at=now - timedelta(minutes=n)) for n in range(30)]
+
+    shown = listed(staff_browser, p="12")
+
+    assert shown == [rows[22].pk, rows[23].pk]
+
+
+def test_the_list_reads_no_bodies_but_the_detail_page_shows_them(staff_browser):
+    row = NotionRequestLogFactory(response_body={"object": "page", "id": PAGE_ID})
+
+    with CaptureQueriesContext(connections["audit"]) as queries:
+        staff_browser.get(CHANGELIST)
+
+    assert not [query for query in queries if '."response_body"' in query["sql"]]
+    assertContains(staff_browser.get(change_page(row)), f"&quot;id&quot;: &quot;{PAGE_ID}&quot;")
+
+
+@pytest.mark.parametrize(("choice", "sandbox"), [("sandbox", True), ("notion", False)])
+def test_it_filters_by_what_answered(staff_browser, choice, sandbox):
+    rows = {value: NotionRequestLogFactory(sandbox=value) for value in (True, False)}
+
+    shown = listed(staff_browser, answered_by=choice)
+
+    assert shown == [rows[sandbox].pk]

@@ -5,7 +5,7 @@ import uuid
 
 import httpx
 import pytest
-from django.db import transaction
+from django.db import connections, transaction
 
 from integration.http.audit import AuditContext
 from integration.models import NotionRequestLog
@@ -13,6 +13,7 @@ from integration.notion.comments import add_comment
 from integration.notion.content import append_content
 from integration.notion.databases import create_database
 from integration.notion.errors import NotionError
+from integration.notion.selectors import data_source_schema
 from tests.fake_notion import TOKEN
 
 
@@ -33,11 +34,11 @@ def test_it_writes_one_row_per_request_with_what_was_sent_and_answered(fake_noti
         "success",
     )
     assert row.url == "https://api.notion.com/v1/databases"
-    assert json.loads(row.request_body)["title"][0]["text"]["content"] == "Tasks"
-    assert json.loads(row.response_body)["id"] == database["id"]
+    assert row.request_body["title"][0]["text"]["content"] == "Tasks"
+    assert row.response_body["id"] == database["id"]
     assert row.request_headers["notion-version"] == "2025-09-03"
     assert row.response_headers["content-type"].startswith("application/json")
-    assert row.request_id and row.request_id == json.loads(row.response_body)["request_id"]
+    assert row.request_id and row.request_id == row.response_body["request_id"]
     assert (row.object_id, row.parent_id) == (database["id"], parent_page["id"])
     assert (row.username, row.source, row.attempt, row.correlation_id) == (
         "ada",
@@ -63,8 +64,8 @@ def test_the_token_is_masked_wherever_it_appears(fake_notion, parent_page):
     add_comment(page_id=parent_page["id"], text=f"my key is {TOKEN}")
 
     [row] = rows()
-    assert TOKEN not in row.request_body + row.response_body
-    assert "my key is ***" in row.request_body
+    assert TOKEN not in json.dumps([row.request_body, row.response_body])
+    assert row.request_body["rich_text"][0]["text"]["content"] == "my key is ***"
 
 
 def test_attempts_of_one_action_share_a_correlation_id_and_count_up(fake_notion, parent_page):
@@ -125,15 +126,38 @@ def test_rows_survive_the_rollback_of_the_callers_transaction(fake_notion, paren
     assert [r.operation for r in rows()] == ["databases.create"]
 
 
-def test_large_bodies_are_capped_with_a_visible_marker(fake_notion, parent_page, settings):
+def test_large_bodies_are_capped_and_flagged(fake_notion, parent_page, settings):
     settings.NOTION_AUDIT_BODY_LIMIT = 1024
 
     append_content(page_id=parent_page["id"], content="word " * 1000)
 
     [row] = rows()
-    assert len(row.request_body) < 1100
-    assert row.request_body.endswith("more characters]")
-    assert "…[truncated: " in row.request_body
+    assert row.request_body_truncated
+    assert len(row.request_body) == 1024
+    assert row.request_body.startswith('{"children":[{')
+
+
+def test_bodies_are_kept_as_compact_json_with_no_truncation_flag(fake_notion, parent_page):
+    create_database(title="Tasks")
+
+    [row] = rows()
+    assert isinstance(row.request_body, dict) and isinstance(row.response_body, dict)
+    assert (row.request_body_truncated, row.response_body_truncated) == (False, False)
+    with connections["audit"].cursor() as cursor:
+        cursor.execute("SELECT request_body FROM integration_notionrequestlog")
+        [(stored,)] = cursor.fetchall()
+    stored = stored if isinstance(stored, str) else json.dumps(stored)
+    assert "\n" not in stored
+
+
+def test_a_request_without_a_body_is_kept_without_one(fake_notion, parent_page):
+    with pytest.raises(NotionError):
+        data_source_schema(source_id=str(uuid.uuid4()))
+
+    row = rows()[0]
+    assert row.method == "GET"
+    assert row.request_body is None and not row.request_body_truncated
+    assert row.response_body["object"] == "error"
 
 
 @pytest.mark.no_db

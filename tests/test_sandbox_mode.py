@@ -53,7 +53,7 @@ def test_sandbox_requests_are_in_the_history_marked_as_sandbox(submit, sandboxed
     [row] = NotionRequestLog.objects.all()
     assert row.sandbox is True
     assert row.url == "https://sandbox.notionforms.invalid/v1/databases"
-    assert json.loads(row.response_body)["object"] == "database"
+    assert row.response_body["object"] == "database"
 
 
 def test_results_link_to_the_sandbox_viewer_which_shows_the_page(browser, submit, sandboxed):

@@ -57,13 +57,15 @@ def start_attempt(
 ) -> NotionRequestLog | None:
     """Record an attempt before it is sent. Returns None if the log could not be written."""
     body = parse_json(request.content)
+    logged = body_for_log(request.content, body)
     try:
         return NotionRequestLog.objects.create(
             operation=operation_name(request.method, request.url.path),
             method=request.method,
             url=mask_url(str(request.url)),
             request_headers=mask_headers(request.headers),
-            request_body=body_for_log(request.content, body),
+            request_body=logged.value,
+            request_body_truncated=logged.truncated,
             attempt=attempt,
             correlation_id=context.correlation_id,
             username=context.username,
@@ -94,7 +96,7 @@ def finish_attempt(
         row.status = response.status_code
         row.outcome = Outcome.for_status(response.status_code)
         row.response_headers = mask_headers(response.headers)
-        row.response_body = body_for_log(response.content, answer)
+        row.response_body, row.response_body_truncated = body_for_log(response.content, answer)
         if isinstance(answer, dict):
             row.request_id = str(answer.get("request_id") or response.headers.get("x-request-id", ""))[:64]
             if answer.get("object") == "error":

@@ -1,7 +1,7 @@
 """Secrets kept out of everything stored or shown: masked by key, and the token replaced wherever it is."""
 
 import json
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
@@ -36,6 +36,11 @@ def mask_headers(headers: httpx.Headers) -> dict[str, str]:
     }
 
 
+def _storable(text: str) -> str:
+    # PostgreSQL's jsonb holds no NUL character.
+    return text.replace("\x00", "\ufffd")
+
+
 def mask_json(value: Any) -> Any:
     """Return `value` with every value under a masked key (any depth, any case) replaced."""
     masked = _masked_keys()
@@ -46,7 +51,7 @@ def mask_json(value: Any) -> Any:
         if isinstance(item, list):
             return [walk(child) for child in item]
         if isinstance(item, str):
-            return scrub(item)
+            return _storable(scrub(item))
         return item
 
     return walk(value)
@@ -64,14 +69,14 @@ def mask_url(url: str) -> str:
     return scrub(urlunsplit(parts._replace(query=urlencode(query, safe="*"))))
 
 
-def cap(text: str) -> str:
-    limit = settings.NOTION_AUDIT_BODY_LIMIT
-    if len(text) <= limit:
-        return text
-    return f"{text[:limit]}\n…[truncated: {len(text) - limit} more characters]"
-
-
 NOT_JSON = object()
+
+
+class LoggedBody(NamedTuple):
+    """A body as it is stored: its JSON, or a string when it is not JSON or was cut; None when empty."""
+
+    value: Any
+    truncated: bool = False
 
 
 def parse_json(content: bytes) -> Any:
@@ -82,15 +87,25 @@ def parse_json(content: bytes) -> Any:
         return NOT_JSON
 
 
-def body_for_log(content: bytes, data: Any = NOT_JSON) -> str:
-    """The body as it is stored: pretty JSON with secrets masked, else the raw text, capped.
+def _capped(text: str) -> LoggedBody:
+    limit = settings.NOTION_AUDIT_BODY_LIMIT
+    return LoggedBody(text[:limit], truncated=True) if len(text) > limit else LoggedBody(text)
+
+
+def body_for_log(content: bytes, data: Any = NOT_JSON) -> LoggedBody:
+    """The body as it is stored: its JSON with secrets masked, else the raw text; over
+    NOTION_AUDIT_BODY_LIMIT characters (of compact JSON), the text cut there and flagged.
 
     `data` is the body already parsed, when the caller has it.
     """
     if not content:
-        return ""
+        return LoggedBody(None)
     if data is NOT_JSON:
         data = parse_json(content)
     if data is NOT_JSON:
-        return cap(scrub(content.decode("utf-8", errors="replace")))
-    return cap(json.dumps(mask_json(data), indent=2, ensure_ascii=False))
+        return _capped(_storable(scrub(content.decode("utf-8", errors="replace"))))
+    masked = mask_json(data)
+    compact = json.dumps(masked, separators=(",", ":"), ensure_ascii=False)
+    if len(compact) > settings.NOTION_AUDIT_BODY_LIMIT:
+        return _capped(compact)
+    return LoggedBody(masked)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("integration", "0007_job_rows_undo"),
+        ("integration", "0008_request_log_storage"),
     ]
 
     operations = [
