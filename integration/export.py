@@ -71,7 +71,7 @@ def _masker() -> Callable[[dict[str, Any]], dict[str, Any]]:
                 row[name] = mask_json(value)
             elif name == "url":
                 row[name] = mask_url(value)
-            elif name.endswith("_body"):
+            elif name.endswith("_body") and isinstance(value, str):  # a body that was not JSON
                 row[name] = body(value)
             elif isinstance(value, str) and token and token in value:
                 row[name] = scrub(value)

@@ -29,10 +29,12 @@ COLUMNS = [
     "url",
     "request_headers",
     "request_body",
+    "request_body_truncated",
     "status",
     "outcome",
     "response_headers",
     "response_body",
+    "response_body_truncated",
     "duration_ms",
     "finished_at",
     "attempt",
@@ -93,7 +95,8 @@ def test_the_csv_has_every_column_and_one_row_per_attempt_oldest_first(retried):
     assert rows[0]["created_at"].endswith("+00:00")
     assert json.loads(rows[0]["request_headers"]) == first.request_headers
     assert json.loads(rows[0]["response_headers"]) == first.response_headers
-    assert rows[0]["request_body"] == first.request_body
+    assert json.loads(rows[0]["request_body"]) == first.request_body
+    assert rows[0]["request_body_truncated"] == "false"
     assert rows[0]["correlation_id"] == str(first.correlation_id)
     assert (rows[0]["error_code"], rows[0]["outcome"], rows[0]["sandbox"]) == (
         "rate_limited",
@@ -116,13 +119,15 @@ def test_the_json_lines_have_every_column_as_json_values_one_line_per_attempt(re
 
 
 def test_an_attempt_without_an_answer_has_empty_cells_in_csv_and_nulls_in_json_lines():
-    NotionRequestLogFactory(status=None, outcome=Outcome.NO_RESPONSE, duration_ms=None, finished_at=None)
+    NotionRequestLogFactory(
+        status=None, outcome=Outcome.NO_RESPONSE, duration_ms=None, finished_at=None, response_body=None
+    )
 
     [in_csv] = csv_rows(export("--format", "csv"))
     [in_jsonl] = jsonl_rows(export("--format", "jsonl"))
 
-    assert (in_csv["status"], in_csv["finished_at"], in_csv["duration_ms"]) == ("", "", "")
-    assert (in_jsonl["status"], in_jsonl["finished_at"], in_jsonl["duration_ms"]) == (None, None, None)
+    assert (in_csv["status"], in_csv["finished_at"], in_csv["response_body"]) == ("", "", "")
+    assert (in_jsonl["status"], in_jsonl["finished_at"], in_jsonl["response_body"]) == (None, None, None)
 
 
 def test_a_body_over_several_lines_stays_one_csv_row():
