@@ -23,6 +23,20 @@ from integration.notion.endpoints import operation_name
 
 logger = logging.getLogger(__name__)
 
+ANSWER_FIELDS = [
+    "duration_ms",
+    "status",
+    "outcome",
+    "response_headers",
+    "response_body",
+    "response_body_truncated",
+    "request_id",
+    "error_code",
+    "error_message",
+    "object_id",
+    "finished_at",
+]
+
 
 @dataclass(frozen=True)
 class AuditContext:
@@ -113,7 +127,7 @@ def finish_attempt(
         row.error_message = scrub(str(error))
     row.finished_at = timezone.now()
     try:
-        row.save()
+        row.save(update_fields=ANSWER_FIELDS)  # the request's half was written before it went out
     except DatabaseError:
         logger.exception("Could not complete the audit log row %s", row.pk)
 
