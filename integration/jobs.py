@@ -268,6 +268,7 @@ def _import_rows(job: Job) -> None:
     """
     progress = job.progress
     progress.setdefault("next", 0)
+    _count_rows(job)  # what earlier runs did; each row handled from here adds to it
     spec = job.input
     source_id, schema = spec["data_source_id"], spec["schema"]
     header_names = spec["header"]  # a JSON object's keys keep no order in PostgreSQL
@@ -281,13 +282,19 @@ def _import_rows(job: Job) -> None:
         return Job.objects.filter(pk=job.pk, cancel_requested=True).exists()
 
     def handled(*rows: JobRow) -> None:
-        """Record the row's end and move on, in one transaction."""
+        """Record the row's end and move on, in one transaction: the counts stay those of the rows."""
         progress["next"] += 1
         job.step = f"{progress['next']}/{job.total} rows"
+        outcome = rows[0].outcome  # a row skipped for several cells has a record for each
+        if outcome == Outcome.ADDED:
+            job.done += 1
+        elif outcome == Outcome.REFUSED:
+            job.failed += 1
+        else:
+            job.skipped += 1
         with transaction.atomic():
             for row in rows:
                 row.save()
-            _count_rows(job)
             _save(job, "done", "skipped", "failed", "progress", "step")
 
     def skipped(line: int, column: str | None, message: str) -> JobRow:
