@@ -8,6 +8,8 @@ from integration.sandbox.engine import NotionSandbox
 from tests.factories import StaffFactory, UserFactory
 from tests.fake_notion import TOKEN, FakeNotion
 
+AUDIT_CONNECTION = pytest.StashKey()
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # The audit log has a connection of its own: every test may touch both.
@@ -18,6 +20,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "no_db: the test needs no database")
+    database_url = os.environ.get("TEST_DATABASE_URL", "")
+    if database_url.startswith(("postgres:", "postgresql:")):  # fails at once too, not test by test
+        import psycopg
+
+        try:
+            # The server, not the database: the tests make their own beside it.
+            url = database_url.replace("postgres:", "postgresql:", 1)
+            psycopg.connect(url, dbname="postgres", connect_timeout=2).close()
+        except psycopg.Error as error:
+            raise pytest.UsageError(f"PostgreSQL at TEST_DATABASE_URL can't be reached: {error}") from None
     redis_url = os.environ.get("TEST_REDIS_URL")
     if redis_url:  # a run meant to use Redis fails at once without it, rather than skip or stall
         import redis
@@ -26,6 +38,39 @@ def pytest_configure(config: pytest.Config) -> None:
             redis.Redis.from_url(redis_url, socket_connect_timeout=2).ping()
         except redis.RedisError as error:
             raise pytest.UsageError(f"TEST_REDIS_URL={redis_url} can't be reached: {error}") from None
+
+
+def _shares_one_sqlite_connection(item: pytest.Item) -> bool:
+    """On SQLite, a test that runs in a transaction uses its one connection for the audit log too
+    (see tests/settings.py); a test that commits keeps the app's two."""
+    from django.conf import settings
+
+    marker = item.get_closest_marker("django_db")
+    if not marker or settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+        return False
+    return not marker.kwargs.get("transaction") and "transactional_db" not in item.fixturenames
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item):
+    # Before any fixture: the test's transactions are opened on both names.
+    if _shares_one_sqlite_connection(item):
+        from django.db import connections
+
+        item.stash[AUDIT_CONNECTION] = connections["audit"]
+        connections["audit"] = connections["default"]
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    try:
+        return (yield)
+    finally:
+        if AUDIT_CONNECTION in item.stash:
+            from django.db import connections
+
+            connections["audit"] = item.stash[AUDIT_CONNECTION]
 
 
 @pytest.fixture(autouse=True)
@@ -113,6 +158,16 @@ def static_files(tmp_path_factory: pytest.TempPathFactory) -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The system checks of the test database's `migrate` open the audit connection before it is
+    pointed at the test database: close it, for the tests to open it there."""
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        connections["audit"].close()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def close_connections_before_teardown(django_db_setup, django_db_blocker):
     """The audit connection shares the test database: close it so the database can be dropped."""
@@ -123,13 +178,20 @@ def close_connections_before_teardown(django_db_setup, django_db_blocker):
         connections.close_all()
 
 
+def database_url_for_children() -> str:
+    """The URL of the test database, for the app processes some tests start."""
+    from django.db import connections
+
+    database = connections["default"].settings_dict
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{database['NAME']}"
+    return f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+
+
 @pytest.fixture
 def child_env(settings):
     """The environment of a separate app process using the test database (and Redis, if the tests
     use it) and a served fake Notion."""
-    from django.db import connections
-
-    database = connections["default"].settings_dict
 
     def env(base_url: str, **more: str) -> dict[str, str]:
         return {
@@ -137,7 +199,7 @@ def child_env(settings):
             "ENV_FILE": "",
             "DJANGO_SETTINGS_MODULE": "notionforms.settings",
             "SECRET_KEY": "tests-only",
-            "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+            "DATABASE_URL": database_url_for_children(),
             "NOTION_KEY": TOKEN,
             "NOTION_BASE_URL": base_url,
             "REDIS_URL": settings.REDIS_URL,

@@ -1,16 +1,31 @@
 """Settings for the tests: the project's settings, made independent of a developer's `.env`."""
 
 import os
+import tempfile
+from pathlib import Path
 
 # A developer's `.env` (written by `make run`) is not read: the tests set what they need.
 os.environ["ENV_FILE"] = ""
-os.environ["DATABASE_URL"] = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
+# SQLite by default, as a newcomer runs the app; CI's second run sets a PostgreSQL server.
+os.environ["DATABASE_URL"] = os.environ.get(
+    "TEST_DATABASE_URL", f"sqlite:///{Path(tempfile.gettempdir()) / 'notionforms-tests.sqlite3'}"
+)
 os.environ["SECRET_KEY"] = "tests-only-not-a-secret"
 # With TEST_REDIS_URL (CI's second run), pacing and the cache use Redis, as in a deployment.
 os.environ["REDIS_URL"] = os.environ.get("TEST_REDIS_URL", "")
 os.environ["DEBUG"] = "false"
 
 from notionforms.settings import *  # noqa: F403
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not memory, so that the app processes some tests start can open it too.
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(Path(tempfile.gettempdir()) / f"notionforms-test-{os.getpid()}.sqlite3")
+    }
+    # SQLite takes one writer at a time, and a test holds its transaction open on `default` to the
+    # end: the audit connection could never write. A test that runs in a transaction therefore gets
+    # the same connection as both (tests/conftest.py); a test that commits gets two, as the app has.
+    DATABASES["audit"]["TEST"] = {"MIRROR": "default"}  # noqa: F405
 
 NOTION_KEY = ""
 NOTION_PAGE_ID = ""

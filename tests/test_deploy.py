@@ -164,3 +164,19 @@ def test_a_test_run_meant_for_redis_stops_at_once_when_redis_is_away(closed_port
     assert result.returncode != 0
     said = result.stdout + result.stderr
     assert f"TEST_REDIS_URL=redis://127.0.0.1:{closed_port}/13 can't be reached" in said
+
+
+@pytest.mark.no_db
+def test_a_test_run_meant_for_postgresql_stops_at_once_when_it_is_away(closed_port):
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "--collect-only", "tests/test_ids.py"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TEST_DATABASE_URL": f"postgres://postgres:hush@127.0.0.1:{closed_port}/test"},
+        timeout=120,
+    )
+
+    assert result.returncode != 0
+    said = result.stdout + result.stderr
+    assert "PostgreSQL at TEST_DATABASE_URL can't be reached" in said
+    assert "hush" not in said

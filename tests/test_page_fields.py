@@ -318,23 +318,6 @@ def test_the_fields_are_read_once_from_notion_within_the_cache_time(browser, sub
     assert len(fake_notion.sent("GET", f"/v1/data_sources/{source['id']}$")) == 1
 
 
-def test_the_fields_are_read_once_with_redis_as_the_cache_too(browser, fake_notion, source, settings):
-    import redis
-
-    redis.Redis.from_url("redis://127.0.0.1:6379/15").flushdb()
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:6379/15",
-        }
-    }
-
-    first, second = fields_of(browser, source), fields_of(browser, source)
-
-    assert first == second and f'name="page-{field(source, "Pages")}"' in second
-    assert len(fake_notion.sent("GET", f"/v1/data_sources/{source['id']}$")) == 1
-
-
 def test_the_fields_are_read_again_once_the_cache_time_is_over(browser, fake_notion, source):
     fields_of(browser, source)
     cache.clear()  # as when its minute is over

@@ -11,6 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.conftest import database_url_for_children
+
 # Playwright's sync API runs an event loop in this thread; the ORM calls of the tests are
 # still plain synchronous calls.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -31,14 +33,13 @@ def app_url(django_db_setup, django_db_blocker, static_files) -> str:
     from django.conf import settings
     from django.db import connections
 
-    database = connections["default"].settings_dict
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {
         "PATH": os.environ["PATH"],
         "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "TEST_DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+        "TEST_DATABASE_URL": database_url_for_children(),
         "ALLOWED_HOSTS": "127.0.0.1",
         "SESSION_COOKIE_SECURE": "false",
         "CSRF_COOKIE_SECURE": "false",
