@@ -187,9 +187,7 @@ TEMPLATES = [
     },
 ]
 
-# Form widgets are drawn by Jinja2 from Django's own widget templates: the same HTML in a third of
-# the time, which counts on every answer drawn in place.
-FORM_RENDERER = "django.forms.renderers.Jinja2"
+FORM_RENDERER = "notionforms.renderers.WidgetRenderer"
 
 _database_url = env_url(
     "DATABASE_URL",

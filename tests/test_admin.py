@@ -649,3 +649,14 @@ def test_it_filters_by_what_answered(staff_browser, choice, sandbox):
     shown = listed(staff_browser, answered_by=choice)
 
     assert shown == [rows[sandbox].pk]
+
+
+def test_the_admins_own_widgets_are_drawn_beside_the_apps(staff_browser, user):
+    # Form widgets are drawn by Jinja2 (notionforms/renderers.py); the admin's exist for Django's
+    # template language only, and must still be found.
+    change = staff_browser.get(f"/admin/auth/user/{user.pk}/change/")
+    add = staff_browser.get("/admin/auth/group/add/")
+
+    assertContains(change, "Raw passwords are not stored")
+    assertContains(add, 'class="related-widget-wrapper"')
+    assertContains(add, '<input type="text" name="name"', html=False)
