@@ -187,6 +187,8 @@ TEMPLATES = [
     },
 ]
 
+FORM_RENDERER = "notionforms.renderers.WidgetRenderer"
+
 _database_url = env_url(
     "DATABASE_URL",
     f"sqlite:///{BASE_DIR / 'db.sqlite3'}",

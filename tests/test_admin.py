@@ -652,8 +652,8 @@ def test_it_filters_by_what_answered(staff_browser, choice, sandbox):
 
 
 def test_the_admins_own_widgets_are_drawn_beside_the_apps(staff_browser, user):
-    # The admin's widget templates exist for Django's template language only: a form renderer
-    # drawing the app's widgets any other way must still find them.
+    # Form widgets are drawn by Jinja2 (notionforms/renderers.py); the admin's exist for Django's
+    # template language only, and must still be found.
     change = staff_browser.get(f"/admin/auth/user/{user.pk}/change/")
     add = staff_browser.get("/admin/auth/group/add/")
 
