@@ -38,6 +38,22 @@ def test_migrate_alone_gives_an_app_whose_requests_to_notion_work(tmp_path):
 
 
 @pytest.mark.no_db
+def test_without_redis_migrate_makes_the_cache_table_the_app_and_its_workers_share(tmp_path):
+    assert manage(tmp_path, "migrate", "--noinput").returncode == 0
+
+    use = "from django.core.cache import cache; "
+    kept = manage(tmp_path, "shell", "-c", use + "cache.set('k', 'shared', 60)")
+    read = manage(tmp_path, "shell", "-c", use + "print(cache.get('k'))")
+
+    assert kept.returncode == 0, kept.stderr
+    assert read.stdout.strip().splitlines()[-1] == "shared"
+    undone = manage(tmp_path, "migrate", "integration", "0009", "--noinput")
+    assert undone.returncode == 0, undone.stderr
+    gone = manage(tmp_path, "shell", "-c", use + "cache.get('k')")
+    assert "notionforms_cache" in gone.stderr
+
+
+@pytest.mark.no_db
 def test_check_names_redis_when_it_cannot_be_reached(tmp_path, closed_port):
     result = manage(tmp_path, "check", REDIS_URL=f"redis://127.0.0.1:{closed_port}/0")
 
