@@ -160,8 +160,8 @@ def static_files(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """The system checks of the test database's `migrate` open the audit connection before it is
-    pointed at the test database: close it, for the tests to open it there."""
+    """The system checks of the test database's `migrate` open the audit connection before the
+    test database is made (on SQLite, a file made anew): close it, for the tests to open it there."""
     from django.db import connections
 
     with django_db_blocker.unblock():
