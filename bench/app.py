@@ -18,6 +18,15 @@ TOKEN = "ntn_bench_secret"
 PASSWORD = "bench-password"
 
 
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[int(share * (len(ordered) - 1))]
+
+
+def ms(seconds: float) -> float:
+    return round(seconds * 1000, 2)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -24,19 +24,8 @@ from pathlib import Path
 
 import httpx
 
+from bench.app import ROOT, TOKEN, ms, percentile
 from bench.importing import fresh_database
-
-ROOT = Path(__file__).resolve().parent.parent
-TOKEN = "ntn_bench_secret"
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[int(share * (len(ordered) - 1))]
-
-
-def ms(seconds: float) -> float:
-    return round(seconds * 1000, 3)
 
 
 def main() -> None:

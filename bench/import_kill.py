@@ -22,8 +22,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.app import TOKEN
 from bench.importing import (
-    TOKEN,
     app_env,
     duplicates,
     fresh_database,

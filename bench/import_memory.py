@@ -19,10 +19,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from bench.app import TOKEN
 from bench.importing import (
     FINISHED,
     IMPORT_KEY,
-    TOKEN,
     app_env,
     fresh_database,
     job_row,

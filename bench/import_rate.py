@@ -25,9 +25,9 @@ from typing import Any
 import httpx
 import psycopg
 
+from bench.app import TOKEN
 from bench.importing import (
     ROOT,
-    TOKEN,
     app_env,
     duplicates,
     fresh_database,

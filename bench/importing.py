@@ -7,7 +7,6 @@ Not a benchmark itself: see bench/import_rate.py, bench/import_memory.py and ben
 
 import csv
 import json
-import os
 import subprocess
 import sys
 import time
@@ -20,11 +19,10 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from bench.app import ROOT, production_env
 from integration.notion.shapes import plain_text
 from integration.sandbox.engine import NotionSandbox
 
-ROOT = Path(__file__).resolve().parent.parent
-TOKEN = "ntn_bench_secret"
 SERVER = "postgresql://postgres@127.0.0.1:5432"
 IMPORT_KEY = "Import key"  # the column import_csv adds (integration.jobs.IMPORT_KEY)
 FINISHED = ("done", "failed", "cancelled")
@@ -42,25 +40,13 @@ def app_env(
     *, database_url: str, notion_url: str, page_id: str, imports_dir: Path, **more: str
 ) -> dict[str, str]:
     """The environment of an app process (DEBUG off, as deployed) against the served fake Notion."""
-    return {
-        "PATH": os.environ["PATH"],
-        "ENV_FILE": "",
-        "DJANGO_SETTINGS_MODULE": "notionforms.settings",
-        "DATABASE_URL": database_url.replace("postgresql://", "postgres://"),
-        "SECRET_KEY": "bench-only-secret-key",
-        "DEBUG": "false",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-        "SESSION_COOKIE_SECURE": "false",
-        "CSRF_COOKIE_SECURE": "false",
-        "NOTION_KEY": TOKEN,
-        "NOTION_PAGE_ID": page_id,
-        "NOTION_BASE_URL": notion_url,
-        "IMPORTS_DIR": str(imports_dir),
-        "GUNICORN_ACCESS_LOG": "",
-        "LOG_LEVEL": "WARNING",
+    return production_env(
+        database_url=database_url.replace("postgresql://", "postgres://"),
+        notion_url=notion_url,
+        page_id=page_id,
+        IMPORTS_DIR=str(imports_dir),
         **more,
-    }
+    )
 
 
 def manage(env: dict[str, str], *args: str) -> str:

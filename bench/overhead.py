@@ -32,7 +32,18 @@ import httpx
 import notion_client
 import psycopg
 
-from bench.app import ROOT, TOKEN, filled_form, gunicorn, log_in, prepare, production_env, worker_rss_mb
+from bench.app import (
+    ROOT,
+    TOKEN,
+    filled_form,
+    gunicorn,
+    log_in,
+    ms,
+    percentile,
+    prepare,
+    production_env,
+    worker_rss_mb,
+)
 from integration.sandbox.engine import NotionSandbox
 from tests.fake_notion import served
 
@@ -51,15 +62,6 @@ def text(content: str) -> list[dict]:
 
 def paragraph(words: str) -> dict:
     return {"object": "block", "type": "paragraph", "paragraph": {"rich_text": text(words)}}
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[int(share * (len(ordered) - 1))]
-
-
-def ms(seconds: float) -> float:
-    return round(seconds * 1000, 2)
 
 
 def main() -> None:

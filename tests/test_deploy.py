@@ -167,15 +167,20 @@ def test_check_names_the_pacing_table_when_it_cannot_be_read(settings):
             cursor.execute("ALTER TABLE integration_pacingstate_away RENAME TO integration_pacingstate")
 
 
-@pytest.mark.no_db
-def test_a_test_run_meant_for_redis_stops_at_once_when_redis_is_away(closed_port):
-    result = subprocess.run(
+def collected_with(**env: str) -> subprocess.CompletedProcess:
+    """A test run started with `env` added, collecting one file only."""
+    return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "--collect-only", "tests/test_ids.py"],
         capture_output=True,
         text=True,
-        env={**os.environ, "TEST_REDIS_URL": f"redis://127.0.0.1:{closed_port}/13"},
+        env={**os.environ, **env},
         timeout=120,
     )
+
+
+@pytest.mark.no_db
+def test_a_test_run_meant_for_redis_stops_at_once_when_redis_is_away(closed_port):
+    result = collected_with(TEST_REDIS_URL=f"redis://127.0.0.1:{closed_port}/13")
 
     assert result.returncode != 0
     said = result.stdout + result.stderr
@@ -184,13 +189,7 @@ def test_a_test_run_meant_for_redis_stops_at_once_when_redis_is_away(closed_port
 
 @pytest.mark.no_db
 def test_a_test_run_meant_for_postgresql_stops_at_once_when_it_is_away(closed_port):
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "--collect-only", "tests/test_ids.py"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "TEST_DATABASE_URL": f"postgres://postgres:hush@127.0.0.1:{closed_port}/test"},
-        timeout=120,
-    )
+    result = collected_with(TEST_DATABASE_URL=f"postgres://postgres:hush@127.0.0.1:{closed_port}/test")
 
     assert result.returncode != 0
     said = result.stdout + result.stderr
