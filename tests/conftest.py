@@ -8,8 +8,6 @@ from integration.sandbox.engine import NotionSandbox
 from tests.factories import StaffFactory, UserFactory
 from tests.fake_notion import TOKEN, FakeNotion
 
-AUDIT_CONNECTION = pytest.StashKey()
-
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # The audit log has a connection of its own: every test may touch both.
@@ -53,24 +51,21 @@ def _shares_one_sqlite_connection(item: pytest.Item) -> bool:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item: pytest.Item):
-    # Before any fixture: the test's transactions are opened on both names.
-    if _shares_one_sqlite_connection(item):
-        from django.db import connections
-
-        item.stash[AUDIT_CONNECTION] = connections["audit"]
-        connections["audit"] = connections["default"]
+    # Its markers are final here: the swap goes first among its fixtures, before the test's
+    # transactions are opened on both names (and after the test database is set up).
+    if _shares_one_sqlite_connection(item) and "one_sqlite_connection" not in item.fixturenames:
+        item.fixturenames.insert(0, "one_sqlite_connection")
     return (yield)
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
-    try:
-        return (yield)
-    finally:
-        if AUDIT_CONNECTION in item.stash:
-            from django.db import connections
+@pytest.fixture
+def one_sqlite_connection(django_db_setup):
+    from django.db import connections
 
-            connections["audit"] = item.stash[AUDIT_CONNECTION]
+    audit = connections["audit"]
+    connections["audit"] = connections["default"]
+    yield
+    connections["audit"] = audit
 
 
 @pytest.fixture(autouse=True)

@@ -26,8 +26,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # end: the audit connection could never write. A test that runs in a transaction therefore gets
     # the same connection as both (tests/conftest.py); a test that commits gets two, as the app has.
     DATABASES["audit"]["TEST"] = {"MIRROR": "default"}  # noqa: F405
-    # Named here, not only by the test set-up, which may come after a test has swapped the two.
-    DATABASES["audit"]["NAME"] = DATABASES["default"]["TEST"]["NAME"]  # noqa: F405
 
 NOTION_KEY = ""
 NOTION_PAGE_ID = ""
