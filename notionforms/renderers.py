@@ -3,6 +3,7 @@ Django's template language, which counts on every answer drawn in place. Templat
 only for Django's template language (the admin's own widgets) are drawn by it."""
 
 import functools
+from typing import Any
 
 from django.forms.renderers import DjangoTemplates, Jinja2
 from django.template import TemplateDoesNotExist
@@ -14,7 +15,7 @@ def _django_templates() -> DjangoTemplates:
 
 
 class WidgetRenderer(Jinja2):
-    def get_template(self, template_name: str):
+    def get_template(self, template_name: str) -> Any:
         try:
             return super().get_template(template_name)
         except TemplateDoesNotExist:
