@@ -78,7 +78,9 @@ def prune(
     counts: dict[str, int] = {}
     for kept in KEPT:
         old = kept.old(cutoff)  # this run started after the cutoff: it is never among them
+        # Progress only: the caller prints the counts, once, at the end.
         if dry_run:
+            progress(f"{kept.label}: counting")
             counts[kept.label] = old.count()
         else:
             counts[kept.label] = 0
@@ -86,7 +88,6 @@ def prune(
             for deleted in _in_batches(old, batch):
                 counts[kept.label] += deleted
                 progress(f"{kept.label}: {counts[kept.label]} deleted ({time.monotonic() - started:.0f} s)")
-        progress(f"{kept.label}: {counts[kept.label]}")
     files = stale_files(now)
     if not dry_run:
         for path in files:

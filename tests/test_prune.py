@@ -78,7 +78,7 @@ def test_a_dry_run_counts_and_deletes_nothing(grown):
         JobRow.objects.count(),
         FormSubmission.objects.count(),
     ) == before
-    assert output.startswith("Would delete, older than 90 days")
+    assert output.startswith("Would delete what is older than 90 days (from before ")
     run = PruneRun.objects.get()
     assert run.dry_run and run.counts["jobs"] == 1 and run.counts["rows of imports"] == 3
 
@@ -147,3 +147,23 @@ def test_staff_see_the_prune_runs_in_the_admin(grown, staff_browser):
     page = staff_browser.get("/admin/integration/prunerun/").content.decode()
 
     assert "Notion request history: 1" in page
+
+
+def test_it_says_the_cutoff_as_a_date_and_the_days_in_good_english(grown, settings):
+    settings.TIME_ZONE = "UTC"
+
+    output = prune("--days", "1")
+
+    cutoff = PruneRun.objects.get().started_at - timedelta(days=1)
+    first = output.splitlines()[0]
+    assert first == f"Deleted what is older than 1 day (from before {cutoff:%Y-%m-%d %H:%M} UTC):"
+
+
+def test_more_verbosity_shows_progress_but_each_count_once(grown):
+    out = StringIO()
+    call_command("prune", "--batch", "1", verbosity=2, stdout=out)
+
+    lines = out.getvalue().splitlines()
+    assert lines.count("  Notion request history: 1") == 1
+    assert sum(line.startswith("Notion request history: ") for line in lines) == 1  # its progress
+    assert lines.count("  jobs: 1") == 1

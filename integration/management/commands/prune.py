@@ -1,7 +1,10 @@
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.template.defaultfilters import pluralize
+from django.utils import timezone
 
 from integration.retention import KEPT, prune
 
@@ -37,8 +40,9 @@ class Command(BaseCommand):
             progress=self.stdout.write if verbose else lambda _: None,
         )
         verb = "Would delete" if run.dry_run else "Deleted"
+        cutoff = timezone.localtime(run.started_at - timedelta(days=days))
         self.stdout.write(
-            f"{verb}, older than {days} days (before {run.started_at:%Y-%m-%d %H:%M} UTC less {days} days):"
+            f"{verb} what is older than {days} day{pluralize(days)} (from before {cutoff:%Y-%m-%d %H:%M %Z}):"
         )
         for label, count in run.counts.items():
             self.stdout.write(f"  {label}: {count}")
