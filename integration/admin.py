@@ -19,7 +19,7 @@ from django.utils.html import format_html
 
 from integration.export import FORMATS, export_request_log
 from integration.ids import parse_notion_id
-from integration.models import FormSubmission, Job, JobRow, NotionRequestLog, Outcome, PruneRun
+from integration.models import FormSubmission, Job, JobRow, NotionRequestLog, Outcome, PruneRun, Source
 from integration.notion.endpoints import ENDPOINTS
 
 # The history is read on a laptop beside the forms: the list needs the width the
@@ -131,6 +131,25 @@ class OperationFilter(admin.SimpleListFilter):
         return queryset.filter(operation=self.value()) if self.value() else queryset
 
 
+class SourceFilter(admin.SimpleListFilter):
+    """Each source, and every source but the capability probes (whose 404s are expected answers)."""
+
+    title = "source"
+    parameter_name = "source"
+    ALL_BUT_PROBES = "not_probe"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [*Source.choices, (self.ALL_BUT_PROBES, "All but capability probes")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == self.ALL_BUT_PROBES:
+            # `IN (…)` of the others rather than a `NOT`: the source index serves it.
+            return queryset.filter(source__in=[value for value in Source.values if value != Source.PROBE])
+        if self.value() in Source.values:
+            return queryset.filter(source=self.value())
+        return queryset
+
+
 # The columns of the history the list does not show: its page never reads them.
 UNLISTED = ["request_headers", "request_body", "response_headers", "response_body"]
 
@@ -225,7 +244,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class NotionRequestLogAdmin(ReadOnlyAdmin):
     list_display = ["when", "status_shown", "operation", "request", "duration", "attempt", "user"]
     list_display_links = ["when"]
-    list_filter = [ActionFilter, "outcome", OperationFilter, "source", AnsweredByFilter, DateFilter]
+    list_filter = [ActionFilter, "outcome", OperationFilter, SourceFilter, AnsweredByFilter, DateFilter]
     search_fields = ["object_id"]  # the real search is get_search_results
     search_help_text = "A Notion object ID or link, a request ID, or a correlation ID."
     show_full_result_count = False

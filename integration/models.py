@@ -10,6 +10,8 @@ class Source(models.TextChoices):
     WEB = "web", "Web form"
     COMMAND = "command", "Management command"
     JOB = "job", "Background job"
+    # The capability checks of check_notion and the Connection page: their 404s are answers, not failures.
+    PROBE = "probe", "Capability probe"
     OTHER = "other", "Other"
 
 

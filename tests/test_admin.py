@@ -144,6 +144,23 @@ def test_it_filters_by_source(staff_browser, source):
     assert shown == [rows[source].pk]
 
 
+def test_the_source_filter_offers_the_capability_probes(staff_browser):
+    page = staff_browser.get(CHANGELIST).content.decode()
+
+    assert "Capability probe" in page
+    assert "All but capability probes" in page
+
+
+def test_client_errors_can_be_listed_without_the_capability_probes(staff_browser):
+    refused = NotionRequestLogFactory(outcome=Outcome.CLIENT_ERROR, status=400, source=Source.WEB)
+    NotionRequestLogFactory(outcome=Outcome.CLIENT_ERROR, status=404, source=Source.PROBE)
+    NotionRequestLogFactory(outcome=Outcome.SUCCESS, status=200, source=Source.COMMAND)
+
+    shown = listed(staff_browser, outcome__exact=Outcome.CLIENT_ERROR, source="not_probe")
+
+    assert shown == [refused.pk]
+
+
 @pytest.mark.parametrize(
     ("choice", "expected"),
     [("today", ["now"]), ("7d", ["now", "3 days"]), ("30d", ["now", "3 days", "20 days"])],

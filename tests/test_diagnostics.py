@@ -1,6 +1,7 @@
 """`manage.py check_notion`, the Connection page and /healthz: each failure found, named, with what to do."""
 
 import json
+import logging
 from datetime import timedelta
 
 import httpx
@@ -274,12 +275,29 @@ def test_the_commands_requests_are_in_the_history_as_the_commands(fake_notion, w
     report, _ = check_notion()
 
     rows = NotionRequestLog.objects.filter(correlation_id=report["correlation_id"])
-    assert {row.source for row in rows} == {Source.COMMAND}
-    assert list(rows.order_by("id").values_list("operation", flat=True)) == [
-        "users.me", "pages.retrieve", "blocks.children.list", "blocks.children.append", "comments.list",
-        "comments.create",
+    assert list(rows.order_by("id").values_list("operation", "source")) == [
+        ("users.me", Source.COMMAND), ("pages.retrieve", Source.COMMAND),
+        ("blocks.children.list", Source.PROBE), ("blocks.children.append", Source.PROBE),
+        ("comments.list", Source.PROBE), ("comments.create", Source.PROBE),
     ]  # fmt: skip
     assert TOKEN not in json.dumps(list(rows.values_list("request_headers", flat=True)))
+
+
+def test_the_capability_probes_are_not_logged_as_failed_requests(staff_browser, fake_notion, worker, caplog):
+    with caplog.at_level(logging.INFO, logger="integration"):
+        staff_browser.get("/connection/")
+
+    assert NotionRequestLog.objects.filter(source=Source.PROBE, status=404).count() == 2
+    assert [r.getMessage() for r in caplog.records if "failed" in r.getMessage()] == []
+
+
+def test_a_probe_refused_for_a_missing_capability_is_still_logged(staff_browser, fake_notion, worker, caplog):
+    fake_notion.sandbox.capabilities.discard("insert_comments")
+
+    with caplog.at_level(logging.INFO, logger="integration"):
+        staff_browser.get("/connection/")
+
+    assert any("restricted_resource" in r.getMessage() for r in caplog.records)
 
 
 def test_staff_see_the_checks_on_the_connection_page(staff_browser, fake_notion, worker):
@@ -295,6 +313,10 @@ def test_staff_see_the_checks_on_the_connection_page(staff_browser, fake_notion,
     assert "tick “Insert comments”" in page
     rows = NotionRequestLog.objects.filter(operation="users.me")
     assert [(row.source, row.username) for row in rows] == [(Source.WEB, "admin")]
+    probes = NotionRequestLog.objects.filter(operation="comments.create")
+    assert [(row.source, row.username, row.correlation_id) for row in probes] == [
+        (Source.PROBE, "admin", rows[0].correlation_id)
+    ]
     assert f"correlation_id={rows[0].correlation_id}" in page
 
 
