@@ -1,5 +1,5 @@
 """Is everything the app needs there? The checks of `manage.py check_notion` and the Connection page,
-and the few behind /healthz.
+and the few behind /healthz (the stores it uses, and a queue no worker empties).
 
 The Notion checks make requests (integration/notion/diagnostics.py), recorded in the history
 under the caller's audit context; the others look at the app's own stores.
@@ -12,6 +12,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.cache import cache
 from django.db import Error, connection, transaction
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -94,6 +95,17 @@ def _use_cache() -> None:
 def _read_queue() -> None:
     with transaction.atomic():  # a missing table must not spoil the connection for the next check
         DBTaskResult.objects.exists()
+
+
+def stalled_queue() -> str:
+    """What keeps the queue from moving, for /healthz: jobs due to run and no worker seen lately;
+    "" when a worker is alive or nothing waits."""
+    if worker_seen_lately():
+        return ""
+    queued = DBTaskResult.objects.ready().count()
+    if not queued:
+        return ""
+    return f"worker: none seen in {settings.JOBS_WORKER_TIMEOUT:g} s, {queued} job{pluralize(queued)} queued"
 
 
 def healthy() -> bool:

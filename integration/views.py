@@ -430,15 +430,19 @@ class ConnectionView(UserPassesTestMixin, TemplateView):
 
 @method_decorator(login_not_required, name="dispatch")
 class HealthView(View):
-    """/healthz, for a load balancer: "ok", or 503 when the database, the cache or the queue can't be
-    used; nothing about why (the app's log says which)."""
+    """/healthz, for a load balancer or a supervisor: "ok", or 503 "unavailable" when the database,
+    the cache or the queue can't be used (nothing about why: the app's log says which), or 503
+    naming the problem when jobs are due and no worker has been seen within JOBS_WORKER_TIMEOUT."""
 
     http_method_names = ["get", "head"]
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        healthy = diagnostics.healthy()
-        response = HttpResponse(
-            "ok" if healthy else "unavailable", status=200 if healthy else 503, content_type="text/plain"
-        )
+        if not diagnostics.healthy():
+            answer = "unavailable"
+        elif stalled := diagnostics.stalled_queue():
+            answer = f"unavailable: {stalled}"
+        else:
+            answer = "ok"
+        response = HttpResponse(answer, status=200 if answer == "ok" else 503, content_type="text/plain")
         response["Cache-Control"] = "no-store"
         return response

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from integration.jobs import record_beat
+from integration.jobs import record_beat, run_job
 from integration.models import NotionRequestLog, Source, WorkerBeat
 from integration.notion.databases import create_database
 from integration.notion.diagnostics import PROBE_ID
@@ -377,3 +377,35 @@ def test_healthz_answers_503_when_the_task_queue_table_cant_be_read(db):
 
 def test_healthz_takes_no_post(db):
     assert Client().post("/healthz").status_code == 405
+
+
+@pytest.fixture
+def database_queue(settings) -> None:
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def test_healthz_answers_503_naming_the_problem_when_jobs_wait_and_no_worker_is_seen(database_queue):
+    WorkerBeat.objects.create(worker_id="gone", seen_at=timezone.now() - timedelta(minutes=5))
+    run_job.enqueue(0)
+    run_job.enqueue(0)
+
+    response = Client().get("/healthz")
+
+    assert response.status_code == 503
+    assert response.content == b"unavailable: worker: none seen in 30 s, 2 jobs queued"
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_healthz_answers_ok_with_no_worker_when_no_job_waits(database_queue):
+    run_job.using(run_after=timezone.now() + timedelta(minutes=1)).enqueue(0)  # not due yet
+
+    response = Client().get("/healthz")
+
+    assert response.status_code == 200
+    assert response.content == b"ok"
+
+
+def test_healthz_answers_ok_when_jobs_wait_for_a_worker_seen_lately(database_queue, worker):
+    run_job.enqueue(0)
+
+    assert Client().get("/healthz").status_code == 200
