@@ -134,6 +134,10 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# The app's address as people reach it: the commands print links into the app (a sandbox view,
+# a job's page) with it.
+APP_URL = env_url("APP_URL", "http://127.0.0.1:8000", ("http", "https")).rstrip("/")
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 

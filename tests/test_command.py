@@ -255,3 +255,24 @@ def test_a_bad_property_exits_1_with_one_line_naming_it_and_sends_nothing(child_
     ]
     assert NotionRequestLog.objects.count() == 0
     assert sandbox.store.newest_first(("database",)) == []
+
+
+@pytest.fixture
+def sandboxed(settings):
+    settings.NOTION_KEY = ""
+    settings.NOTION_PAGE_ID = ""
+    settings.NOTION_TRANSPORT = None
+    settings.APP_URL = "https://forms.example.com"
+
+
+def test_in_the_sandbox_it_prints_the_full_address_of_the_sandbox_view(sandboxed):
+    output = run("Tasks")
+
+    database_id = output.split("Database ID: ")[1].split()[0]
+    assert f"Sandbox view: https://forms.example.com/sandbox/{database_id}/ (in the app)" in output
+
+
+def test_in_the_sandbox_its_json_url_is_a_full_address(sandboxed):
+    result = json.loads(run("Tasks", "--json"))
+
+    assert result["url"] == f"https://forms.example.com/sandbox/{result['database_id']}/"

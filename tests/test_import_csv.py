@@ -115,6 +115,7 @@ def test_bad_rows_are_skipped_with_their_line_numbers_and_the_command_fails(impo
     ]
     assert str(raised.value) == "8 of 10 rows added, 2 skipped."
     assert "Line 9: Title: A title has at most 2,000 characters" in out.getvalue()
+    assert "8 of 10 rows added" not in out.getvalue()  # the summary is the error line alone
     assert len(fake_notion.sent("POST", "/v1/pages$")) == 8
 
 
@@ -290,7 +291,7 @@ def test_without_wait_it_leaves_the_rows_to_a_worker_and_prints_the_job_page(imp
 
     job = Job.objects.get()
     assert job.state == "queued"
-    assert f"Job: /jobs/{job.pk}/" in output
+    assert f"Job: http://127.0.0.1:8000/jobs/{job.pk}/" in output
     assert "Queued: a worker (manage.py db_worker) will add the rows" in output
 
 
@@ -304,11 +305,35 @@ def test_with_wait_it_shows_the_rows_done_until_the_job_ends(importing, queue_on
 
     monkeypatch.setattr(import_csv.time, "sleep", a_worker_runs_the_job)
 
-    output = run(str(importing(BOOKS)), "--wait")
+    out, err = StringIO(), StringIO()
+    call_command("import_csv", str(importing(BOOKS)), "--wait", stdout=out, stderr=err)
 
-    assert output.splitlines()[0] == "0/3 rows"
-    assert "3/3 rows" in output and "3 of 3 rows added." in output
+    assert err.getvalue().splitlines() == ["0/3 rows", "3/3 rows"]
+    assert out.getvalue().splitlines()[0].startswith("Database ID: ")
+    assert "3/3 rows" in out.getvalue() and "3 of 3 rows added." in out.getvalue()
     assert Job.objects.get().state == "done"
+
+
+def test_with_wait_and_json_stdout_holds_the_json_alone(importing, queue_only, monkeypatch):
+    from integration.management.commands import import_csv
+
+    monkeypatch.setattr(import_csv.time, "sleep", lambda _: jobs.RUNNERS["import"](Job.objects.get()))
+    out = StringIO()
+
+    call_command("import_csv", str(importing(BOOKS)), "--wait", "--json", stdout=out, stderr=StringIO())
+
+    assert json.loads(out.getvalue())["done"] == 3
+
+
+def test_in_the_sandbox_the_database_and_job_addresses_are_full_addresses(importing, settings):
+    settings.NOTION_KEY = settings.NOTION_PAGE_ID = ""
+    settings.NOTION_TRANSPORT = None
+    settings.APP_URL = "https://forms.example.com/"
+
+    result = json.loads(run(str(importing(BOOKS)), "--json"))
+
+    assert result["url"] == f"https://forms.example.com/sandbox/{result['database_id']}/"
+    assert result["job_url"] == f"https://forms.example.com/jobs/{result['job_id']}/"
 
 
 @pytest.mark.django_db(transaction=True, databases="__all__")

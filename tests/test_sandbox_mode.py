@@ -132,7 +132,7 @@ def test_the_command_says_the_database_is_in_the_sandbox_and_links_the_viewer(sa
 
     database_id = out.getvalue().split("Database ID: ")[1].split()[0]
     assert "notion.so" not in out.getvalue()
-    assert f"Sandbox view: /sandbox/{database_id}/" in out.getvalue()
+    assert f"Sandbox view: http://127.0.0.1:8000/sandbox/{database_id}/" in out.getvalue()
     assert "exists only in the app's sandbox, not in Notion" in out.getvalue()
 
 

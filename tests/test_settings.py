@@ -47,6 +47,7 @@ def project_with_env(tmp_path) -> Path:
         ("DEBUG", "maybe"),
         ("DATABASE_URL", "mysql-ish://nowhere"),
         ("NOTION_BASE_URL", "api.notion.com"),
+        ("APP_URL", "forms.example.com"),
         ("NOTION_PAGE_ID", "the team page"),
         ("NOTION_READ_TIMEOUT", "soon"),
         ("NOTION_MAX_ATTEMPTS", "0"),

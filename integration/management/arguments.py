@@ -1,9 +1,18 @@
 """What the commands take from their command line, checked the same way by each of them."""
 
+from django.conf import settings
 from django.core.management.base import CommandError
 
 from integration.ids import parse_notion_id
 from integration.notion.limits import TEXT_LIMIT
+
+
+def full_address(href: str) -> str:
+    """`href` as a command prints it: a path of the app (a sandbox view, a job's page) after
+    APP_URL, for a terminal or a script to open; a link elsewhere (to Notion) as it is."""
+    if href.startswith("/"):
+        return settings.APP_URL.rstrip("/") + href
+    return href
 
 
 def one_line(message: str) -> str:

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from integration.http.audit import AuditContext
-from integration.management.arguments import database_title, one_line, parent_page
+from integration.management.arguments import database_title, full_address, one_line, parent_page
 from integration.models import Source
 from integration.notion.columns import DEFAULT_TITLE, ColumnError, check_names, parse_column
 from integration.notion.databases import create_database
@@ -78,7 +78,7 @@ class Command(BaseCommand):
         result = {
             "database_id": database["id"],
             "data_source_id": database["data_sources"][0]["id"],
-            "url": here.link(database["id"], database.get("url")).href,
+            "url": full_address(here.link(database["id"], database.get("url")).href),
         }
         made = [(title_property, "title"), *((one.name, one.type) for one in columns)]
         if options["json"]:

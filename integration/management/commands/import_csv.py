@@ -13,7 +13,13 @@ from django.urls import reverse
 from integration import jobs
 from integration.http.audit import AuditContext
 from integration.imports import service
-from integration.management.arguments import data_source_id, database_title, one_line, parent_page
+from integration.management.arguments import (
+    data_source_id,
+    database_title,
+    full_address,
+    one_line,
+    parent_page,
+)
 from integration.models import Job, Source
 from integration.notion.errors import NotionError
 from integration.notion.workspace import workspace
@@ -172,19 +178,23 @@ class Command(BaseCommand):
         return owner
 
     def _wait(self, job: Job, *, quiet: bool) -> Job:
+        """Follow `job` to its end. Its progress goes to stderr, a line each time the count
+        changes: stdout holds the summary alone, for a script that reads it."""
         shown = None
-        while not job.finished:
+        while True:
             line = f"{job.progress.get('next', 0)}/{job.total} rows"
             if line != shown and not quiet:
-                self.stdout.write(line)
+                self.stderr.write(line)
+                self.stderr.flush()
                 shown = line
+            if job.finished:
+                return job
             time.sleep(POLL_SECONDS)
             job.refresh_from_db()
-        return job
 
     def _report(self, job: Job, as_json: bool) -> None:
         spec = job.input
-        url = workspace().link(spec["database_id"], spec.get("url")).href
+        url = full_address(workspace().link(spec["database_id"], spec.get("url")).href)
         made = [(name, spec["schema"][name]["type"]) for name in spec["header"] if name in spec["schema"]]
         source_id = spec["data_source_id"]
         result = {
@@ -192,7 +202,7 @@ class Command(BaseCommand):
             "data_source_id": source_id,
             "url": url,
             "job_id": job.pk,
-            "job_url": reverse("job", args=[job.pk]),
+            "job_url": full_address(reverse("job", args=[job.pk])),
             "state": job.state,
             "total": job.total,
             "done": job.done,
@@ -200,6 +210,11 @@ class Command(BaseCommand):
             "failed": job.failed,
             "bad_rows": job.result.get("bad_rows", []),
         }
+        failure = ""
+        if job.state == Job.State.PAUSED:
+            failure = one_line(job.step)
+        elif job.finished and (job.state != Job.State.DONE or job.skipped or job.failed):
+            failure = one_line(job.result.get("hint", "") or f"The import job {job.state}.")
         if as_json:
             self.stdout.write(json.dumps(result))
         else:
@@ -216,11 +231,10 @@ class Command(BaseCommand):
                     f"Line {line}: {f'{column}: ' if column else ''}{message}"
                     for line, column, message in result["bad_rows"]
                 )
-                lines.append(job.result.get("hint", ""))
+                if not failure:  # else it is the error line, on stderr
+                    lines.append(job.result.get("hint", ""))
             elif job.state == Job.State.QUEUED:
                 lines.append("Queued: a worker (manage.py db_worker) will add the rows; see the job page.")
             self.stdout.write("\n".join(lines))
-        if job.state == Job.State.PAUSED:
-            raise CommandError(one_line(job.step))
-        if job.finished and (job.state != Job.State.DONE or job.skipped or job.failed):
-            raise CommandError(one_line(job.result.get("hint", "") or f"The import job {job.state}."))
+        if failure:
+            raise CommandError(failure)
