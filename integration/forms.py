@@ -19,7 +19,7 @@ from integration.notion.columns import (
     column,
 )
 from integration.notion.limits import TEXT_LIMIT
-from integration.notion.markdown import MARKDOWN, PLAIN, ContentPlan, plan_content
+from integration.notion.markdown import MARKDOWN, PLAIN, ContentPlan, TooDeep, plan_content
 from integration.notion.values import READ_ONLY, InvalidValues, options_of, page_values, properties_of
 
 
@@ -366,7 +366,16 @@ class ContentForm(NotionForm):
         content = self.cleaned_data["content"]
         if not content.strip():
             raise ValidationError(self.fields["content"].error_messages["required"], code="required")
-        plan = self.plan(content)
+        try:
+            plan = self.plan(content)
+        except TooDeep as deep:
+            raise ValidationError(
+                "This Markdown is nested more than %(limit)d deep (lists, quotes, bold, italic, "
+                "strikethrough and links inside one another count together). Nest it less, or send "
+                "it as plain text.",
+                code="too_deep",
+                params={"limit": deep.limit},
+            ) from None
         if not plan.blocks:
             raise ValidationError(
                 "This Markdown makes no blocks (only link definitions, say): nothing would be added.",

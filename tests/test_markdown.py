@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from integration.notion.blocks import Append, ListChildren, children_of, json_size, plan_requests
 from integration.notion.limits import ARRAY_LIMIT, BODY_LIMIT, ELEMENT_LIMIT, TEXT_LIMIT, utf16_len
-from integration.notion.markdown import markdown_blocks, plan_content
+from integration.notion.markdown import MAX_DEPTH, TooDeep, markdown_blocks, plan_content
 
 pytestmark = pytest.mark.no_db
 
@@ -291,14 +291,27 @@ def test_every_request_keeps_notions_limits(document):
     assert json.dumps(plan.blocks)  # plain JSON, as sent
 
 
-def rendered_text(markdown: str) -> str:
-    """The text markdown-it-py's own HTML shows a reader, without tags."""
+def rendered_html(markdown: str) -> str:
+    """markdown-it-py's own HTML of `markdown`, never cut at a depth."""
     from markdown_it import MarkdownIt
     from mdit_py_plugins.tasklists import tasklists_plugin
 
-    parser = MarkdownIt("commonmark", {"html": False}).enable("strikethrough").use(tasklists_plugin)
-    html = parser.render(markdown)
-    return unescape(re.sub(r"<[^>]*>", "", html))
+    options = {"html": False, "maxNesting": 1000}
+    return MarkdownIt("commonmark", options).enable("strikethrough").use(tasklists_plugin).render(markdown)
+
+
+def rendered_text(markdown: str) -> str:
+    """The text markdown-it-py's own HTML shows a reader, without tags."""
+    return unescape(re.sub(r"<[^>]*>", "", rendered_html(markdown)))
+
+
+def html_depth(html: str) -> int:
+    """How deep quotes, list items, marks and links nest in `html`."""
+    depth = deepest = 0
+    for closing in re.findall(r"<(/?)(?:blockquote|li|em|strong|s|a)\b", html):
+        depth += -1 if closing else 1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 MARKDOWN_BITS = [*"ab *_~`#>-+1.[]()<>:/&;\\\n", "😀", "https://", "- [x] "]
@@ -313,8 +326,14 @@ def test_any_markdown_shows_in_notion_the_text_the_parsers_own_html_shows(markdo
             for b in blocks
         )
 
+    try:
+        blocks = markdown_blocks(markdown)
+    except TooDeep:
+        html = rendered_html(markdown)
+        assert html_depth(html) > MAX_DEPTH or "<img" in html  # an image's description: its alt
+        return
     # Between blocks HTML has line breaks where Notion has blocks: whitespace aside, the same text.
-    assert "".join(flatten(markdown_blocks(markdown)).split()) == "".join(rendered_text(markdown).split())
+    assert "".join(flatten(blocks).split()) == "".join(rendered_text(markdown).split())
 
 
 def test_a_request_holds_at_most_1000_block_elements():
@@ -333,3 +352,87 @@ def test_a_request_stays_under_the_size_limit_whatever_the_characters():
 
     assert all(json_size({"children": step.children}) <= BODY_LIMIT for step in steps)
     assert sum(len(step.children) for step in steps) == 16  # each paragraph in two blocks
+
+
+# Nesting: lists, quotes, marks and links inside one another, hundreds deep. Up to MAX_DEPTH
+# every word reaches Notion at its depth; deeper is refused, never cut short nor a crash.
+BLOCK_OPENERS = {"quote": "> ", "bullet": "- ", "ordered": "1. "}
+MARKS = ["*", "**", "~~", "_"]
+
+
+def block_depth(blocks: list[dict]) -> int:
+    return max((1 + block_depth(children_of(made)) for made in blocks), default=0)
+
+
+@st.composite
+def nested_documents(draw) -> tuple[str, int, int, str]:
+    """Markdown nesting blocks (on one line, or a list indented step by step), then marks and a
+    link inside them; with its depth of blocks, its whole depth, and the text a reader sees."""
+    depth = draw(st.one_of(st.integers(0, MAX_DEPTH + 1), st.integers(MAX_DEPTH + 2, 500)))
+    levels = draw(st.integers(0, depth))
+    inline_levels = depth - levels
+    link_at = draw(st.one_of(st.none(), st.integers(0, max(inline_levels - 1, 0))))
+    opened, closed, words = [], [], []
+    for n in range(inline_levels):
+        if n == link_at:
+            opened.append(f"[w{n} ")
+            closed.insert(0, f" w{n}](https://example.com/{n})")
+        else:
+            mark = MARKS[n % len(MARKS)]
+            opened.append(f"{mark}w{n} ")
+            closed.insert(0, f" w{n}{mark}")
+        words.append(f"w{n}")
+    text = "".join(opened) + "core" + "".join(closed)
+    visible = " ".join([*words, "core", *reversed(words)])
+    if draw(st.booleans()):
+        kinds = draw(st.lists(st.sampled_from(list(BLOCK_OPENERS)), min_size=levels, max_size=levels))
+        markdown = "".join(BLOCK_OPENERS[kind] for kind in kinds) + text
+    else:  # a staircase: each item one step in, the text on the last
+        markdown = "".join("  " * n + f"- s{n}\n" for n in range(levels - 1))
+        markdown += "  " * max(levels - 1, 0) + ("- " if levels else "") + text
+        visible = " ".join([*(f"s{n}" for n in range(levels - 1)), visible])
+    return markdown, levels, levels + inline_levels, visible
+
+
+def all_text(blocks: list[dict]) -> str:
+    return " ".join(
+        part
+        for made in blocks
+        for part in (
+            "".join(p["text"]["content"] for p in made[made["type"]]["rich_text"]),
+            all_text(children_of(made)),
+        )
+        if part
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(document=nested_documents())
+def test_nesting_up_to_the_limit_reaches_notion_whole_and_deeper_is_refused(document):
+    markdown, levels, depth, visible = document
+
+    if depth > MAX_DEPTH:
+        with pytest.raises(TooDeep, match=f"nested more than {MAX_DEPTH} deep"):
+            plan_content(markdown, text_format="markdown")
+        return
+    plan = plan_content(markdown, text_format="markdown")
+
+    assert block_depth(plan.blocks) == max(levels, 1)
+    assert all_text(plan.blocks) == visible
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "*" * 487 + "x" + "*" * 487,
+        "**" * 244 + "x" + "**" * 244,
+        "> " * 500 + "x",
+        "".join("  " * n + "- x\n" for n in range(500)),
+        "".join("   " * n + "1. x\n" for n in range(500)),
+        "![a " * 500 + "x" + "](https://example.com/a.png)" * 500,
+    ],
+    ids=["emphasis", "strong", "quotes", "bullets", "numbers", "images"],
+)
+def test_markdown_nested_hundreds_deep_is_refused_before_its_tree_is_built(markdown):
+    with pytest.raises(TooDeep):
+        markdown_blocks(markdown)

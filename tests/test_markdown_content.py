@@ -1,10 +1,14 @@
 """Form 3 in Markdown, through HTTP against the fake Notion: blocks nested to any depth, sent in
 order in as many requests as Notion's limits need, and a failure that says what was added."""
 
+import uuid
+from html import escape
+
 import httpx
 import pytest
 
 from integration.models import FormSubmission
+from integration.notion.markdown import MAX_DEPTH
 
 
 @pytest.fixture(autouse=True)
@@ -186,3 +190,67 @@ def test_an_answer_without_the_new_ids_stops_before_the_follow_up_requests(submi
         "parts 2 to 4 were not sent."
     )
     assert len(fake_notion.received) == 1
+
+
+DEEP = {
+    "emphasis": "*" * 487 + "x" + "*" * 487,
+    "strong": "**" * 244 + "x" + "**" * 244,
+    "quotes": "> " * 500 + "x",
+    "lists": "".join("  " * n + f"- item {n}\n" for n in range(300)),
+}
+
+
+def answered_in_place(browser, page_id: str, content: str, *, preview: bool) -> str:
+    browser.get("/")
+    data = {
+        "content-page_id": page_id,
+        "content-content": content,
+        "content-format": "markdown",
+        "content-submission_key": str(uuid.uuid4()),
+        "csrfmiddlewaretoken": browser.cookies["csrftoken"].value,
+        **({"preview": "1"} if preview else {}),
+    }
+    response = browser.post("/content/", data, headers={"X-Requested-With": "fetch"})
+    assert response.status_code == 400
+    return response.content.decode()
+
+
+@pytest.mark.parametrize("content", DEEP.values(), ids=DEEP.keys())
+def test_markdown_nested_hundreds_deep_is_refused_naming_the_limit_and_keeping_the_text(
+    submit, fake_notion, notion_page, content
+):
+    response = submit("content", page_id=notion_page["id"], content=content, format="markdown")
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert f"This Markdown is nested more than {MAX_DEPTH} deep" in html
+    assert f"{escape(content)}</textarea>" in html
+    assert fake_notion.received == []
+    assert not FormSubmission.objects.exists()
+
+
+@pytest.mark.parametrize("preview", [True, False], ids=["preview", "send"])
+@pytest.mark.parametrize("content", DEEP.values(), ids=DEEP.keys())
+def test_markdown_nested_hundreds_deep_is_refused_in_place_too(
+    browser, fake_notion, notion_page, content, preview
+):
+    html = answered_in_place(browser, notion_page["id"], content, preview=preview)
+
+    assert html.strip().startswith('<section class="step" id="content"')
+    assert f"This Markdown is nested more than {MAX_DEPTH} deep" in html
+    assert f"{escape(content)}</textarea>" in html
+    assert fake_notion.received == []
+
+
+def test_a_list_nested_as_deep_as_the_limit_reaches_the_page_whole(submit, fake_notion, notion_page):
+    content = "".join("  " * n + f"- item {n}\n" for n in range(MAX_DEPTH))
+
+    response = submit("content", page_id=notion_page["id"], content=content, format="markdown")
+
+    assert response.status_code == 302
+    level, depth = tree(fake_notion.sandbox, notion_page["id"]), 0
+    while level:
+        [(kind, text, *children)] = level
+        assert (kind, text) == ("bulleted_list_item", f"item {depth}")
+        level, depth = (children[0] if children else []), depth + 1
+    assert depth == MAX_DEPTH

@@ -5,6 +5,7 @@ only maps its tree onto Notion's blocks. What a reader sees in Notion is the tex
 without the Markdown syntax. Each block holds what Notion accepts: pieces of at most 2000
 UTF-16 units, at most 100 pieces (the rest continues in a following block of the same kind).
 How many levels one request may hold is for `integration.notion.blocks.plan_requests`.
+Markdown nested more than `MAX_DEPTH` deep is refused (`TooDeep`) before its tree is built.
 """
 
 import itertools
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 from markdown_it.tree import SyntaxTreeNode
 from mdit_py_plugins.tasklists import tasklists_plugin
 
@@ -27,8 +29,17 @@ from integration.notion.blocks import (
 )
 from integration.notion.limits import ARRAY_LIMIT, CODE_LANGUAGES, REQUEST_BYTES, URL_LIMIT
 
-# Raw HTML stays text: Notion would show it as typed.
-_PARSER = MarkdownIt("commonmark", {"html": False}).enable("strikethrough").use(tasklists_plugin)
+# Lists, quotes, marks and links inside each other, counted together: each level costs the tree,
+# the blocks and the preview a few frames of Python's stack, which deeper nesting would exhaust.
+MAX_DEPTH = 20
+# Raw HTML stays text: Notion would show it as typed. markdown-it drops whatever lies deeper than
+# `maxNesting` levels of its tokens without a word; a list level takes two (the list, its item), so
+# Markdown within MAX_DEPTH never reaches it, and Markdown that does is refused as too deep.
+_PARSER = (
+    MarkdownIt("commonmark", {"html": False, "maxNesting": 2 * MAX_DEPTH + 2})
+    .enable("strikethrough")
+    .use(tasklists_plugin)
+)
 # Every link is parsed as a link; `link_url` decides which Notion may keep, the others show their text.
 _PARSER.validateLink = lambda url: True
 
@@ -49,6 +60,37 @@ _MARKS = {"strong": "bold", "em": "italic", "s": "strikethrough"}
 BLOCK_BYTES = REQUEST_BYTES // 2
 
 Run = tuple[str, frozenset[str], str | None]  # text, its marks, its link
+
+# The tokens that open a level of nesting a reader sees (a list's item, not the list around it).
+_LEVELS = {"blockquote_open", "list_item_open", "em_open", "strong_open", "s_open", "link_open"}
+
+
+class TooDeep(ValueError):
+    """Markdown nested more than MAX_DEPTH deep."""
+
+    def __init__(self, limit: int = MAX_DEPTH) -> None:
+        super().__init__(f"nested more than {limit} deep")
+        self.limit = limit
+
+
+def nesting_depth(tokens: list[Token]) -> int:
+    """How deep `tokens` nest lists, quotes, marks, links and images' descriptions, counted together.
+
+    Walked without recursion: the depth may be anything.
+    """
+    deepest = 0
+    pending = [(tokens, 0)]
+    while pending:
+        run, depth = pending.pop()
+        for token in run:
+            if token.nesting == 1 and token.type in _LEVELS:
+                depth += 1
+            elif token.nesting == -1 and token.type.replace("_close", "_open") in _LEVELS:
+                depth -= 1
+            deepest = max(deepest, depth)
+            if token.children:
+                pending.append((token.children, depth + (token.type == "image")))
+    return deepest
 
 
 def code_language(info: str) -> str:
@@ -182,8 +224,14 @@ def _convert(nodes: list[SyntaxTreeNode]) -> list[dict]:
 
 
 def markdown_blocks(text: str) -> list[dict]:
-    """The blocks of Markdown `text`, children under their parents (`<type>.children`) to any depth."""
-    return _convert(SyntaxTreeNode(_PARSER.parse(text)).children)
+    """The blocks of Markdown `text`, children under their parents (`<type>.children`).
+
+    Raises TooDeep if it nests more than MAX_DEPTH deep.
+    """
+    tokens = _PARSER.parse(text)
+    if nesting_depth(tokens) > MAX_DEPTH:
+        raise TooDeep()
+    return _convert(SyntaxTreeNode(tokens).children)
 
 
 MARKDOWN = "markdown"
