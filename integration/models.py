@@ -218,6 +218,8 @@ class Job(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["owner", "-created_at"])]
+        # Seeing another user's job takes `view_job`; cancelling, resuming or undoing it this one.
+        permissions = [("manage_others_jobs", "Can cancel, resume and undo other users' jobs")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} job {self.pk} ({self.state})"
@@ -225,6 +227,28 @@ class Job(models.Model):
     @property
     def finished(self) -> bool:
         return self.state in self.FINISHED
+
+
+class Upload(models.Model):
+    """A CSV file uploaded for import, kept under IMPORTS_DIR for its uploader's preview.
+
+    Only its owner reaches it, by its random `token`. Once its import starts, `job` is set and
+    the job owns the file; an upload never started is deleted with its file by `manage.py prune`
+    once IMPORT_UPLOAD_HOURS old.
+    """
+
+    token = models.CharField(max_length=32, unique=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    path = models.CharField(max_length=1000)
+    name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now)
+    job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"], name="upload_abandoned", condition=models.Q(job=None))]
+
+    def __str__(self) -> str:
+        return f"Upload of {self.name}"
 
 
 class WorkerBeat(models.Model):

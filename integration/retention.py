@@ -1,6 +1,7 @@
 """Retention: what grows without end (the request history, form submissions, jobs and the rows of
 imports, the task queue's results, the sandbox's trash, imported files), deleted past an age in
-batches, so the tables stay usable meanwhile. Each run is recorded as a `PruneRun`."""
+batches, so the tables stay usable meanwhile; uploads whose import never started, with their
+files, past IMPORT_UPLOAD_HOURS. Each run is recorded as a `PruneRun`."""
 
 import time
 from collections.abc import Callable, Iterator
@@ -13,10 +14,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from integration.models import FormSubmission, Job, JobRow, NotionRequestLog, PruneRun
+from integration.models import FormSubmission, Job, JobRow, NotionRequestLog, PruneRun, Upload
 from integration.sandbox.models import SandboxObject
-
-UPLOAD_HOURS = 24  # an uploaded file no job uses is kept this long, for its preview
 
 
 @dataclass(frozen=True)
@@ -50,8 +49,14 @@ def _in_batches(old: QuerySet, batch: int) -> Iterator[int]:
         yield len(ids)
 
 
+def abandoned_uploads(now: datetime) -> QuerySet[Upload]:
+    """Uploads whose import never started, IMPORT_UPLOAD_HOURS old or more: no preview needs them."""
+    return Upload.objects.filter(job=None, created_at__lt=now - timedelta(hours=settings.IMPORT_UPLOAD_HOURS))
+
+
 def stale_files(now: datetime) -> list[Path]:
-    """Files in IMPORTS_DIR no job may still read (none, or one done or undone), a day old or more."""
+    """Files in IMPORTS_DIR no job may still read (none, or one done or undone), IMPORT_UPLOAD_HOURS
+    old or more."""
     folder = Path(settings.IMPORTS_DIR)
     if not folder.is_dir():
         return []
@@ -60,7 +65,7 @@ def stale_files(now: datetime) -> list[Path]:
         .exclude(state__in=(Job.State.DONE, Job.State.UNDONE))
         .values_list("input__file", flat=True)
     )
-    since = (now - timedelta(hours=UPLOAD_HOURS)).timestamp()
+    since = (now - timedelta(hours=settings.IMPORT_UPLOAD_HOURS)).timestamp()
     return [
         path
         for path in sorted(folder.iterdir())
@@ -88,6 +93,13 @@ def prune(
             for deleted in _in_batches(old, batch):
                 counts[kept.label] += deleted
                 progress(f"{kept.label}: {counts[kept.label]} deleted ({time.monotonic() - started:.0f} s)")
+    uploads = abandoned_uploads(now)
+    if dry_run:
+        counts["uploads never started"] = uploads.count()
+    else:
+        for path in uploads.values_list("path", flat=True).iterator():
+            Path(path).unlink(missing_ok=True)
+        counts["uploads never started"] = sum(_in_batches(uploads, batch))
     files = stale_files(now)
     if not dry_run:
         for path in files:

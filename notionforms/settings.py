@@ -332,4 +332,9 @@ RETENTION_DAYS = env_number("RETENTION_DAYS", 90, minimum=1, maximum=36500, kind
 IMPORTS_DIR = Path(env.str("IMPORTS_DIR", default=str(BASE_DIR / "imports")))
 # The largest CSV file an import takes (bytes), uploaded or from the command line.
 IMPORT_MAX_BYTES = env_number("IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1, kind=int)
+# The most columns a CSV file to import may have: refused at upload, before any preview is drawn.
+IMPORT_MAX_COLUMNS = env_number("IMPORT_MAX_COLUMNS", 100, minimum=1, maximum=1000, kind=int)
+# An upload whose import was never started is deleted, with its file, by `manage.py prune` this many
+# hours after it was sent.
+IMPORT_UPLOAD_HOURS = env_number("IMPORT_UPLOAD_HOURS", 24, minimum=1, maximum=24 * 365, kind=int)
 CSRF_FAILURE_VIEW = "notionforms.csrf.csrf_failure"

@@ -151,6 +151,20 @@ def test_a_header_naming_a_column_twice_is_refused_whatever_the_case():
         reader("Name,Age,age\n")
 
 
+def test_a_header_with_more_columns_than_allowed_is_refused_before_any_row_is_read():
+    header = ",".join(f"C{n}" for n in range(1, 6))
+    file = io.BytesIO(f"{header}\n".encode() + b"x,x,x,x,x\n" * 100_000)
+
+    with pytest.raises(CsvError, match=r"^The header \(line 1\) names 5 columns; at most 4 can be imported"):
+        read_csv(file, max_columns=4)
+
+    assert file.tell() < 64 * 1024 + 1  # the first chunk, not the file
+
+
+def test_a_header_with_as_many_columns_as_allowed_is_read():
+    assert len(reader("A,B,C,D\n1,2,3,4\n", max_columns=4).header) == 4
+
+
 def test_rows_with_too_many_or_too_few_fields_are_bad_rows_and_reading_goes_on():
     assert rows_of('Name,Age\nAda,36,extra\nBob\n"C\nD",1\n') == [
         BadRow(2, None, "3 fields where the header has 2: too many."),

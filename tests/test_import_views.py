@@ -2,12 +2,15 @@
 start (the job run at once here: the immediate backend)."""
 
 import re
+import threading
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connections
 from django.test import Client
 
-from integration.models import Job, NotionRequestLog
+from integration.models import Job, NotionRequestLog, Upload
 from integration.notion.columns import Column
 from integration.notion.databases import create_database
 from tests.factories import UserFactory
@@ -108,6 +111,19 @@ def test_a_file_over_the_size_limit_is_refused(browser, settings, imports_dir):
     assert response.status_code == 400
     assert "more than the limit of 50: split it, or import a smaller one." in response.content.decode()
     assert not imports_dir.exists()
+
+
+def test_a_file_with_more_columns_than_the_setting_allows_is_refused_naming_both(
+    browser, settings, imports_dir
+):
+    settings.IMPORT_MAX_COLUMNS = 3
+
+    response = upload(browser, BOOKS)
+
+    assert response.status_code == 400
+    assert "The header (line 1) names 4 columns; at most 3 can be imported" in response.content.decode()
+    assert not any(imports_dir.iterdir())
+    assert not Upload.objects.exists()
 
 
 def test_no_file_at_all_is_refused(browser):
@@ -237,6 +253,47 @@ def test_another_user_cannot_use_my_upload(browser, fake_notion):
     assert other.get(url).status_code == 404
     assert other.post(url, {"action": "start"}).status_code == 404
     assert not Job.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_uploads_sent_at_once_in_one_session_each_keep_their_preview(imports_dir):
+    first = Client()
+    first.force_login(UserFactory())
+    tabs = [Client() for _ in range(6)]
+    for tab in tabs:  # one browser: one session, six tabs
+        tab.cookies[settings.SESSION_COOKIE_NAME] = first.cookies[settings.SESSION_COOKIE_NAME].value
+    together = threading.Barrier(len(tabs))
+    answers: dict[int, str] = {}
+
+    def send(number: int, tab: Client) -> None:
+        try:
+            together.wait(timeout=30)
+            file = SimpleUploadedFile(f"books-{number}.csv", f"Title\nBook {number}\n".encode(), "text/csv")
+            answers[number] = tab.post("/imports/", {"file": file}).url
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=send, args=(n, tab)) for n, tab in enumerate(tabs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(answers) == list(range(6))
+    for number, url in answers.items():
+        preview = first.get(url)
+        assert preview.status_code == 200
+        assert f"books-{number}.csv" in preview.content.decode()
+    assert len(list(imports_dir.iterdir())) == 6
+
+
+def test_an_upload_is_recorded_as_its_uploaders_with_its_file(browser, user, imports_dir):
+    url = uploaded(browser, name="reading list.csv")
+
+    upload = Upload.objects.get()
+    assert (upload.owner, upload.name, upload.job) == (user, "reading list.csv", None)
+    assert url == f"/imports/{upload.token}/"
+    assert [str(path) for path in imports_dir.iterdir()] == [upload.path]
 
 
 def test_an_anonymous_visitor_is_sent_to_log_in(db):

@@ -11,9 +11,9 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from integration.models import FormSubmission, Job, JobRow, NotionRequestLog, PruneRun
+from integration.models import FormSubmission, Job, JobRow, NotionRequestLog, PruneRun, Upload
 from integration.sandbox.models import SandboxObject
-from tests.factories import FormSubmissionFactory, JobFactory, NotionRequestLogFactory
+from tests.factories import FormSubmissionFactory, JobFactory, NotionRequestLogFactory, UserFactory
 
 OLD = timedelta(days=91)
 RECENT = timedelta(days=89)
@@ -130,6 +130,50 @@ def test_imported_files_no_job_needs_are_deleted_once_a_day_old(grown, settings)
 
     assert sorted(path.name for path in folder.iterdir()) == ["fresh.csv", "resumable.csv"]
     assert PruneRun.objects.get().counts["imported files"] == 1
+
+
+@pytest.fixture
+def uploads(grown, settings):
+    """Uploads of a CSV file for import: one never started past IMPORT_UPLOAD_HOURS (6 here), one
+    within them, and one started long ago, whose file its job has."""
+    settings.IMPORT_UPLOAD_HOURS = 6
+    owner = UserFactory()
+    now = timezone.now()
+
+    def upload(name: str, hours: int, job: Job | None = None) -> Upload:
+        path = settings.IMPORTS_DIR / name
+        if job is None:
+            path.write_text("Title\nDune\n")
+        return Upload.objects.create(
+            token=name,
+            owner=owner,
+            path=str(path),
+            name=name,
+            created_at=now - timedelta(hours=hours),
+            job=job,
+        )
+
+    return {
+        "abandoned": upload("abandoned.csv", 7),
+        "fresh": upload("fresh.csv", 5),
+        "started": upload("started.csv", 7, job=grown["running"]),
+    }
+
+
+def test_uploads_never_started_are_deleted_with_their_files_past_the_hours_kept(uploads, settings):
+    prune()
+
+    assert set(Upload.objects.values_list("token", flat=True)) == {"fresh.csv", "started.csv"}
+    assert [path.name for path in settings.IMPORTS_DIR.iterdir()] == ["fresh.csv"]
+    assert PruneRun.objects.get().counts["uploads never started"] == 1
+
+
+def test_a_dry_run_keeps_the_uploads_never_started(uploads, settings):
+    prune("--dry-run")
+
+    assert Upload.objects.count() == 3
+    assert (settings.IMPORTS_DIR / "abandoned.csv").exists()
+    assert PruneRun.objects.get().counts["uploads never started"] == 1
 
 
 @pytest.mark.parametrize("args", [["--days", "0"], ["--batch", "0"]])

@@ -98,7 +98,14 @@ class CsvReader:
     Blank lines are skipped. A file can be iterated once.
     """
 
-    def __init__(self, file: BinaryIO, *, limit: int = SIZE_LIMIT, delimiter: str | None = None) -> None:
+    def __init__(
+        self,
+        file: BinaryIO,
+        *,
+        limit: int = SIZE_LIMIT,
+        delimiter: str | None = None,
+        max_columns: int | None = None,
+    ) -> None:
         if delimiter is not None and delimiter not in DELIMITERS:
             raise CsvError(f"The delimiter must be a comma or a semicolon, not “{delimiter}”.")
         self.limit = limit
@@ -111,6 +118,11 @@ class CsvReader:
         fields = self._next_record()[1]
         if not fields:
             raise CsvError("Line 1 is empty: the file needs a header row naming its columns first.")
+        if max_columns is not None and len(fields) > max_columns:
+            raise CsvError(
+                f"The header (line 1) names {len(fields):,} columns; at most {max_columns:,} can be "
+                "imported: remove some, or split the file."
+            )
         self.header = _check_header(fields)
 
     @property
@@ -145,9 +157,12 @@ class CsvReader:
                 yield Row(line, tuple(fields))
 
 
-def read_csv(file: BinaryIO, *, limit: int = SIZE_LIMIT, delimiter: str | None = None) -> CsvReader:
-    """`file`'s header and a stream of its rows (see CsvReader); CsvError if it can't be read."""
-    return CsvReader(file, limit=limit, delimiter=delimiter)
+def read_csv(
+    file: BinaryIO, *, limit: int = SIZE_LIMIT, delimiter: str | None = None, max_columns: int | None = None
+) -> CsvReader:
+    """`file`'s header and a stream of its rows (see CsvReader); CsvError if it can't be read, or
+    if its header has more than `max_columns` columns (read no further)."""
+    return CsvReader(file, limit=limit, delimiter=delimiter, max_columns=max_columns)
 
 
 class _Lines:

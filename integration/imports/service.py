@@ -129,14 +129,17 @@ class Started:
 
 def read_file(*, path: Path, name: str = "", limit: int | None = None) -> CsvFile:
     """The CSV file at `path` (named `name`, by default its own name), read in one pass; at most
-    `limit` bytes (by default IMPORT_MAX_BYTES).
+    `limit` bytes (by default IMPORT_MAX_BYTES) and IMPORT_MAX_COLUMNS columns, the latter checked
+    on the header before any row is read.
 
     Raises CannotImport with csvfile's message if it can't be read, or if it has no rows.
     """
     name = name or path.name
     try:
         with path.open("rb") as file:
-            reader = csvfile.read_csv(file, limit=limit or settings.IMPORT_MAX_BYTES)
+            reader = csvfile.read_csv(
+                file, limit=limit or settings.IMPORT_MAX_BYTES, max_columns=settings.IMPORT_MAX_COLUMNS
+            )
             sample: list[csvfile.Row] = []  # the good rows the types are guessed from
             total = 0
             for row in reader:

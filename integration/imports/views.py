@@ -1,9 +1,10 @@
 """The CSV import in the browser: upload a file, see its columns and first rows, choose, start.
 
-An uploaded file is kept under IMPORTS_DIR with a random name, and the user's session maps a
-random token to it: only its uploader reaches it. "Start import" first renames the file (one
-rename wins: a double POST can't start two jobs), then the job owns it, and the session entry
-remembers the job, to which the preview's address then leads.
+An uploaded file is kept under IMPORTS_DIR with a random name, recorded as an `Upload` of its
+uploader under a random token: only its uploader reaches it, and uploads made at the same time
+(several tabs, one session) each keep their own. "Start import" first renames the file (one
+rename wins: a double POST can't start two jobs), then the job owns it, and the upload remembers
+the job, to which the preview's address then leads.
 """
 
 import os
@@ -23,23 +24,12 @@ from django.views.generic import FormView, TemplateView
 from integration.home import recent_objects
 from integration.imports import service
 from integration.imports.forms import DATA_SOURCE, ImportForm, UploadForm
-from integration.models import Job
+from integration.models import Job, Upload
 from integration.notion.errors import NotionError
 from integration.notion.workspace import workspace
 from integration.views import web_context
 
-UPLOADS = "notionforms.imports"  # in the session: {token: {"path", "name", and "job" once started}}
 NAME_KEPT = 200  # characters of an uploaded file's name
-
-
-def _uploads(request: HttpRequest) -> dict[str, dict[str, Any]]:
-    return dict(request.session.get(UPLOADS, {}))
-
-
-def _remember(request: HttpRequest, token: str, entry: dict[str, Any]) -> None:
-    uploads = _uploads(request)
-    uploads[token] = entry
-    request.session[UPLOADS] = uploads
 
 
 def _claimed(path: Path) -> Path:
@@ -70,9 +60,10 @@ class ImportUploadView(FormView):
             path.unlink(missing_ok=True)
             form.add_error("file", error.message)
             return self.render_to_response(self.get_context_data(form=form), status=400)
-        token = secrets.token_urlsafe(16)
-        _remember(self.request, token, {"path": str(path), "name": name})
-        return redirect("import-preview", token=token)
+        upload = Upload.objects.create(
+            token=secrets.token_urlsafe(16), owner=self.request.user, path=str(path), name=name
+        )
+        return redirect("import-preview", token=upload.token)
 
     def form_invalid(self, form: UploadForm) -> HttpResponse:
         return self.render_to_response(self.get_context_data(form=form), status=400)
@@ -86,16 +77,16 @@ class ImportPreviewView(TemplateView):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.token = kwargs["token"]
-        self.entry = _uploads(request).get(self.token)
-        if self.entry is None:
+        self.upload = Upload.objects.filter(token=self.token, owner=request.user.pk).first()
+        if self.upload is None:
             raise Http404("No such upload.")
-        if "job" in self.entry:  # started already: a resent form, or the address again
-            return redirect("job", pk=self.entry["job"])
-        path = Path(self.entry["path"])
+        if self.upload.job_id is not None:  # started already: a resent form, or the address again
+            return redirect("job", pk=self.upload.job_id)
+        path = Path(self.upload.path)
         if not path.exists() and _claimed(path).exists():
             return self.starting_elsewhere(path)
         try:
-            self.file = service.read_file(path=path, name=self.entry["name"])
+            self.file = service.read_file(path=path, name=self.upload.name)
         except service.CannotImport:
             raise Http404("This upload is no longer here: upload the file again.") from None
         return super().dispatch(request, *args, **kwargs)
@@ -108,7 +99,7 @@ class ImportPreviewView(TemplateView):
         return TemplateResponse(
             self.request,
             "integration/import_starting.html",
-            {"name": self.entry["name"]},
+            {"name": self.upload.name},
             status=409,
         )
 
@@ -149,7 +140,7 @@ class ImportPreviewView(TemplateView):
         return self.start(form, match)
 
     def start(self, form: ImportForm, match: service.Match | None) -> HttpResponse:
-        path = Path(self.entry["path"])
+        path = Path(self.upload.path)
         claimed = _claimed(path)
         try:
             os.rename(path, claimed)
@@ -187,7 +178,7 @@ class ImportPreviewView(TemplateView):
                 self.get_context_data(form=form, match=match, mismatches=getattr(error, "mismatches", ())),
                 status=400,
             )
-        _remember(self.request, self.token, {**self.entry, "job": started.job.pk})
+        Upload.objects.filter(pk=self.upload.pk).update(job=started.job)
         if started.message:
             messages.info(self.request, started.message)
         return redirect("job", pk=started.job.pk)
