@@ -9,10 +9,11 @@ section alone and puts it in place.
 import socket
 from collections.abc import Callable
 from typing import Any, ClassVar
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import UserPassesTestMixin
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,7 +27,7 @@ from integration.home import STEP, comment_targets, home_sections, recent_object
 from integration.http.audit import AuditContext
 from integration.ids import parse_notion_id
 from integration.middleware import take_kept_form
-from integration.models import Job, Source
+from integration.models import FormSubmission, Job, Source
 from integration.notion import selectors
 from integration.notion.errors import NotionError
 from integration.preview import Preview, content_preview
@@ -120,7 +121,7 @@ class NotionFormView(FormView):
 
     def form_valid(self, form: NotionForm) -> HttpResponse:
         try:
-            submit(
+            submission = submit(
                 user=self.request.user,
                 action=self.action,
                 key=form.cleaned_data["submission_key"],
@@ -132,7 +133,11 @@ class NotionFormView(FormView):
             return self.form_invalid(form)
         if wants_fragment(self.request):
             return self.answer()
-        return HttpResponseRedirect(f"{reverse('home')}#{self.action}")
+        return HttpResponseRedirect(self.answer_url(submission))
+
+    def answer_url(self, submission: FormSubmission) -> str:
+        """Where a browser without JavaScript is sent to see the answer: the home page, at this form."""
+        return f"{reverse('home')}#{self.action}"
 
     def answer(
         self,
@@ -160,6 +165,13 @@ class NotionFormView(FormView):
 
 class CreateDatabaseView(NotionFormView):
     action = "database"
+
+    def answer_url(self, submission: FormSubmission) -> str:
+        """The home page naming the new data source: the page form comes with its fields."""
+        source_id = submission.result.get("data_source_id")
+        if submission.status != FormSubmission.Status.SUCCEEDED or not source_id:
+            return super().answer_url(submission)
+        return f"{reverse('home')}?{urlencode({'data_source_id': source_id})}#{self.action}"
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if "more_columns" in request.POST:  # the column builder without JavaScript: nothing is sent
@@ -336,17 +348,31 @@ class SearchView(TemplateView):
         return context
 
 
-def owned_job(request: HttpRequest, pk: int) -> Job:
-    """The job, if it is the user's own or the user is staff; else 404, as for a job that is not."""
+def may_manage(user: Any, job: Job) -> bool:
+    """Whether `user` may cancel, resume or undo `job`: their own, or with `manage_others_jobs`."""
+    return job.owner_id == user.pk or user.has_perm("integration.manage_others_jobs")
+
+
+def owned_job(request: HttpRequest, pk: int, *, acting: bool = False) -> Job:
+    """The job, if it is the user's own or the user may see other users' jobs (`view_job`); else
+    404, as for a job that is not. To cancel, resume or undo another user's job (`acting`), the
+    user needs `manage_others_jobs` too; else 403, nothing done."""
     job = get_object_or_404(Job.objects.select_related("owner"), pk=pk)
-    if job.owner_id != request.user.pk and not request.user.is_staff:
+    if job.owner_id == request.user.pk:
+        return job
+    if not request.user.has_perm("integration.view_job"):
         raise Http404("No such job.")
+    if acting and not may_manage(request.user, job):
+        raise PermissionDenied("Only the job's owner, or a user allowed to manage others' jobs, may do this.")
     return job
 
 
 def job_page(request: HttpRequest, job: Job, error: str = "") -> HttpResponse:
     """The job page; with `error`, saying why what was asked of the job was not done."""
     context = {"job": job, "status": jobs.job_status(job), "error": error, **jobs.job_summary(job)}
+    context["may_manage"] = may_manage(request.user, job)
+    if not context["may_manage"]:  # seen, not to be acted on: no button that would be refused
+        context.update(can_resume=False, can_undo=False)
     return render(request, "integration/job.html", context, status=409 if error else 200)
 
 
@@ -366,7 +392,7 @@ class JobStatusView(View):
 
 class CancelJobView(View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        jobs.cancel_job(owned_job(request, pk))
+        jobs.cancel_job(owned_job(request, pk, acting=True))
         return redirect("job", pk=pk)
 
 
@@ -374,7 +400,7 @@ class ResumeJobView(View):
     """Go on with a paused, failed or cancelled import now, from the first row not handled."""
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        job = owned_job(request, pk)
+        job = owned_job(request, pk, acting=True)
         if not jobs.resume_job(job):
             return job_page(
                 request, job, f"This job is {job.get_state_display().lower()}: it can't be resumed."
@@ -386,7 +412,7 @@ class UndoJobView(View):
     """Queue the undoing of an import; its own job page shows the progress."""
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        job = owned_job(request, pk)
+        job = owned_job(request, pk, acting=True)
         try:
             undo = jobs.start_undo_job(user=request.user, job=job)
         except ValueError as error:

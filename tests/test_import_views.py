@@ -6,6 +6,7 @@ import threading
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connections
 from django.test import Client
@@ -445,6 +446,45 @@ def test_the_same_file_again_into_the_same_data_source_resumes_the_stopped_job(b
     assert [row_of(p)["Title"] for p in pages_of(fake_notion, shelf)] == ["Dune", "Emma", "Ulysses"]
     page = browser.get(response.url).content.decode()
     assert f"by job {job.pk}, which had stopped: it goes on from the first row not added" in page
+
+
+def colleague(*codenames: str) -> Client:
+    user = UserFactory(is_staff=True)
+    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def stopped(browser, fake_notion, shelf) -> Job:
+    """My import of BOOKS into the shelf, paused after its first row."""
+    fake_notion.fail_like_notion("POST", "/v1/pages$", 529, "service_overload", "Busy.", after=1, times=3)
+    send(browser, uploaded(browser), target="data_source", data_source_id=shelf)
+    return Job.objects.get()
+
+
+def test_staff_without_the_permission_cannot_resume_my_import_with_the_same_file(stopped, fake_notion, shelf):
+    other = colleague("view_job")
+    sent = len(fake_notion.sent("POST", "/v1/pages$"))
+
+    response = send(other, uploaded(other), target="data_source", data_source_id=shelf)
+
+    assert response.status_code == 400
+    assert f"by another user&#x27;s job {stopped.pk}: ask them, or someone allowed to manage" in (
+        response.content.decode()
+    )
+    assert Job.objects.get().state == "paused"
+    assert len(fake_notion.sent("POST", "/v1/pages$")) == sent
+
+
+def test_the_manage_permission_resumes_my_import_with_the_same_file(stopped, fake_notion, shelf):
+    other = colleague("manage_others_jobs")
+
+    response = send(other, uploaded(other), target="data_source", data_source_id=shelf)
+
+    assert response.url == f"/jobs/{stopped.pk}/"
+    assert (Job.objects.get().state, Job.objects.get().done) == ("done", 3)
 
 
 def test_the_same_file_again_after_a_finished_import_is_refused_naming_the_job(browser, fake_notion, shelf):

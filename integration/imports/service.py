@@ -385,10 +385,10 @@ def start_data_source_import(
 
 
 def _resume(job: Job, *, file: CsvFile, user: Any) -> Started:
-    if job.owner_id != user.pk and not user.is_staff:
+    if job.owner_id != user.pk and not user.has_perm("integration.manage_others_jobs"):
         raise CannotImport(
             f"This file was imported into this data source by another user's job {job.pk}: "
-            "ask them, or staff, to resume it."
+            "ask them, or someone allowed to manage others' jobs, to resume it."
         )
     if job.state == Job.State.DONE:
         raise CannotImport(
