@@ -13,10 +13,12 @@ from integration.notion.columns import (
     COLUMN_TYPES,
     DEFAULT_TITLE,
     NAME_LIMIT,
+    NUMBER_FORMATS,
     Column,
     ColumnError,
-    check_names,
+    check_unique,
     column,
+    split_options,
 )
 from integration.notion.limits import TEXT_LIMIT
 from integration.notion.markdown import MARKDOWN, PLAIN, ContentPlan, TooDeep, plan_content
@@ -106,6 +108,11 @@ TYPE_LABELS = {
     "people": "Person", "files": "Files & media", "created_time": "Created time",
     "created_by": "Created by", "last_edited_time": "Last edited time", "last_edited_by": "Last edited by",
 }  # fmt: skip
+# Notion's number formats, named as Notion's own menu names them.
+NUMBER_FORMAT_LABELS = {
+    "dollar": "US dollar", "hong_kong_dollar": "Hong Kong dollar",
+    "new_zealand_dollar": "New Zealand dollar", "new_taiwan_dollar": "New Taiwan dollar",
+}  # fmt: skip
 COLUMN_ROWS = 3  # blank rows offered at first, and added by "More columns"
 MAX_COLUMNS = 100
 
@@ -118,24 +125,39 @@ class ColumnForm(forms.Form):
         label="Type", choices=[(kind, TYPE_LABELS[kind]) for kind in COLUMN_TYPES], initial="rich_text"
     )
     options = forms.CharField(
-        label="Options",
+        label="Options", required=False, help_text="Select or multi-select: its options, comma-separated."
+    )
+    format = forms.ChoiceField(
+        label="Number format",
         required=False,
-        help_text="Select: options, comma-separated. Number: its format, e.g. dollar.",
+        choices=[
+            (name, NUMBER_FORMAT_LABELS.get(name, name.replace("_", " ").capitalize()))
+            for name in NUMBER_FORMATS
+        ],
+        initial="number",
     )
 
     def clean(self) -> dict:
         data = super().clean()
-        name, options = data.get("name", ""), data.get("options", "")
-        if "name" in self.errors or "type" in self.errors:
+        name, options, number_format = data.get("name", ""), data.get("options", ""), data.get("format", "")
+        if {"name", "type", "format"} & set(self.errors):
             return data
         if not name:
             if options:
                 self.add_error("name", "Name this column, or clear its options.")
             return data
+        kind = data["type"]
+        if kind != "number" and number_format == "number":
+            number_format = ""  # the list's first choice, left as it was on a column that is no number
         try:
-            data["column"] = column(name, data["type"], options)
+            if self.add_prefix("format") not in self.data:
+                # Posted by a page from before the list of formats, whose options held the format.
+                data["column"] = column(name, kind, options)
+            else:
+                data["column"] = Column(name, kind, split_options(options), number_format)
         except ColumnError as error:
-            self.add_error("options" if options else "name", str(error))
+            field = "format" if number_format and kind != "number" else "options" if options else "name"
+            self.add_error(field, str(error))
         return data
 
 
@@ -143,10 +165,10 @@ class BaseColumnFormSet(forms.BaseFormSet):
     title_property = DEFAULT_TITLE
 
     def clean(self) -> None:
-        if any(self.errors):
-            return
+        # Every row's name counts, a row with other errors included: all is said at once.
+        names = [row.cleaned_data["name"] for row in self.forms if row.cleaned_data.get("name")]
         try:
-            check_names(self.title_property, self.columns())
+            check_unique([self.title_property, *names])
         except ColumnError as error:
             raise ValidationError(str(error), code="duplicate") from None
 
@@ -167,7 +189,14 @@ def column_rows(columns: object) -> list[dict[str, str]]:
             one = Column.from_dict(data)
         except (ColumnError, KeyError, TypeError):
             continue
-        rows.append({"name": one.name, "type": one.type, "options": one.format or ", ".join(one.options)})
+        rows.append(
+            {
+                "name": one.name,
+                "type": one.type,
+                "options": ", ".join(one.options),
+                "format": one.format or "number",
+            }
+        )
     return rows
 
 
@@ -177,7 +206,7 @@ def typed_rows(fields: Mapping[str, str], prefix: str) -> list[dict[str, str]]:
         total = min(int(fields.get(f"{prefix}-TOTAL_FORMS", 0)), MAX_COLUMNS)
     except (TypeError, ValueError):
         total = 0
-    names = ("name", "type", "options")
+    names = ("name", "type", "options", "format")
     return [{name: str(fields.get(f"{prefix}-{i}-{name}", "")) for name in names} for i in range(total)]
 
 

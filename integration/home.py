@@ -63,13 +63,23 @@ def comment_targets(user: Any, *, page_id: str, block_id: str = "", cursor: str 
     return targets
 
 
-def _unbound(step: Step, initial: dict[str, Any]) -> NotionForm:
+def _unbound(step: Step, initial: dict[str, Any], *, read_for: Any = None) -> NotionForm:
     """The step's form, filled with `initial`; the page form with the fields of its data source,
-    if they were read lately (the home page never waits for Notion)."""
+    if they were read lately. The home page waits for Notion only when its address names the data
+    source (`read_for`: the user it reads it for): after form 1 without JavaScript, or a search's pick."""
     if step.form_class is not PageForm:
         return step.form_class(prefix=step.action, initial=initial)
-    source_id = parse_notion_id(str(initial.get("data_source_id") or ""))
-    return PageForm(prefix=step.action, initial=initial, source=known_data_source(source_id or ""))
+    source_id = parse_notion_id(str(initial.get("data_source_id") or "")) or ""
+    source, error = known_data_source(source_id), None
+    if source is None and source_id and read_for is not None:
+        context = AuditContext(username=read_for.get_username(), source=Source.WEB)
+        try:
+            source = selectors.data_source_schema(source_id=source_id, context=context)
+        except NotionError as failed:
+            error = failed.hint
+    form = PageForm(prefix=step.action, initial=initial, source=source)
+    form.fields_error = error
+    return form
 
 
 def home_sections(
@@ -109,7 +119,8 @@ def home_sections(
             initial = dict(latest.input) if latest and latest.status == Status.FAILED else {}
             if step.id_field and not initial.get(step.id_field):
                 initial[step.id_field] = carried[step.id_field]
-            form = _unbound(step, initial)
+            named = step.id_field and (chosen or {}).get(step.id_field) == initial.get(step.id_field)
+            form = _unbound(step, initial, read_for=user if named else None)
         sections.append(
             {
                 "step": step,

@@ -9,23 +9,28 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from integration.models import FormSubmission
-from integration.notion.columns import COLUMN_TYPES
+from integration.notion.columns import COLUMN_TYPES, NUMBER_FORMATS
 from tests.factories import UserFactory
 from tests.test_login import PASSWORD, csrf_token
 from tests.test_sandbox import request
 
 
-def rows(*columns: tuple[str, str, str], total: int | None = None) -> dict[str, str]:
-    """The builder's fields as a browser posts them: a row per (name, type, options), then blank rows."""
+def rows(*columns: tuple[str, ...], total: int | None = None) -> dict[str, str]:
+    """The builder's fields as a browser posts them: a row per (name, type, options[, number format]),
+    then blank rows. Without a format, the row is posted as a page from before the format list did."""
     total = total if total is not None else max(3, len(columns))
     fields = {"columns-TOTAL_FORMS": str(total), "columns-INITIAL_FORMS": "0"}
     for index in range(total):
-        name, kind, options = columns[index] if index < len(columns) else ("", "rich_text", "")
+        name, kind, options, *number_format = (
+            columns[index] if index < len(columns) else ("", "rich_text", "")
+        )
         fields |= {
             f"columns-{index}-name": name,
             f"columns-{index}-type": kind,
             f"columns-{index}-options": options,
         }
+        if number_format:
+            fields[f"columns-{index}-format"] = number_format[0]
     return fields
 
 
@@ -140,6 +145,63 @@ def test_a_bad_column_is_refused_naming_it_and_nothing_is_sent_or_stored(
     assert FormSubmission.objects.count() == 0
 
 
+def test_every_duplicate_name_is_reported_at_once_beside_the_other_errors(submit, fake_notion):
+    response = submit(
+        "database",
+        name="Tasks",
+        **rows(
+            ("Due", "date", ""),
+            ("due", "checkbox", "yes"),
+            ("Tags", "multi_select", "a,,b"),
+            ("tags", "select", "x"),
+            ("name", "url", ""),
+        ),
+    )
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    duplicates = (
+        "Two columns are named “due” (and “Due”), two “tags” (and “Tags”), two “name” (and “Name”): "
+        "each needs a name of its own, the title column’s included."
+    )
+    assert duplicates in page
+    assert "Column “due”: a checkbox column takes no options." in page
+    assert "Column “Tags”: an option is empty." in page
+    assert fake_notion.received == []
+
+
+def test_the_number_format_is_a_list_of_notions_formats_that_starts_at_number(browser, fake_notion):
+    page = browser.get("/").content.decode()
+
+    select = re.search(r'<select name="database-columns-0-format".*?</select>', page, re.S)
+    assert select, "no list of number formats"
+    values = re.findall(r'<option value="([^"]*)"', select[0])
+    assert values == list(NUMBER_FORMATS)
+    assert '<option value="number" selected>Number</option>' in select[0]
+    assert '<option value="number_with_commas">Number with commas</option>' in select[0]
+    assert '<option value="hong_kong_dollar">Hong Kong dollar</option>' in select[0]
+    assert '<label for="id_database-columns-0-format">Number format</label>' in page
+
+
+def test_a_number_column_takes_the_format_chosen_in_the_list(submit, fake_notion):
+    response = submit(
+        "database", name="Shop", **rows(("Price", "number", "", "euro"), ("Due", "date", "", "number"))
+    )
+
+    assert response.status_code == 302
+    [body] = fake_notion.bodies("POST", "/v1/databases$")
+    assert body["initial_data_source"]["properties"]["Price"] == {"number": {"format": "euro"}}
+    assert body["initial_data_source"]["properties"]["Due"] == {"date": {}}
+
+
+def test_a_format_chosen_for_a_column_that_is_not_a_number_is_refused(submit, fake_notion):
+    response = submit("database", name="Shop", **rows(("Due", "date", "", "euro")))
+
+    assert response.status_code == 400
+    assert "Column “Due”: only a number column takes a format." in response.content.decode()
+    assert fake_notion.received == []
+
+
 def test_a_refused_form_shows_the_columns_as_they_were_typed(submit, fake_notion):
     response = submit("database", name="Tasks", **rows(("Status", "select", "a,,b")))
 
@@ -190,7 +252,8 @@ def test_a_failed_submission_puts_its_columns_back_in_the_form(browser, submit, 
     assert FormSubmission.objects.get().status == "failed"
     assert 'name="database-columns-0-name" value="Status"' in page
     assert 'name="database-columns-0-options" value="a, b"' in page
-    assert 'name="database-columns-1-options" value="euro"' in page
+    number_format = re.search(r'<select name="database-columns-1-format".*?</select>', page, re.S)[0]
+    assert '<option value="euro" selected>' in number_format
 
 
 def test_columns_sent_after_the_session_ended_are_kept_across_the_login(fake_notion):

@@ -120,6 +120,19 @@ def test_a_column_named_as_the_title_column_is_refused():
         properties("Name", [Column("name", "date")])
 
 
+def test_every_name_used_twice_is_named_once_in_one_error():
+    columns = [Column(name, "date") for name in ("Due", "Tags", "due", "Price", "tags", "DUE", "price")]
+
+    with pytest.raises(ColumnError) as refused:
+        properties("Name", columns)
+
+    message = str(refused.value)
+    assert message == (
+        "Three columns are named “due” (and “Due”, “DUE”), two “tags” (and “Tags”), two “price” "
+        "(and “Price”): each needs a name of its own, the title column’s included."
+    )
+
+
 def test_an_empty_title_column_name_is_refused():
     with pytest.raises(ColumnError, match=re.escape("The title column has no name.")):
         properties("", [])

@@ -55,7 +55,8 @@ def test_it_creates_a_database_and_shows_its_ids(browser, submit, fake_notion, p
     response = submit("database", name="Reading list")
 
     assert response.status_code == 302
-    assert response["Location"] == "/#database"
+    submission = FormSubmission.objects.get()
+    assert response["Location"] == f"/?data_source_id={submission.result['data_source_id']}#database"
     [body] = fake_notion.bodies("POST", "/v1/databases$")
     assert body == {
         "parent": {"type": "page_id", "page_id": parent_page["id"]},
@@ -76,6 +77,34 @@ def test_the_new_data_source_is_prefilled_in_the_page_form(browser, submit, fake
     page = home(browser)
 
     assert f'name="page-data_source_id" value="{data_source_id}"' in page
+
+
+def test_without_javascript_the_answer_to_form_1_shows_form_2_with_the_new_columns_fields(
+    browser, submit, fake_notion
+):
+    columns = {"columns-TOTAL_FORMS": "2", "columns-INITIAL_FORMS": "0"}
+    for index, (name, kind, number_format) in enumerate(
+        [("Price", "number", "euro"), ("Due", "date", "number")]
+    ):
+        columns |= {
+            f"columns-{index}-name": name,
+            f"columns-{index}-type": kind,
+            f"columns-{index}-format": number_format,
+        }
+    response = submit("database", name="Shop", **columns)
+
+    page = browser.get(response["Location"]).content.decode()  # where the browser goes by itself
+
+    source_id = FormSubmission.objects.get().result["data_source_id"]
+    properties = fake_notion.sandbox.store.get(source_id)["properties"]
+    form_2 = page[
+        page.index('<section class="step" id="page"') : page.index('<section class="step" id="content"')
+    ]
+    for name in ("Price", "Due"):
+        field_id = f"id_page-property_{properties[name]['id']}"
+        assert f'<label for="{field_id}">{name}' in form_2
+        assert f'id="{field_id}"' in form_2
+    assert 'data-fields-for="' + source_id + '"' in form_2
 
 
 def test_it_adds_a_page_under_the_data_source_titled_by_its_real_title_property(

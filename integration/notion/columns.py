@@ -136,20 +136,44 @@ def parse_column(spec: str) -> Column:
     return column(name, type_, options)
 
 
+COUNTS = ("", "", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def _duplicates(names: Iterable[str]) -> list[list[str]]:
+    """The names given more than once, as Notion compares them (case-insensitively): per name, its
+    spellings, the one met second first, in the order the second of each was met."""
+    groups: dict[str, list[str]] = {}
+    found: list[list[str]] = []
+    for name in names:
+        group = groups.setdefault(name.casefold(), [])
+        group.append(name)
+        if len(group) == 2:
+            found.append(group)
+    return [[group[1], *group[:1], *group[2:]] for group in found]
+
+
+def _named(group: list[str], first: bool) -> str:
+    count = COUNTS[len(group)] if len(group) < len(COUNTS) else str(len(group))
+    others = list(dict.fromkeys(name for name in group[1:] if name != group[0]))
+    also = f" (and {', '.join(f'“{name}”' for name in others)})" if others else ""
+    if first:
+        return f"{count.capitalize()} columns are named “{group[0]}”{also}"
+    return f"{count} “{group[0]}”{also}"
+
+
+def check_unique(names: Iterable[str]) -> None:
+    """Raise ColumnError naming, once each, every name given to more than one column."""
+    duplicates = _duplicates(names)
+    if duplicates:
+        named = ", ".join(_named(group, first=index == 0) for index, group in enumerate(duplicates))
+        raise ColumnError(f"{named}: each needs a name of its own, the title column’s included.")
+
+
 def check_names(title_property: str, columns: Iterable[Column]) -> None:
-    """Raise ColumnError if the title column's name is bad or two columns share a name
+    """Raise ColumnError if the title column's name is bad or columns share a name
     (as Notion compares them: case-insensitively)."""
     _check_name(title_property, "The title column")
-    seen = {title_property.casefold(): title_property}
-    for one in columns:
-        key = one.name.casefold()
-        if key in seen:
-            raise ColumnError(
-                f"Two columns are named “{one.name}”"
-                + (f" (and “{seen[key]}”)" if seen[key] != one.name else "")
-                + ": each needs a name of its own, the title column’s included."
-            )
-        seen[key] = one.name
+    check_unique([title_property, *(one.name for one in columns)])
 
 
 def properties(title_property: str = DEFAULT_TITLE, columns: Sequence[Column] = ()) -> dict[str, Any]:

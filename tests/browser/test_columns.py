@@ -9,9 +9,15 @@ from tests.browser.test_in_browser import section
 
 
 def fill_row(row, name: str, kind: str, options: str = "") -> None:
+    """A row of the builder: for a number, `options` is its format, chosen from the list."""
     row.get_by_label("Column name").fill(name)
     row.get_by_label("Type").select_option(kind)
-    row.get_by_label("Options").fill(options)
+    expect(row.get_by_label("Number format")).to_be_visible(visible=kind == "number")
+    expect(row.get_by_label("Options")).to_be_visible(visible=kind != "number")
+    if kind == "number":
+        row.get_by_label("Number format").select_option(options)
+    else:
+        row.get_by_label("Options").fill(options)
 
 
 def add_a_row(page, javascript: bool) -> None:
@@ -83,7 +89,7 @@ def test_a_row_added_in_place_comes_back_with_what_was_typed_after_logging_in_ag
     row = form.locator(".column-row").nth(4)
     expect(row.get_by_label("Column name")).to_have_value("Price")
     expect(row.get_by_label("Type")).to_have_value("number")
-    expect(row.get_by_label("Options")).to_have_value("yen")
+    expect(row.get_by_label("Number format")).to_have_value("yen")
     form.get_by_role("button", name="Create database").click()
 
     expect(section(js_page, "database").locator(".results li.succeeded")).to_contain_text("Price (number)")
