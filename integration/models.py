@@ -20,6 +20,8 @@ class Outcome(models.TextChoices):
     CLIENT_ERROR = "client_error", "Client error (4xx)"
     SERVER_ERROR = "server_error", "Server error (5xx)"
     NO_RESPONSE = "no_response", "No response"
+    # Notion answered, but only the status and the object ID could be written (integration/http/audit.py).
+    INCOMPLETE = "incomplete", "Answered; record incomplete"
 
     @classmethod
     def for_status(cls, status: int) -> "Outcome":

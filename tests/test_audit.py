@@ -246,3 +246,80 @@ def test_a_broken_audit_log_never_breaks_the_users_action(fake_notion, parent_pa
     assert len(fake_notion.sent("POST", "/v1/comments$")) == 1
     assert "Could not write the audit log row of POST /v1/comments" in caplog.text
     assert TOKEN not in caplog.text
+
+
+def refuse_answers_in_the_history(*, only_full_answers: bool = False) -> None:
+    """A trigger that makes the UPDATE completing a history row fail (every one, or only those that
+    write the answer's body), undone with the test's transaction."""
+    audit = connections["audit"]
+    when = "NEW.response_body IS NOT NULL" if only_full_answers else "1 = 1"
+    with audit.cursor() as cursor:
+        if audit.vendor == "postgresql":
+            cursor.execute(
+                "CREATE FUNCTION history_away() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION 'the history is away'; END $$"
+            )
+            cursor.execute(
+                "CREATE TRIGGER history_away BEFORE UPDATE ON integration_notionrequestlog "
+                f"FOR EACH ROW WHEN ({when}) EXECUTE FUNCTION history_away()"
+            )
+        else:
+            cursor.execute(
+                "CREATE TRIGGER history_away BEFORE UPDATE ON integration_notionrequestlog "
+                f"WHEN {when} BEGIN SELECT RAISE(ABORT, 'the history is away'); END"
+            )
+
+
+def accept_answers_in_the_history() -> None:
+    with connections["audit"].cursor() as cursor:
+        cursor.execute(
+            "DROP TRIGGER history_away ON integration_notionrequestlog"
+            if connections["audit"].vendor == "postgresql"
+            else "DROP TRIGGER history_away"
+        )
+
+
+def test_an_answer_that_could_not_be_written_completes_its_row_with_the_next_write(fake_notion, parent_page):
+    refuse_answers_in_the_history()
+    database = create_database(title="Tasks")
+    accept_answers_in_the_history()
+
+    add_comment(page_id=parent_page["id"], text="Later")
+
+    first = rows()[0]
+    assert (first.operation, first.status, first.outcome) == ("databases.create", 200, "success")
+    assert first.object_id == database["id"]
+    assert first.response_body["id"] == database["id"]
+    assert first.finished_at is not None
+    assert all(row.outcome == "success" for row in rows())
+
+
+def test_an_answer_that_cant_be_written_leaves_its_row_answered_but_incomplete_with_the_object_id(
+    fake_notion, parent_page, caplog
+):
+    refuse_answers_in_the_history(only_full_answers=True)
+
+    database = create_database(title="Tasks")
+
+    [row] = rows()
+    assert (row.status, row.outcome, row.get_outcome_display()) == (
+        200,
+        "incomplete",
+        "Answered; record incomplete",
+    )
+    assert row.object_id == database["id"]
+    assert row.response_body is None and row.finished_at is not None
+    assert f"Could not complete the audit log row {row.pk}" in caplog.text
+
+
+def test_a_request_that_got_no_answer_keeps_saying_so_when_its_row_cant_be_completed(
+    fake_notion, parent_page
+):
+    fake_notion.fail("POST", "/v1/comments$", error=httpx.ReadTimeout)
+    refuse_answers_in_the_history()
+
+    with pytest.raises(NotionError):
+        add_comment(page_id=parent_page["id"], text="Lost")
+
+    [row] = rows()
+    assert (row.status, row.outcome) == (None, "no_response")

@@ -3,19 +3,39 @@ completed when it returns, secrets masked, bodies capped.
 
 Rows are written by `AuditTransport` only; nothing else in the project writes them. A row
 that cannot be written is logged and never breaks the user's action.
+
+A row is never left saying "no response" for a request that was answered. When the UPDATE
+completing it fails (the database locked or restarting), it is tried once more on a fresh
+connection; if it still fails:
+- where the database takes a smaller write, the row is marked "answered; record incomplete",
+  with the status and the object ID, at once;
+- else the answer is kept by this process (`UNWRITTEN`) and written with the next audit row
+  the process writes, in full, or as "answered; record incomplete" if only that fits.
+Only an answer whose process dies before the database is back is lost, its row saying "no
+response" as for a crash mid-request.
 """
 
 import logging
+import threading
 import time
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from django.db import DatabaseError
+from django.db import DatabaseError, connections, router, transaction
 from django.utils import timezone
 
-from integration.http.masking import NOT_JSON, body_for_log, mask_headers, mask_url, parse_json, scrub
+from integration.http.masking import (
+    NOT_JSON,
+    body_for_log,
+    mask_headers,
+    mask_request_id,
+    mask_url,
+    parse_json,
+    scrub,
+)
 from integration.http.retry import ATTEMPT
 from integration.ids import parse_notion_id
 from integration.models import NotionRequestLog, Outcome, Source
@@ -36,6 +56,71 @@ ANSWER_FIELDS = [
     "object_id",
     "finished_at",
 ]
+
+
+# What "answered; record incomplete" keeps of an answer: what it was, and which object it made.
+MARK_FIELDS = ["status", "request_id", "object_id", "duration_ms", "finished_at"]
+RETRY_PAUSE = 0.2  # seconds before the second try of a failed UPDATE
+
+
+class Unwritten:
+    """Answers this process could not write into their rows yet, written by `flush` later.
+
+    Kept by row ID and correlation ID (a row pruned or rolled back meanwhile is left alone),
+    at most `limit` of them: past that, an answer is only logged.
+    """
+
+    limit = 500
+
+    def __init__(self) -> None:
+        self._answers: dict[tuple[int, uuid.UUID], dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def keep(self, row: NotionRequestLog, fields: dict[str, Any]) -> None:
+        with self._lock:
+            if len(self._answers) < self.limit:
+                self._answers[(row.pk, row.correlation_id)] = fields
+
+    def flush(self) -> None:
+        """Write each kept answer, in full or as "answered; record incomplete"; keep those the
+        database still refuses."""
+        if not self._answers:
+            return
+        with self._lock:
+            answers, self._answers = self._answers, {}
+        for (pk, correlation_id), fields in answers.items():
+            error = _update(pk, correlation_id, fields)
+            if error is not None and not _mark_answered(pk, correlation_id, fields, error):
+                with self._lock:
+                    self._answers.setdefault((pk, correlation_id), fields)
+
+
+UNWRITTEN = Unwritten()
+
+
+def _locked(error: DatabaseError) -> bool:
+    """SQLite's "database is locked", after its busy timeout: trying again at once would wait as long."""
+    return "is locked" in str(error).lower()
+
+
+def _update(pk: int, correlation_id: uuid.UUID, fields: dict[str, Any]) -> DatabaseError | None:
+    """One UPDATE of a row; within a transaction, in a savepoint, for a failure not to spoil it."""
+    rows = NotionRequestLog.objects.filter(pk=pk, correlation_id=correlation_id)
+    in_transaction = connections[rows.db].in_atomic_block
+    try:
+        with transaction.atomic(using=rows.db) if in_transaction else nullcontext():
+            rows.update(**fields)
+    except DatabaseError as error:
+        return error
+    return None
+
+
+def _mark_answered(pk: int, correlation_id: uuid.UUID, fields: dict[str, Any], error: DatabaseError) -> bool:
+    """After the whole answer was refused: write at least that it came; whether that went in."""
+    if fields["status"] is None or _locked(error):
+        return False  # no answer to tell, or a database that can't be written now
+    mark = {name: fields[name] for name in MARK_FIELDS}
+    return _update(pk, correlation_id, {**mark, "outcome": Outcome.INCOMPLETE}) is None
 
 
 @dataclass(frozen=True)
@@ -73,7 +158,7 @@ def start_attempt(
     body = parse_json(request.content)
     logged = body_for_log(request.content, body)
     try:
-        return NotionRequestLog.objects.create(
+        row = NotionRequestLog.objects.create(
             operation=operation_name(request.method, request.url.path),
             method=request.method,
             url=mask_url(str(request.url)),
@@ -91,6 +176,8 @@ def start_attempt(
     except DatabaseError:
         logger.exception("Could not write the audit log row of %s %s", request.method, request.url.path)
         return None
+    UNWRITTEN.flush()  # the database is back: the answers it refused go in now
+    return row
 
 
 def finish_attempt(
@@ -112,7 +199,7 @@ def finish_attempt(
         row.response_headers = mask_headers(response.headers)
         row.response_body, row.response_body_truncated = body_for_log(response.content, answer)
         if isinstance(answer, dict):
-            row.request_id = str(answer.get("request_id") or response.headers.get("x-request-id", ""))[:64]
+            row.request_id = mask_request_id(answer.get("request_id") or response.headers.get("x-request-id"))
             if answer.get("object") == "error":
                 row.error_code = str(answer.get("code", ""))[:100]
                 row.error_message = scrub(str(answer.get("message", "")))
@@ -126,10 +213,24 @@ def finish_attempt(
         row.error_code = type(error).__name__
         row.error_message = scrub(str(error))
     row.finished_at = timezone.now()
-    try:
-        row.save(update_fields=ANSWER_FIELDS)  # the request's half was written before it went out
-    except DatabaseError:
-        logger.exception("Could not complete the audit log row %s", row.pk)
+    # The request's half was written before it went out: this writes the answer's.
+    fields = {name: getattr(row, name) for name in ANSWER_FIELDS}
+    error = _update(row.pk, row.correlation_id, fields)
+    if error is not None and not _locked(error):
+        # A server restarted drops the connection: try once more on a new one.
+        db = connections[router.db_for_write(NotionRequestLog)]
+        if not db.in_atomic_block:
+            db.close()
+        time.sleep(RETRY_PAUSE)
+        error = _update(row.pk, row.correlation_id, fields)
+    if error is None:
+        UNWRITTEN.flush()
+        return
+    if _mark_answered(row.pk, row.correlation_id, fields, error):
+        logger.error("Could not complete the audit log row %s: marked answered, record incomplete", row.pk)
+    else:
+        UNWRITTEN.keep(row, fields)
+        logger.error("Could not complete the audit log row %s: kept to write later", row.pk, exc_info=error)
 
 
 class AuditTransport(httpx.BaseTransport):
