@@ -8,7 +8,7 @@ import pytest
 from django.templatetags.static import static
 from django.test import Client
 
-from integration.models import FormSubmission
+from integration.models import FormSubmission, NotionRequestLog
 from tests.fake_notion import TOKEN
 
 
@@ -43,6 +43,42 @@ def test_the_token_appears_in_no_page_and_no_log(browser, staff_browser, submit,
     for row_id in fake_notion_rows():
         pages += staff_browser.get(f"/admin/integration/notionrequestlog/{row_id}/change/").content.decode()
 
+    assert TOKEN not in pages
+    assert TOKEN not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("body_id", "header_id"),
+    [(f"req-{TOKEN}", "req-1"), ("", f"{'r' * 50}{TOKEN}")],
+    ids=["in the answer", "in the x-request-id header, cut at 64 characters"],
+)
+def test_a_request_id_echoing_the_token_is_masked_everywhere(
+    browser, staff_browser, submit, fake_notion, caplog, body_id, header_id
+):
+    caplog.set_level("DEBUG")
+    answer = {"object": "error", "status": 400, "code": "validation_error", "message": "No."}
+    fake_notion.fail(
+        "POST",
+        "/v1/databases$",
+        status=400,
+        json_body={**answer, "request_id": body_id},
+        headers={"x-request-id": header_id},
+    )
+
+    submit("database", name="Tasks")
+
+    [row] = NotionRequestLog.objects.all()
+    [submission] = FormSubmission.objects.all()
+    assert row.request_id == (body_id or header_id).replace(TOKEN, "***")[:64]
+    assert TOKEN[:8] not in row.request_id
+    assert TOKEN not in str(submission.error)
+    pages = (
+        browser.get("/").content.decode()
+        + staff_browser.get(f"/admin/integration/notionrequestlog/{row.pk}/change/").content.decode()
+        + staff_browser.get("/admin/integration/formsubmission/").content.decode()
+        + staff_browser.get(f"/admin/integration/formsubmission/{submission.pk}/change/").content.decode()
+    )
+    assert "***" in pages
     assert TOKEN not in pages
     assert TOKEN not in caplog.text
 

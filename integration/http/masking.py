@@ -21,6 +21,12 @@ def scrub(text: str) -> str:
     return text.replace(key, MASK) if key else text
 
 
+def mask_request_id(value: object) -> str:
+    """Notion's request ID as the history keeps it, 64 characters at most: an upstream may echo
+    anything there, so the token is masked before it is cut (a cut token would not be found)."""
+    return scrub(str(value or ""))[:64]
+
+
 def _mask_value(key: str, value: str) -> str:
     scheme, _, credentials = value.partition(" ")
     if key.lower() in ("authorization", "proxy-authorization") and credentials:

@@ -70,7 +70,7 @@ class NotionError(Exception):
         self.hint = scrub(hint)
         self.message = scrub(message)
         self.status = status
-        self.request_id = request_id
+        self.request_id = scrub(request_id)
         self.maybe_done = maybe_done
         super().__init__(str(self))
 
