@@ -18,6 +18,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import httpx
 
+from integration.http.pacing import TURN
 from integration.sandbox.engine import NotionSandbox, sandbox_wsgi_app
 
 TOKEN = "ntn_test_secret_4f9c2b7e1d"
@@ -41,7 +42,8 @@ class FakeNotion(httpx.BaseTransport):
         self.sandbox = sandbox
         self.received: list[httpx.Request] = []
         self.attempts = 0  # every request the app tried to send, reaching Notion or not
-        self.arrivals: list[float] = []  # when each request reached Notion (time.monotonic)
+        self.arrivals: list[float] = []  # when each request reached Notion (time.time)
+        self.turns: list[float] = []  # when the app's pacing gave each its turn (time.time)
         self.faults: list[Fault] = []
         self._lock = threading.Lock()
 
@@ -86,7 +88,9 @@ class FakeNotion(httpx.BaseTransport):
     def _reached(self, request: httpx.Request) -> None:
         with self._lock:
             self.received.append(request)
-            self.arrivals.append(time.monotonic())
+            self.arrivals.append(time.time())
+            if TURN in request.extensions:
+                self.turns.append(request.extensions[TURN])
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         request.read()

@@ -21,6 +21,7 @@ import contextlib
 import functools
 import logging
 import time
+from dataclasses import dataclass
 
 import httpx
 from django.conf import settings
@@ -32,6 +33,18 @@ logger = logging.getLogger(__name__)
 
 SCHEDULE = "notion"
 BACKGROUND_SCHEDULE = "notion:background"
+# In an attempt's httpx request extensions: when its turn came (time.time() on the schedule's clock).
+TURN = "notionforms.turn"
+
+
+@dataclass(frozen=True)
+class Turn:
+    """A request's turn in the shared schedule: when it may go, and how long it slept for it;
+    for a background job's request, also its turn in the jobs' share of the rate."""
+
+    at: float
+    waited: float = 0.0
+    share_at: float | None = None
 
 
 class NotionBusy(Exception):
@@ -49,7 +62,7 @@ class PacingUnavailable(Exception):
 class DatabaseSchedule:
     """The schedule in the app's database, one row per schedule."""
 
-    def reserve(self, key: str, *, interval: float, tolerance: float, max_wait: float) -> float:
+    def reserve(self, key: str, *, interval: float, tolerance: float, max_wait: float) -> Turn:
         from integration.models import PacingState
 
         rows = PacingState.objects.using("audit")
@@ -65,7 +78,7 @@ class DatabaseSchedule:
                 wait = max(0.0, due - tolerance - now)
                 if wait <= max_wait:
                     rows.filter(key=key).update(next_at=due + interval)
-                return wait
+                return Turn(at=now + wait, waited=wait)
         except DatabaseError as error:
             raise PacingUnavailable(f"the pacing table could not be used ({type(error).__name__})") from error
 
@@ -78,9 +91,9 @@ local interval, tolerance, max_wait = tonumber(ARGV[1]), tonumber(ARGV[2]), tonu
 local due = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), now)
 local wait = math.max(0, due - tolerance - now)
 if wait <= max_wait then
-  redis.call('SET', KEYS[1], tostring(due + interval), 'PX', math.ceil((due + interval - now) * 1000) + 60000)
+  redis.call('SET', KEYS[1], string.format('%.6f', due + interval), 'PX', math.ceil((due + interval - now) * 1000) + 60000)
 end
-return tostring(wait)
+return {string.format('%.6f', now + wait), string.format('%.6f', wait)}
 """
 
 
@@ -94,12 +107,12 @@ class RedisSchedule:
         self._client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self._reserve = self._client.register_script(_RESERVE)
 
-    def reserve(self, key: str, *, interval: float, tolerance: float, max_wait: float) -> float:
+    def reserve(self, key: str, *, interval: float, tolerance: float, max_wait: float) -> Turn:
         try:
-            answer = self._reserve(keys=[f"notionforms:pace:{key}"], args=[interval, tolerance, max_wait])
+            at, wait = self._reserve(keys=[f"notionforms:pace:{key}"], args=[interval, tolerance, max_wait])
         except self._errors as error:
             raise PacingUnavailable(f"Redis could not be reached ({type(error).__name__})") from error
-        return float(answer)
+        return Turn(at=float(at), waited=float(wait))
 
 
 @functools.cache
@@ -112,33 +125,33 @@ def schedule() -> DatabaseSchedule | RedisSchedule:
     return _schedule(settings.REDIS_URL)
 
 
-def wait_for_turn(policy: Policy, *, deadline: float | None = None) -> float:
-    """Block until one request may be sent to Notion; return the seconds waited.
+def wait_for_turn(policy: Policy, *, deadline: float | None = None) -> Turn:
+    """Block until one request may be sent to Notion; return its turn.
 
     Raises NotionBusy, leaving the schedule as it was, if the turn is further away than
     the policy's `rate_max_wait` or than `deadline` (time.monotonic()).
     """
     if not policy.rate:
-        return 0.0
+        return Turn(at=time.time())
     interval = 1.0 / policy.rate
     if not policy.background:
         tolerance = (max(1, policy.burst) - 1) * interval
         return _take_turn(SCHEDULE, interval, tolerance, policy.rate_max_wait, deadline)
-    waited = _take_turn(
-        BACKGROUND_SCHEDULE, interval / (1 - policy.reserve), 0.0, policy.rate_max_wait, deadline
-    )
-    return waited + _take_turn(SCHEDULE, interval, 0.0, policy.rate_max_wait, deadline)
+    share = interval / (1 - policy.reserve)
+    first = _take_turn(BACKGROUND_SCHEDULE, share, 0.0, policy.rate_max_wait, deadline)
+    turn = _take_turn(SCHEDULE, interval, 0.0, policy.rate_max_wait, deadline)
+    return Turn(at=turn.at, waited=first.waited + turn.waited, share_at=first.at)
 
 
-def _take_turn(key: str, interval: float, tolerance: float, max_wait: float, deadline: float | None) -> float:
+def _take_turn(key: str, interval: float, tolerance: float, max_wait: float, deadline: float | None) -> Turn:
     if deadline is not None:
         max_wait = min(max_wait, deadline - time.monotonic())
-    wait = schedule().reserve(key, interval=interval, tolerance=tolerance, max_wait=max_wait)
-    if wait > max_wait:
-        raise NotionBusy(wait)
-    if wait > 0:
-        time.sleep(wait)
-    return wait
+    turn = schedule().reserve(key, interval=interval, tolerance=tolerance, max_wait=max_wait)
+    if turn.waited > max_wait:
+        raise NotionBusy(turn.waited)
+    if turn.waited > 0:
+        time.sleep(turn.waited)
+    return turn
 
 
 class PacingTransport(httpx.BaseTransport):
@@ -150,5 +163,5 @@ class PacingTransport(httpx.BaseTransport):
         self.deadline = deadline
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        wait_for_turn(self.policy, deadline=self.deadline)
+        request.extensions[TURN] = wait_for_turn(self.policy, deadline=self.deadline).at
         return self.inner.handle_request(request)
