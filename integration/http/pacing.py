@@ -91,7 +91,8 @@ local interval, tolerance, max_wait = tonumber(ARGV[1]), tonumber(ARGV[2]), tonu
 local due = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), now)
 local wait = math.max(0, due - tolerance - now)
 if wait <= max_wait then
-  redis.call('SET', KEYS[1], string.format('%.6f', due + interval), 'PX', math.ceil((due + interval - now) * 1000) + 60000)
+  local next_at = due + interval
+  redis.call('SET', KEYS[1], string.format('%.6f', next_at), 'PX', math.ceil((next_at - now) * 1000) + 60000)
 end
 return {string.format('%.6f', now + wait), string.format('%.6f', wait)}
 """
