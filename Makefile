@@ -3,6 +3,7 @@
 #               with one background worker
 #   make test   set up what the tests need (packages, Chromium) and run them
 PYTHON ?= python3
+SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 
@@ -27,13 +28,17 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	sed "s/^SECRET_KEY=.*/SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')/" .env.example > .env
 	@echo "Wrote .env (DEBUG on, SQLite, a new SECRET_KEY)."
 
+# The app and its worker run from the Procfile under honcho: Ctrl-C stops both, each with every
+# process it started (honcho stops each one's process group, and kills what is left after 5 s).
 run: $(VENV)/.installed-runtime .env
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	@$(BIN)/python manage.py shell -c "from django.contrib.auth import get_user_model as u; exit(0 if u().objects.filter(is_superuser=True).exists() else 1)" \
-		|| { echo "Create the login you will use (it can see the admin history too):"; $(BIN)/python manage.py createsuperuser; }
-	@echo "Open http://127.0.0.1:8000/ and log in. Ctrl-C stops the app and its worker."
-	$(BIN)/python bin/run.py 127.0.0.1:8000
+	@set -o pipefail; $(BIN)/python manage.py migrate --noinput \
+		| awk '/Applying/ {n++} END {print "Database ready (" n+0 " migrations applied)."}'
+	@$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	@$(BIN)/python manage.py shell -v 0 -c "from django.contrib.auth import get_user_model as u; exit(0 if u().objects.filter(is_superuser=True).exists() else 1)" \
+		|| if [ -t 0 ]; then echo "Create the login you will use (it can see the admin history too):"; \
+			$(BIN)/python manage.py createsuperuser; \
+		else echo "No login yet, and no terminal to ask for one: create it with $(BIN)/python manage.py createsuperuser"; fi
+	@PATH="$(CURDIR)/$(BIN):$$PATH" PYTHONUNBUFFERED=1 $(BIN)/honcho start --env /dev/null --no-colour --port 8000
 
 # The browser tests drive Debian's Chromium (Playwright's own browser download does not work here).
 chromium:

@@ -147,10 +147,11 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # before staticfiles and django_tasks_db: its `runserver` and `db_worker` (with a heartbeat) are ours
+    "integration",
     "django.contrib.staticfiles",
     "axes",
     "csp",
-    "integration",  # before django_tasks_db: its `db_worker` is ours, with a heartbeat
     "integration.sandbox",
     "django_tasks",
     "django_tasks_db",
@@ -270,7 +271,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {"integration": {"level": env.str("LOG_LEVEL", default="INFO"), "propagate": True}},
+    "loggers": {
+        "integration": {"level": env.str("LOG_LEVEL", default="INFO"), "propagate": True},
+        # Django's own lines through the one handler, not also through Django's default one: once.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 # Notion
