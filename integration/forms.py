@@ -265,7 +265,7 @@ class DatabaseForm(NotionForm):
 class MultipleOptionsField(forms.Field):
     """Options of a multi-select, checked against the schema by integration.notion.values."""
 
-    widget = forms.SelectMultiple
+    widget = forms.CheckboxSelectMultiple
 
     def to_python(self, value: object) -> list[str]:
         if not value:
@@ -296,7 +296,7 @@ def property_field(prop: dict) -> forms.Field | None:
         return forms.CharField(widget=forms.Select(choices=_choices(prop, blank=True)), **text)
     if kind == "multi_select":
         return MultipleOptionsField(
-            required=False, widget=forms.SelectMultiple(choices=_choices(prop, blank=False))
+            required=False, widget=forms.CheckboxSelectMultiple(choices=_choices(prop, blank=False))
         )
     if kind == "date":
         return forms.CharField(widget=forms.DateInput(attrs={"type": "date"}), **text)

@@ -97,7 +97,7 @@ ROUND_TRIPS = [
     (
         "Genres",
         ["Sci-fi", "Classic"],
-        "multiple",
+        'type="checkbox"',
         {"multi_select": [{"name": "Sci-fi"}, {"name": "Classic"}]},
         lambda value: (
             [o["name"] for o in value] == ["Sci-fi", "Classic"] and all("color" in o for o in value)
@@ -200,6 +200,18 @@ def test_the_title_field_is_labelled_with_the_title_propertys_own_name(browser, 
     shown = fields_of(browser, source)
 
     assert 'data-title-name="Book title (new page name)"' in shown
+
+
+def test_a_multi_select_is_a_group_of_checkboxes_named_by_its_property(browser, fake_notion, source):
+    shown = fields_of(browser, source)
+
+    name = f"page-{field(source, 'Genres')}"
+    group = re.search(r'<fieldset class="field choices">.*?</fieldset>', shown, re.S)
+    assert group, "no group of checkboxes"
+    assert "<legend>Genres" in group[0]
+    boxes = re.findall(r'<input type="checkbox" name="([^"]+)" value="([^"]+)"', group[0])
+    assert boxes == [(name, "Sci-fi"), (name, "Classic")]
+    assert "<select" not in group[0]
 
 
 def test_a_page_with_every_writable_field_empty_sends_the_title_alone(submit, fake_notion, source):
