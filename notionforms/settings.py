@@ -163,6 +163,7 @@ MIDDLEWARE = [
     "notionforms.security.private_pages",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "notionforms.oversized.PostOverLimits",  # a POST over Django's limits, answered before the CSRF check
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "integration.middleware.LoginKeepsWhatWasTyped",  # LoginRequiredMiddleware, keeping typed forms

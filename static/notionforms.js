@@ -181,8 +181,12 @@ async function submitInPlace(form, submitter) {
   template.innerHTML = html.trim();
   const section = template.content.querySelector("section.step");
   if (!section) {
-    // The one-time key makes sending again safe, even if the first one was done.
     ready();
+    if (response.status === 413) {  // over the app's limits, said in a sentence: nothing was sent
+      say(form, html);
+      return;
+    }
+    // The one-time key makes sending again safe, even if the first one was done.
     say(form, `The app answered with an error (HTTP ${response.status}). What you typed is kept: try again.`);
     return;
   }
