@@ -245,6 +245,11 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+# The admin names the model as the app's header does. Set here, not in the model's Meta, where a
+# label would cost a migration; the migration state reads only what Meta declares.
+NotionRequestLog._meta.verbose_name_plural = "Request history"
+
+
 @admin.register(NotionRequestLog)
 class NotionRequestLogAdmin(ReadOnlyAdmin):
     list_display = ["when", "status_shown", "operation", "request", "duration", "attempt", "user"]

@@ -325,7 +325,7 @@ class PageForm(NotionForm):
         help_text="The data source’s ID, or the database’s ID or link if it has a single data source.",
     )
     name = NotionTextField(label="New page name")
-    header = NotionTextField(label="Header", required=False, help_text="Optional: a heading at the top.")
+    header = NotionTextField(label="Header", required=False, help_text="A heading at the top of the page.")
     fields_error: str | None = None  # why the fields of the data source can't be shown
 
     def __init__(self, *args: Any, source: dict | None = None, **kwargs: Any) -> None:
