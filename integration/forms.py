@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator, URLValidator
 
 from integration.ids import parse_notion_id
 from integration.notion.columns import (
@@ -20,9 +21,16 @@ from integration.notion.columns import (
     column,
     split_options,
 )
-from integration.notion.limits import TEXT_LIMIT
+from integration.notion.limits import TEXT_LIMIT, URL_LIMIT, utf16_len
 from integration.notion.markdown import MARKDOWN, PLAIN, ContentPlan, TooDeep, plan_content
-from integration.notion.values import READ_ONLY, InvalidValues, options_of, page_values, properties_of
+from integration.notion.values import (
+    CONTACT_LIMIT,
+    READ_ONLY,
+    InvalidValues,
+    options_of,
+    page_values,
+    properties_of,
+)
 
 
 class NotionIdField(forms.CharField):
@@ -273,6 +281,25 @@ class MultipleOptionsField(forms.Field):
         return [str(item) for item in (value if isinstance(value, list | tuple) else [value])]
 
 
+class ShapedTextField(forms.CharField):
+    """Text of a shape its validators check (a link, an email address), up to Notion's `limit`:
+    past it, integration.notion.values says how long it may be instead."""
+
+    def __init__(self, *, limit: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.limit = limit
+
+    def run_validators(self, value: str) -> None:
+        if utf16_len(value) <= self.limit:
+            super().run_validators(value)
+
+
+LINK = URLValidator(
+    schemes=["http", "https"], message="Enter a whole link, starting with http:// or https://."
+)
+EMAIL = EmailValidator(message="Enter an email address, such as ada@example.com.")
+
+
 def _choices(prop: dict, *, blank: bool) -> list[tuple[str, str]]:
     options = [(name, name) for name in options_of(prop)]
     return [("", "—"), *options] if blank else options
@@ -285,13 +312,14 @@ def property_field(prop: dict) -> forms.Field | None:
     if kind == "rich_text":
         return forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), **text)
     if kind == "url":
-        return forms.CharField(widget=forms.URLInput, **text)
+        return ShapedTextField(widget=forms.URLInput, validators=[LINK], limit=URL_LIMIT, **text)
     if kind == "email":
-        return forms.CharField(widget=forms.EmailInput, **text)
+        return ShapedTextField(widget=forms.EmailInput, validators=[EMAIL], limit=CONTACT_LIMIT, **text)
     if kind == "phone_number":
         return forms.CharField(widget=forms.TextInput(attrs={"type": "tel"}), **text)
     if kind == "number":
-        return forms.CharField(widget=forms.NumberInput(attrs={"step": "any"}), **text)
+        # Text, not the browser's number input: that one sends "1,5" as 15 and "3-4" as nothing.
+        return forms.CharField(widget=forms.TextInput(attrs={"inputmode": "decimal"}), **text)
     if kind in ("select", "status"):
         return forms.CharField(widget=forms.Select(choices=_choices(prop, blank=True)), **text)
     if kind == "multi_select":
