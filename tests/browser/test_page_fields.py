@@ -110,3 +110,33 @@ def test_with_javascript_enter_in_a_field_adds_the_page_rather_than_showing_the_
 
     made = sandbox().store.get(FormSubmission.objects.get(action="page").result["id"])["properties"]
     assert made["Pages"]["number"] == 412
+
+
+def test_boxes_ticked_before_the_session_ended_are_ticked_again_after_logging_in(js_page):
+    from tests.browser.conftest import PASSWORD
+    from tests.browser.test_columns import fill_row
+
+    database = js_page.locator("section#database")
+    database.get_by_label("Database name").fill("Books")
+    fill_row(database.locator(".column-row").nth(0), "Genres", "multi_select", "Sci-fi, Classic")
+    fill_row(database.locator(".column-row").nth(1), "Owned", "checkbox")
+    database.get_by_role("button", name="Create database").click()
+    form = js_page.locator("section#page")
+    form.get_by_role("group", name="Genres").get_by_label("Classic").check()  # drawn once the answer came
+    form.get_by_label("Owned").check()
+    form.get_by_label("Name (new page name)").fill("Emma")
+    js_page.context.clear_cookies(name="sessionid")
+
+    form.get_by_role("button", name="Add page").click()
+    expect(js_page.get_by_role("heading", name="Log in")).to_be_visible()
+    js_page.get_by_label("Username").fill("ada")
+    js_page.get_by_label("Password").fill(PASSWORD)
+    js_page.get_by_role("button", name="Log in").click()
+
+    form = js_page.locator("section#page")
+    expect(form.get_by_role("status")).to_have_text("Restored what you typed before logging in again.")
+    genres = form.get_by_role("group", name="Genres")
+    expect(genres.get_by_label("Classic")).to_be_checked()
+    expect(genres.get_by_label("Sci-fi")).not_to_be_checked()
+    expect(form.get_by_label("Owned")).to_be_checked()
+    expect(form.get_by_label("Name (new page name)")).to_have_value("Emma")
