@@ -4,7 +4,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import PAGE_VAR, ChangeList
 from django.core.exceptions import PermissionDenied
@@ -27,6 +28,10 @@ from integration.notion.endpoints import ENDPOINTS
 admin.site.enable_nav_sidebar = False
 
 EMPTY = "—"
+NOTHING_TO_EXPORT = (
+    "Select the rows to export, or use the “Export these rows” links above the list to export all of it, "
+    "as it is filtered."
+)
 BADGES = {
     Outcome.SUCCESS: "good",
     Outcome.CLIENT_ERROR: "bad",
@@ -240,6 +245,11 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+# The admin names the model as the app's header does. Set here, not in the model's Meta, where a
+# label would cost a migration; the migration state reads only what Meta declares.
+NotionRequestLog._meta.verbose_name_plural = "Request history"
+
+
 @admin.register(NotionRequestLog)
 class NotionRequestLogAdmin(ReadOnlyAdmin):
     list_display = ["when", "status_shown", "operation", "request", "duration", "attempt", "user"]
@@ -281,6 +291,9 @@ class NotionRequestLogAdmin(ReadOnlyAdmin):
     readonly_fields = [name for _, options in fieldsets for name in options["fields"]]
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        if self.exports_nothing(request):  # Django's admin would say "No items have been changed"
+            self.message_user(request, NOTHING_TO_EXPORT, messages.WARNING)
+            return HttpResponseRedirect(request.get_full_path())
         context = {"title": "Request history", "narrowed": self.narrowed(request), **(extra_context or {})}
         response = super().changelist_view(request, context)
         if isinstance(response, TemplateResponse) and "cl" in response.context_data:
@@ -331,6 +344,17 @@ class NotionRequestLogAdmin(ReadOnlyAdmin):
             # The list itself says what is wrong with these parameters.
             return HttpResponseRedirect(f"{_history_url()}?{request.GET.urlencode()}")
         return export_response(queryset, format)
+
+    def exports_nothing(self, request: HttpRequest) -> bool:
+        """Whether this is one of the export actions sent with no row selected (the admin's actions
+        take selected rows only; the list's links export it whole)."""
+        if request.method != "POST" or request.POST.getlist(ACTION_CHECKBOX_NAME):
+            return False
+        try:
+            action = request.POST.getlist("action")[int(request.POST["index"])]
+        except (KeyError, ValueError, IndexError):
+            return False
+        return action in self.actions
 
     @admin.action(description="Export selected rows as CSV", permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet) -> StreamingHttpResponse:

@@ -1,9 +1,15 @@
-"""The request history as CSV or JSON Lines: one line per attempt, every column, streamed.
+"""The request history as CSV or JSON Lines: one line per attempt, every column, oldest first, streamed.
 
 Rows are read `CHUNK_SIZE` at a time (a server-side cursor on PostgreSQL) and the text is
 handed out in chunks of about `TEXT_CHUNK` characters, so memory stays flat however many
 rows there are. Secrets were masked when the rows were written; they are masked again on
 the way out, in case a row came from somewhere else or the list of masked keys grew since.
+
+The CSV is made for spreadsheets: it starts with a UTF-8 byte order mark (without one, Excel
+reads the file in the system's code page), every cell is quoted (a semicolon can't start a cell
+where Excel splits on semicolons), and a text cell a spreadsheet would run as a formula is made
+text with a leading apostrophe, as OWASP's "CSV Injection" advises. The history holds what
+Notion and the people using the forms sent, so any cell may hold one.
 """
 
 import csv
@@ -24,12 +30,17 @@ from integration.models import NotionRequestLog
 FORMATS = {"csv": "text/csv; charset=utf-8", "jsonl": "application/jsonl; charset=utf-8"}
 CHUNK_SIZE = 2000
 TEXT_CHUNK = 64 * 1024
+BOM = "\ufeff"
+# What makes a spreadsheet take a cell for a formula (OWASP, "CSV Injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+ORDER = ("created_at", "id")  # the export's order, whatever the queryset's: oldest first
 
 COLUMNS = [field.attname for field in NotionRequestLog._meta.concrete_fields]
 
 
 def export_request_log(queryset: QuerySet[NotionRequestLog], *, format: str) -> Iterator[str]:
-    """The rows of `queryset`, in its order, as chunks of CSV (with a header line) or JSON Lines."""
+    """The rows of `queryset`, oldest first, as chunks of CSV (a byte order mark, then a header line)
+    or JSON Lines."""
     if format not in FORMATS:
         raise ValueError(f"Unknown export format {format!r}: one of {', '.join(FORMATS)}.")
     rows = map(_masker(), (dict(zip(COLUMNS, values, strict=True)) for values in _values(queryset)))
@@ -38,7 +49,7 @@ def export_request_log(queryset: QuerySet[NotionRequestLog], *, format: str) -> 
 
 
 def _values(queryset: QuerySet[NotionRequestLog]) -> Iterator[tuple]:
-    return queryset.values_list(*COLUMNS).iterator(chunk_size=CHUNK_SIZE)
+    return queryset.order_by(*ORDER).values_list(*COLUMNS).iterator(chunk_size=CHUNK_SIZE)
 
 
 def _masker() -> Callable[[dict[str, Any]], dict[str, Any]]:
@@ -96,13 +107,15 @@ def _csv_cell(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
+        return json.dumps(value, ensure_ascii=False)  # begins with { or [
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return f"'{value}"
     return str(value)
 
 
 def _csv_lines(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
 
     def line(cells: list[str]) -> str:
         writer.writerow(cells)
@@ -111,7 +124,7 @@ def _csv_lines(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
         buffer.truncate()
         return text
 
-    yield line(COLUMNS)
+    yield BOM + line(COLUMNS)
     for row in rows:
         yield line([_csv_cell(value) for value in row.values()])
 

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator, URLValidator
 
 from integration.ids import parse_notion_id
 from integration.notion.columns import (
@@ -20,9 +21,16 @@ from integration.notion.columns import (
     column,
     split_options,
 )
-from integration.notion.limits import TEXT_LIMIT
+from integration.notion.limits import TEXT_LIMIT, URL_LIMIT, utf16_len
 from integration.notion.markdown import MARKDOWN, PLAIN, ContentPlan, TooDeep, plan_content
-from integration.notion.values import READ_ONLY, InvalidValues, options_of, page_values, properties_of
+from integration.notion.values import (
+    CONTACT_LIMIT,
+    READ_ONLY,
+    InvalidValues,
+    options_of,
+    page_values,
+    properties_of,
+)
 
 
 class NotionIdField(forms.CharField):
@@ -265,12 +273,31 @@ class DatabaseForm(NotionForm):
 class MultipleOptionsField(forms.Field):
     """Options of a multi-select, checked against the schema by integration.notion.values."""
 
-    widget = forms.SelectMultiple
+    widget = forms.CheckboxSelectMultiple
 
     def to_python(self, value: object) -> list[str]:
         if not value:
             return []
         return [str(item) for item in (value if isinstance(value, list | tuple) else [value])]
+
+
+class ShapedTextField(forms.CharField):
+    """Text of a shape its validators check (a link, an email address), up to Notion's `limit`:
+    past it, integration.notion.values says how long it may be instead."""
+
+    def __init__(self, *, limit: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.limit = limit
+
+    def run_validators(self, value: str) -> None:
+        if utf16_len(value) <= self.limit:
+            super().run_validators(value)
+
+
+LINK = URLValidator(
+    schemes=["http", "https"], message="Enter a whole link, starting with http:// or https://."
+)
+EMAIL = EmailValidator(message="Enter an email address, such as ada@example.com.")
 
 
 def _choices(prop: dict, *, blank: bool) -> list[tuple[str, str]]:
@@ -285,18 +312,19 @@ def property_field(prop: dict) -> forms.Field | None:
     if kind == "rich_text":
         return forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), **text)
     if kind == "url":
-        return forms.CharField(widget=forms.URLInput, **text)
+        return ShapedTextField(widget=forms.URLInput, validators=[LINK], limit=URL_LIMIT, **text)
     if kind == "email":
-        return forms.CharField(widget=forms.EmailInput, **text)
+        return ShapedTextField(widget=forms.EmailInput, validators=[EMAIL], limit=CONTACT_LIMIT, **text)
     if kind == "phone_number":
         return forms.CharField(widget=forms.TextInput(attrs={"type": "tel"}), **text)
     if kind == "number":
-        return forms.CharField(widget=forms.NumberInput(attrs={"step": "any"}), **text)
+        # Text, not the browser's number input: that one sends "1,5" as 15 and "3-4" as nothing.
+        return forms.CharField(widget=forms.TextInput(attrs={"inputmode": "decimal"}), **text)
     if kind in ("select", "status"):
         return forms.CharField(widget=forms.Select(choices=_choices(prop, blank=True)), **text)
     if kind == "multi_select":
         return MultipleOptionsField(
-            required=False, widget=forms.SelectMultiple(choices=_choices(prop, blank=False))
+            required=False, widget=forms.CheckboxSelectMultiple(choices=_choices(prop, blank=False))
         )
     if kind == "date":
         return forms.CharField(widget=forms.DateInput(attrs={"type": "date"}), **text)
@@ -325,7 +353,7 @@ class PageForm(NotionForm):
         help_text="The data source’s ID, or the database’s ID or link if it has a single data source.",
     )
     name = NotionTextField(label="New page name")
-    header = NotionTextField(label="Header", required=False, help_text="Optional: a heading at the top.")
+    header = NotionTextField(label="Header", required=False, help_text="A heading at the top of the page.")
     fields_error: str | None = None  # why the fields of the data source can't be shown
 
     def __init__(self, *args: Any, source: dict | None = None, **kwargs: Any) -> None:

@@ -27,6 +27,7 @@ from integration.notion.columns import DEFAULT_TITLE, Column
 from integration.notion.errors import MAYBE_DONE, NotionError
 from integration.notion.markdown import plan_content
 from integration.notion.shapes import title_of
+from integration.notion.values import value_text
 from integration.notion.workspace import workspace
 
 logger = logging.getLogger(__name__)
@@ -132,7 +133,10 @@ def _create_page(user: Any, data: dict, run: Run) -> ActionResult:
         headline=f"Page {_quoted(title)} added",
         ids=[("Page ID", page["id"])],
         link=workspace().link(page["id"], page.get("url")).as_dict(),
-        extra={"data_source_id": source_id if isinstance(source_id, str) else data["data_source_id"]},
+        extra={
+            "data_source_id": source_id if isinstance(source_id, str) else data["data_source_id"],
+            "sent": [[name, value_text(value)] for name, value in (data.get("values") or {}).items()],
+        },
     )
 
 

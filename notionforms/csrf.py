@@ -29,7 +29,7 @@ def _same_origin(request: HttpRequest) -> bool:
     return request.headers.get("Origin") == f"{request.scheme}://{request.get_host()}"
 
 
-def _home_form_action(request: HttpRequest) -> str | None:
+def home_form_action(request: HttpRequest) -> str | None:
     try:
         match = resolve(request.path_info)
     except Resolver404:
@@ -43,7 +43,7 @@ def _home_form_action(request: HttpRequest) -> str | None:
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     if wants_fragment(request):
         return HttpResponse(OUT_OF_DATE, status=403, content_type="text/plain; charset=utf-8")
-    action = _home_form_action(request)
+    action = home_form_action(request)
     if action and request.user.is_authenticated and _same_origin(request):
         form = STEP[action].form_class(request.POST, prefix=action)
         form.add_error(None, SENT_BACK)

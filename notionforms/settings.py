@@ -164,6 +164,7 @@ MIDDLEWARE = [
     "notionforms.security.private_pages",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "notionforms.oversized.PostOverLimits",  # a POST over Django's limits, answered before the CSRF check
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "integration.middleware.LoginKeepsWhatWasTyped",  # LoginRequiredMiddleware, keeping typed forms
@@ -247,6 +248,15 @@ AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "notionforms.security.locked_out"
+# The address counted is the connection's (REMOTE_ADDR). Behind a proxy that terminates TLS, that is
+# the proxy's, shared by every client: set TRUST_X_FORWARDED_FOR=true, and the address the proxy
+# appended last to X-Forwarded-For is counted instead (django-axes reads it through django-ipware).
+# Only behind such a proxy: anyone could send the header, and only its last address is the proxy's word.
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if TRUST_X_FORWARDED_FOR else ("REMOTE_ADDR",)
+)
+AXES_IPWARE_PROXY_ORDER = "right-most"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -22,7 +22,14 @@ function keep(form, reason) {
   // fields once the home page comes again (after logging in again, or a reload).
   const fields = {};
   for (const field of form.elements) {
-    if (field.name && field.type !== "hidden" && field.type !== "submit") fields[field.name] = field.value;
+    if (!field.name || field.type === "hidden" || field.type === "submit") continue;
+    if (field.type === "checkbox") {
+      // Boxes of one name (a multi-select's options) are kept as the list of those checked.
+      fields[field.name] ||= [];
+      if (field.checked) fields[field.name].push(field.value);
+    } else {
+      fields[field.name] = field.value;
+    }
   }
   let kept = {};
   try {
@@ -51,12 +58,19 @@ function restore() {
     if (!form) continue;
     const builder = form.querySelector("fieldset[data-columns]");
     for (const [name, value] of Object.entries(fields)) {
+      if (Array.isArray(value)) {
+        for (const box of form.querySelectorAll(`input[type=checkbox][name="${CSS.escape(name)}"]`)) {
+          box.checked = value.includes(box.value);
+          touch(box);
+        }
+        continue;
+      }
       let field = form.elements.namedItem(name);
       // A column row added after the page came is added again.
       while (!field && builder && /-columns-\d+-/.test(name) && addColumn(builder, false)) {
         field = form.elements.namedItem(name);
       }
-      if (!field || !("value" in field) || field.type === "hidden") continue;
+      if (!field || field instanceof RadioNodeList || !("value" in field) || field.type === "hidden") continue;
       field.value = value;
       touch(field);
       field.dispatchEvent(new Event("input", { bubbles: true }));
@@ -167,8 +181,12 @@ async function submitInPlace(form, submitter) {
   template.innerHTML = html.trim();
   const section = template.content.querySelector("section.step");
   if (!section) {
-    // The one-time key makes sending again safe, even if the first one was done.
     ready();
+    if (response.status === 413) {  // over the app's limits, said in a sentence: nothing was sent
+      say(form, html);
+      return;
+    }
+    // The one-time key makes sending again safe, even if the first one was done.
     say(form, `The app answered with an error (HTTP ${response.status}). What you typed is kept: try again.`);
     return;
   }

@@ -4,6 +4,8 @@ import csv
 import io
 import json
 import re
+import subprocess
+import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 from io import StringIO
@@ -58,7 +60,8 @@ def export(*args: str) -> str:
 
 
 def csv_rows(text: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(text, newline="")))
+    assert text.startswith("\ufeff"), "a CSV export starts with a byte order mark"
+    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
 
 
 def jsonl_rows(text: str) -> list[dict]:
@@ -168,6 +171,94 @@ def test_secrets_in_a_row_written_elsewhere_are_masked_on_the_way_out(settings):
     assert "hunter2" not in export("--format", "csv")
 
 
+RUNNABLE = {
+    "error_message": '=HYPERLINK("https://evil.example","Help")',
+    "username": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "error_code": "+1+1",
+    "operation": "-2+3",
+    "request_id": "\t=1+1",
+    "object_id": "\r=1+1",
+    "response_body": "=cmd|' /C notepad'!A1",
+}
+
+
+def test_cells_a_spreadsheet_would_run_are_made_text_in_every_column():
+    NotionRequestLogFactory(**RUNNABLE)
+
+    [row] = csv_rows(export("--format", "csv"))
+
+    assert {name: row[name] for name in RUNNABLE} == {name: f"'{value}" for name, value in RUNNABLE.items()}
+    assert not [cell for cell in row.values() if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+
+
+def test_every_csv_cell_is_quoted_so_no_separator_starts_a_cell():
+    NotionRequestLogFactory(error_message="a;=1+1", username="b,=1+1")
+
+    text = export("--format", "csv")
+
+    assert '"a;=1+1"' in text and '"b,=1+1"' in text
+    assert text.splitlines()[0].startswith('\ufeff"id","created_at",')
+
+
+def test_json_lines_keep_the_values_as_they_are():
+    NotionRequestLogFactory(**RUNNABLE)
+
+    [row] = jsonl_rows(export("--format", "jsonl"))
+
+    assert {name: row[name] for name in RUNNABLE} == RUNNABLE
+
+
+def test_a_plain_value_beginning_with_a_digit_or_a_letter_is_left_alone():
+    NotionRequestLogFactory(error_message="404 not found", status=404, duration_ms=7)
+
+    [row] = csv_rows(export("--format", "csv"))
+
+    assert (row["error_message"], row["status"], row["duration_ms"]) == ("404 not found", "404", "7")
+
+
+def test_the_csv_starts_with_a_byte_order_mark_for_excel_and_json_lines_do_not(tmp_path):
+    NotionRequestLogFactory(username="Größe")
+    target = tmp_path / "history.csv"
+
+    export("--format", "csv", "--output", str(target))
+    jsonl = export("--format", "jsonl")
+
+    assert target.read_bytes().startswith(b'\xef\xbb\xbf"id"')
+    assert "Größe" in target.read_text(encoding="utf-8-sig")
+    assert jsonl.startswith("{")
+
+
+def test_the_format_defaults_to_csv():
+    row = NotionRequestLogFactory()
+
+    assert [one["id"] for one in csv_rows(export())] == [str(row.pk)]
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_a_reader_that_stops_early_ends_the_export_quietly(child_env):
+    NotionRequestLog.objects.bulk_create(
+        NotionRequestLogFactory.build(request_body={"text": "x" * 2000}) for _ in range(300)
+    )
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "export_request_log"],
+        env=child_env("http://127.0.0.1:9"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        first = process.stdout.readline()  # as `| head -1` does, then goes away
+        process.stdout.close()
+        _, errors = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+    assert first.startswith(b'\xef\xbb\xbf"id","created_at"')
+    assert errors.decode() == ""
+    assert process.returncode == 0
+
+
 def test_since_and_until_take_dates_the_until_day_included():
     _, first, second, _ = (NotionRequestLogFactory(created_at=at(day)) for day in (1, 2, 3, 4))
     late = NotionRequestLogFactory(created_at=at(3, 23).replace(minute=59))
@@ -240,7 +331,6 @@ def test_an_output_in_a_missing_folder_is_refused_in_one_line(tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ([], "--format must be csv or jsonl, not ''."),
         (["--format", "xml"], "--format must be csv or jsonl, not 'xml'."),
         (["--format", "csv", "--since", "yesterday"], "--since 'yesterday' is neither a date"),
         (["--format", "csv", "--until", "2026-13-01"], "--until '2026-13-01' is neither a date"),
@@ -285,7 +375,7 @@ def test_the_admin_action_exports_the_selected_rows_as_a_streamed_csv_download(s
     assert re.fullmatch(
         r'attachment; filename="notion-requests-\d{4}-\d\d-\d\d-\d{6}\.csv"', response["Content-Disposition"]
     )
-    assert [row["id"] for row in csv_rows(content(response))] == [str(also.pk), str(chosen.pk)]
+    assert [row["id"] for row in csv_rows(content(response))] == [str(chosen.pk), str(also.pk)]
 
 
 def test_the_admin_action_exports_json_lines(staff_browser):
@@ -311,18 +401,55 @@ def test_the_list_offers_both_export_actions(staff_browser):
     assert '<option value="export_jsonl">Export selected rows as JSON Lines</option>' in page
 
 
-def test_the_filtered_list_exports_only_its_rows_in_its_order(staff_browser):
+def test_the_filtered_list_exports_only_its_rows_oldest_first_as_the_command_does(staff_browser):
     now = timezone.now()
     failed = [
         NotionRequestLogFactory(status=404, outcome=Outcome.CLIENT_ERROR, created_at=now - timedelta(hours=h))
-        for h in (2, 1)
+        for h in (1, 2)
     ]
     NotionRequestLogFactory(outcome=Outcome.SUCCESS)
 
     response = staff_browser.get(f"{CHANGELIST}export/jsonl/", {"outcome__exact": "client_error"})
+    command = jsonl_rows(export("--format", "jsonl", "--outcome", "client_error"))
 
     assert isinstance(response, StreamingHttpResponse)
     assert [row["id"] for row in jsonl_rows(content(response))] == [failed[1].pk, failed[0].pk]
+    assert [row["id"] for row in command] == [failed[1].pk, failed[0].pk]
+
+
+def test_a_list_ordered_by_another_column_still_exports_oldest_first(staff_browser):
+    now = timezone.now()
+    slow = NotionRequestLogFactory(duration_ms=900, created_at=now)
+    fast = NotionRequestLogFactory(duration_ms=10, created_at=now - timedelta(hours=1))
+
+    response = staff_browser.get(f"{CHANGELIST}export/jsonl/", {"o": "-4"})
+
+    assert [row["id"] for row in jsonl_rows(content(response))] == [fast.pk, slow.pk]
+
+
+def test_the_admin_download_starts_with_a_byte_order_mark(staff_browser):
+    row = NotionRequestLogFactory(username="Größe")
+
+    listed = b"".join(staff_browser.get(f"{CHANGELIST}export/csv/").streaming_content)
+    chosen = staff_browser.post(
+        CHANGELIST, {"action": "export_csv", "_selected_action": [row.pk], "index": "0"}
+    )
+
+    assert listed.startswith(b"\xef\xbb\xbf")
+    assert b"".join(chosen.streaming_content).startswith(b"\xef\xbb\xbf")
+    assert "Größe" in listed.decode("utf-8-sig")
+
+
+def test_an_export_action_with_no_row_selected_says_how_to_export(staff_browser):
+    NotionRequestLogFactory.create_batch(2)
+
+    response = staff_browser.post(CHANGELIST, {"action": "export_csv", "index": "0"}, follow=True)
+
+    text = " ".join(response.content.decode().split())
+    assert "No items have been changed" not in text
+    assert (
+        "Select the rows to export, or use the “Export these rows” links above the list to export all" in text
+    )
 
 
 def test_the_searched_list_exports_only_the_rows_found(staff_browser):

@@ -284,7 +284,7 @@ def test_the_job_list_shows_the_users_own_jobs_newest_first(importing, client):
 
     assert page.index(f'href="/jobs/{second.pk}/"') < page.index(f'href="/jobs/{first.pk}/"')
     assert "theirs.csv" not in page
-    assert "Import a CSV file: books.csv" in page
+    assert "Import of books.csv" in page
 
 
 def test_staff_see_an_imports_rows_in_the_admin_read_only(importing, staff_browser):

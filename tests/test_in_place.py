@@ -65,6 +65,30 @@ def test_a_link_can_prefill_an_id_field(browser, fake_notion):
     assert f'name="content-page_id" value="{page_id}"' in html
 
 
+def test_a_link_naming_a_data_source_shows_the_page_form_with_its_fields(browser, fake_notion, parent_page):
+    database = fake_notion.sandbox.create_database(
+        body={
+            "parent": {"page_id": parent_page["id"]},
+            "title": [{"text": {"content": "Books"}}],
+            "initial_data_source": {"properties": {"Title": {"title": {}}, "Pages": {"number": {}}}},
+        },
+        query={},
+    )
+    source = fake_notion.sandbox.store.get(database["data_sources"][0]["id"])
+
+    html = browser.get(f"/?data_source_id={source['id']}").content.decode()
+
+    assert f'name="page-property_{source["properties"]["Pages"]["id"]}"' in html
+    assert "Title (new page name)" in html
+
+
+def test_a_link_naming_a_data_source_notion_does_not_give_says_why_beside_the_form(browser, fake_notion):
+    html = browser.get(f"/?data_source_id={uuid.uuid4()}").content.decode()
+
+    assert 'class="error fields-error"' in html
+    assert 'name="page-name"' in html
+
+
 def test_search_finds_pages_of_the_workspace_and_links_them_to_the_form(browser, fake_notion):
     fake_notion.sandbox.add_page("Quarterly plan")
     fake_notion.sandbox.add_page("Holiday plan")

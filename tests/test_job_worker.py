@@ -2,6 +2,7 @@
 a fake Notion served over HTTP."""
 
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connections
 from django_tasks_db.models import DBTaskResult
 
 from integration.models import Job, JobRow, WorkerBeat
@@ -38,10 +40,11 @@ def notion():
 
 @pytest.fixture
 def start_worker(child_env, notion):
-    """Start db_worker processes against the served fake Notion; stopped at the end of the test."""
+    """Start db_worker processes against the served fake Notion; stopped at the end of the test.
+    With `log`, what a worker logs goes to that file."""
     started: list[subprocess.Popen] = []
 
-    def start(**env: str) -> subprocess.Popen:
+    def start(log: Path | None = None, **env: str) -> subprocess.Popen:
         worker = subprocess.Popen(
             [
                 sys.executable,
@@ -55,7 +58,7 @@ def start_worker(child_env, notion):
             cwd=ROOT,
             env=child_env(notion[0], ALLOWED_HOSTS="127.0.0.1", JOBS_WORKER_TIMEOUT="1", **env),
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=log.open("w") if log else subprocess.DEVNULL,
         )
         started.append(worker)
         return worker
@@ -199,3 +202,85 @@ def test_two_workers_share_the_queue_and_each_import_is_run_once(
     assert all(len(pages_in(sandbox, job)) == 8 for job in finished)
     assert sorted(DBTaskResult.objects.values_list("status", flat=True)) == ["SUCCESSFUL"] * 3  # one run each
     assert len(arrivals) - before == 3 * 8 + 3  # a page per row, and each data source's schema once
+
+
+@pytest.fixture
+def outage():
+    """Make the database unusable for the worker, as an outage would, until `end` is called: on
+    SQLite, another writer holds the write lock past the busy timeout; on PostgreSQL, the server
+    drops the worker's connections and refuses new ones, as while it restarts."""
+    database = connections["default"].settings_dict
+    held: list[sqlite3.Connection] = []
+    refusing: list[bool] = []
+
+    def allow_connections(allowed: bool) -> None:
+        import psycopg  # from the server's own database: a database can't refuse the connection altering it
+
+        server = {"host": database["HOST"], "port": database["PORT"], "user": database["USER"]}
+        with psycopg.connect(
+            **server, password=database["PASSWORD"], dbname="postgres", autocommit=True
+        ) as admin:
+            admin.execute(f'ALTER DATABASE "{database["NAME"]}" WITH ALLOW_CONNECTIONS {allowed}')
+
+    def begin() -> None:
+        if connections["default"].vendor == "sqlite":
+            writer = sqlite3.connect(database["NAME"], isolation_level=None)
+            writer.execute("BEGIN IMMEDIATE")
+            held.append(writer)
+            return
+        allow_connections(False)
+        refusing.append(True)
+        with connections["default"].cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND application_name = 'worker'"
+            )
+
+    def end() -> None:
+        for writer in held:
+            writer.rollback()
+            writer.close()
+        held.clear()
+        if refusing:
+            allow_connections(True)
+            refusing.clear()
+
+    yield begin, end
+    end()
+
+
+def logged(path: Path, text: str) -> Callable[[], bool]:
+    return lambda: text in path.read_text()
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_a_worker_waits_out_a_database_outage_and_then_runs_the_next_job(
+    database_queue, notion, start_worker, submit, outage, tmp_path
+):
+    page = notion[2]
+    log = tmp_path / "worker.log"
+    begin, end = outage
+    worker = start_worker(log, NOTION_RATE_LIMIT="0", **worker_database())
+    wait_for(WorkerBeat.objects.exists)
+
+    begin()
+    wait_for(logged(log, "The database can't be used"), seconds=60)
+    end()
+    wait_for(logged(log, "The database is back"), seconds=60)
+    submit("content", page_id=page["id"], content=FOUR_PARTS, format="plain")
+
+    wait_for(lambda: job().finished)
+    assert worker.poll() is None
+    assert (job().state, job().done) == ("done", 4)
+    text = log.read_text()
+    assert text.count("The database can't be used") == 1  # once per outage, not per try
+    assert "Traceback" not in text
+
+
+def worker_database() -> dict[str, str]:
+    """On PostgreSQL, the worker's connections named, for the outage to drop them alone."""
+    from tests.conftest import database_url_for_children
+
+    if connections["default"].vendor == "sqlite":
+        return {}
+    return {"DATABASE_URL": database_url_for_children() + "?application_name=worker"}

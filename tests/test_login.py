@@ -1,6 +1,9 @@
 """Logging in and out: what the login page offers, refuses and says."""
 
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from axes.models import AccessAttempt
@@ -135,6 +138,95 @@ def test_the_same_user_from_another_address_is_not_locked_out(client):
     fail_five_times(client, "ada", address="203.0.113.7")
 
     assert log_in(client, "ada", address="198.51.100.1").status_code == 302
+
+
+PROXY = "10.0.0.2"  # the TLS proxy in front of the app: every request comes from it
+
+
+def log_in_through_the_proxy(client: Client, username: str, forwarded_for: str, password: str = PASSWORD):
+    return client.post(
+        "/accounts/login/",
+        {"username": username, "password": password},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR=forwarded_for,
+    )
+
+
+def fail_five_times_through_the_proxy(client: Client, username: str, forwarded_for: str) -> None:
+    for attempt in range(5):
+        log_in_through_the_proxy(client, username, forwarded_for, f"wrong guess {attempt}")
+
+
+@pytest.fixture
+def trusted_proxy(settings) -> None:
+    """The lockout settings of TRUST_X_FORWARDED_FOR=true (see test_the_setting_...)."""
+    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+
+
+def test_behind_a_trusted_proxy_two_clients_are_locked_out_apart(client, trusted_proxy):
+    UserFactory(username="ada")
+    fail_five_times_through_the_proxy(client, "ada", "203.0.113.7")
+
+    assert log_in_through_the_proxy(client, "ada", "203.0.113.7").status_code == 429
+    assert log_in_through_the_proxy(client, "ada", "198.51.100.1").status_code == 302
+
+
+def test_behind_a_trusted_proxy_an_address_a_client_adds_does_not_free_it(client, trusted_proxy):
+    UserFactory(username="ada")
+    fail_five_times_through_the_proxy(client, "ada", "203.0.113.7")
+
+    # The proxy appends the address it saw; what came before is the client's own say-so.
+    response = log_in_through_the_proxy(client, "ada", "198.51.100.1, 203.0.113.7")
+
+    assert response.status_code == 429
+
+
+def test_without_a_trusted_proxy_clients_behind_one_share_its_address(client):
+    UserFactory(username="ada")
+    fail_five_times_through_the_proxy(client, "ada", "203.0.113.7")
+
+    assert log_in_through_the_proxy(client, "ada", "198.51.100.1").status_code == 429
+
+
+def test_without_a_trusted_proxy_a_forged_header_does_not_free_a_client(client):
+    UserFactory(username="ada")
+    fail_five_times(client, "ada", address="203.0.113.7")
+
+    response = client.post(
+        "/accounts/login/",
+        {"username": "ada", "password": PASSWORD},
+        REMOTE_ADDR="203.0.113.7",
+        HTTP_X_FORWARDED_FOR="198.51.100.1",
+    )
+
+    assert response.status_code == 429
+
+
+@pytest.mark.no_db
+@pytest.mark.parametrize(
+    ("value", "order"),
+    [("", "('REMOTE_ADDR',)"), ("true", "('HTTP_X_FORWARDED_FOR', 'REMOTE_ADDR')")],
+)
+def test_the_setting_chooses_where_the_client_address_comes_from(tmp_path, value, order):
+    code = (
+        "import notionforms.settings as s; "
+        "print(s.AXES_IPWARE_META_PRECEDENCE_ORDER, s.AXES_IPWARE_PROXY_ORDER)"
+    )
+    started = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+        env={
+            "PATH": "/usr/bin:/bin",
+            "ENV_FILE": "",
+            "DEBUG": "true",
+            "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+            "TRUST_X_FORWARDED_FOR": value,
+        },
+    )
+
+    assert started.stdout.split("\n")[0] == f"{order} right-most", started.stderr
 
 
 def test_the_admin_login_is_locked_out_too(client):

@@ -8,6 +8,8 @@ import httpx
 import pytest
 
 from integration.models import FormSubmission
+from integration.notion import content
+from integration.notion.errors import NotionError
 from integration.notion.markdown import MAX_DEPTH
 
 
@@ -254,3 +256,16 @@ def test_a_list_nested_as_deep_as_the_limit_reaches_the_page_whole(submit, fake_
         assert (kind, text) == ("bulleted_list_item", f"item {depth}")
         level, depth = (children[0] if children else []), depth + 1
     assert depth == MAX_DEPTH
+
+
+def test_the_content_service_refuses_markdown_nested_too_deep_before_sending_anything(
+    fake_notion, notion_page
+):
+    """What a background job calls, with content stored before the form refused it."""
+    with pytest.raises(NotionError) as refused:
+        content.append_content(page_id=notion_page["id"], content=DEEP["quotes"], text_format="markdown")
+
+    assert refused.value.code == "too_deep"
+    assert f"This Markdown is nested more than {MAX_DEPTH} deep" in refused.value.hint
+    assert "nothing was sent" in refused.value.hint
+    assert fake_notion.received == []

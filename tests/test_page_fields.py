@@ -85,8 +85,9 @@ ROUND_TRIPS = [
             value[0]["plain_text"] == "Worth a second read" and value[0]["annotations"]["bold"] is False
         ),
     ),
-    ("Pages", "412", 'type="number"', {"number": 412}, lambda value: value == 412),
-    ("Pages", "-3.5", 'type="number"', {"number": -3.5}, lambda value: value == -3.5),
+    ("Pages", "412", 'inputmode="decimal"', {"number": 412}, lambda value: value == 412),
+    ("Pages", "-3.5", 'inputmode="decimal"', {"number": -3.5}, lambda value: value == -3.5),
+    ("Pages", "1,234.5", 'inputmode="decimal"', {"number": 1234.5}, lambda value: value == 1234.5),
     (
         "Shelf",
         "Read",
@@ -97,7 +98,7 @@ ROUND_TRIPS = [
     (
         "Genres",
         ["Sci-fi", "Classic"],
-        "multiple",
+        'type="checkbox"',
         {"multi_select": [{"name": "Sci-fi"}, {"name": "Classic"}]},
         lambda value: (
             [o["name"] for o in value] == ["Sci-fi", "Classic"] and all("color" in o for o in value)
@@ -202,6 +203,18 @@ def test_the_title_field_is_labelled_with_the_title_propertys_own_name(browser, 
     assert 'data-title-name="Book title (new page name)"' in shown
 
 
+def test_a_multi_select_is_a_group_of_checkboxes_named_by_its_property(browser, fake_notion, source):
+    shown = fields_of(browser, source)
+
+    name = f"page-{field(source, 'Genres')}"
+    group = re.search(r'<fieldset class="field choices">.*?</fieldset>', shown, re.S)
+    assert group, "no group of checkboxes"
+    assert "<legend>Genres" in group[0]
+    boxes = re.findall(r'<input type="checkbox" name="([^"]+)" value="([^"]+)"', group[0])
+    assert boxes == [(name, "Sci-fi"), (name, "Classic")]
+    assert "<select" not in group[0]
+
+
 def test_a_page_with_every_writable_field_empty_sends_the_title_alone(submit, fake_notion, source):
     submit("page", data_source_id=source["id"], name="Dune", **{field(source, "Notes"): ""})
 
@@ -240,8 +253,20 @@ def test_a_select_option_not_in_the_schema_is_sent_and_notion_adds_it(submit, fa
 @pytest.mark.parametrize(
     ("prop", "typed", "message"),
     [
-        ("Pages", "twelve", "Enter a number"),
-        ("Pages", "inf", "finite number"),
+        ("Pages", "twelve", "Enter a number such as 42, -3.5 or 1,234.5"),
+        ("Pages", "1,5", "Use a point before the decimals: 1.5."),
+        ("Pages", "1.234,5", "Use a point before the decimals: 1234.5."),
+        ("Pages", "3-4", "Enter a number such as 42, -3.5 or 1,234.5"),
+        ("Pages", "1e999", "Enter a number such as 42, -3.5 or 1,234.5"),
+        ("Pages", "1e3", "Enter a number such as 42, -3.5 or 1,234.5"),
+        ("Pages", "inf", "Enter a number"),
+        ("Pages", "NaN", "Enter a number"),
+        ("Pages", "1" + "0" * 400, "too large for Notion"),
+        ("Link", "example.com/dune", "Enter a whole link, starting with http:// or https://."),
+        ("Link", "ftp://example.com/dune", "starting with http:// or https://"),
+        ("Link", "javascript:alert(1)", "starting with http:// or https://"),
+        ("Author mail", "frank", "Enter an email address, such as ada@example.com."),
+        ("Author mail", "frank@", "Enter an email address"),
         ("Finished", "30/11/2026", "YYYY-MM-DD"),
         ("Link", "https://example.com/" + "a" * 1990, "at most 2,000 characters"),
         ("Author mail", "a" * 190 + "@example.com", "at most 200 characters"),
@@ -267,6 +292,20 @@ def test_a_value_notion_would_refuse_is_explained_and_nothing_is_sent(
     assert form["name"].value() == "Dune"
     assert fake_notion.sent("POST", "/v1/pages$") == []
     assert not FormSubmission.objects.exists()
+
+
+def test_the_answer_shows_the_values_sent(browser, submit, fake_notion, source):
+    typed = {"Pages": "1,234.5", "Link": "https://example.com/dune", "Owned": "on", "Genres": ["Sci-fi"]}
+
+    submit(
+        "page", data_source_id=source["id"], name="Dune", **{field(source, k): v for k, v in typed.items()}
+    )
+
+    html = browser.get("/").content.decode()
+    for name, shown in [
+        ("Pages", "1234.5"), ("Genres", "Sci-fi"), ("Owned", "Yes"), ("Link", "https://example.com/dune"),
+    ]:  # fmt: skip
+        assert f'<dt>{name}</dt><dd class="value-sent">{shown}</dd>' in html
 
 
 def test_without_javascript_show_fields_shows_the_data_sources_fields_and_sends_nothing(

@@ -1,7 +1,10 @@
 """Page property values as Notion takes them: integration.notion.values, free of Django."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from integration.imports.csvfile import Row, convert_row
 from integration.notion.values import InvalidValue, InvalidValues, page_values, property_value
 
 pytestmark = pytest.mark.no_db
@@ -12,8 +15,35 @@ STATUS = {"id": "s1", "type": "status", "status": {"options": [{"name": "Done"}]
 
 def test_a_whole_number_is_sent_as_an_integer_and_a_fraction_as_a_float():
     assert property_value({"type": "number"}, " 42 ") == {"number": 42}
-    assert property_value({"type": "number"}, "1e3") == {"number": 1000}
+    assert property_value({"type": "number"}, "3.0") == {"number": 3}
     assert property_value({"type": "number"}, "0.25") == {"number": 0.25}
+    assert property_value({"type": "number"}, "-1 234 567.5") == {"number": -1234567.5}
+
+
+@pytest.mark.parametrize(
+    "typed", ["1e3", "1e999", "inf", "NaN", "3-4", "1,5", "007", ".5", "5.", "1_000", "$5"]
+)
+def test_a_number_is_read_as_written_or_refused_never_read_as_another(typed):
+    with pytest.raises(InvalidValue):
+        property_value({"type": "number"}, typed)
+
+
+def test_a_decimal_comma_is_refused_saying_how_to_write_it():
+    with pytest.raises(InvalidValue, match=r"Use a point before the decimals: -1234\.25\."):
+        property_value({"type": "number"}, "-1.234,25")
+
+
+@settings(max_examples=300, deadline=None)
+@given(typed=st.text(alphabet="0123456789,.-+e \u00a0", max_size=12))
+def test_the_form_and_a_csv_import_read_a_number_alike(typed):
+    number = {"type": "number"}
+    imported = convert_row(["n"], Row(2, (typed,)), {"n": number})
+    try:
+        typed_in_the_form = property_value(number, typed)
+    except InvalidValue:
+        assert isinstance(imported, list) and imported[0].column == "n"
+    else:
+        assert imported == ({"n": typed_in_the_form} if typed_in_the_form else {})
 
 
 def test_an_empty_field_is_not_sent():

@@ -51,7 +51,7 @@ from urllib.parse import urlsplit
 
 from integration.notion.columns import NAME_LIMIT, OPTION_NAME_LIMIT
 from integration.notion.limits import TEXT_LIMIT, URL_LIMIT, utf16_len
-from integration.notion.values import CONTACT_LIMIT, InvalidValue, property_value
+from integration.notion.values import CONTACT_LIMIT, InvalidValue, parse_number, property_value
 
 SIZE_LIMIT = 20 * 1024 * 1024  # bytes
 SAMPLE_ROWS = 200
@@ -292,28 +292,6 @@ def _check_header(fields: list[str]) -> tuple[str, ...]:
 
 def decimal_separator(delimiter: str) -> str:
     return "," if delimiter == ";" else "."
-
-
-def _number_pattern(decimal: str) -> re.Pattern[str]:
-    thousands = "[,\u0020\u00a0\u202f]" if decimal == "." else "[.\u0020\u00a0\u202f]"
-    point = re.escape(decimal)
-    return re.compile(
-        rf"(?P<sign>[+-]?)(?P<int>0|[1-9]\d*|[1-9]\d{{0,2}}(?P<sep>{thousands})\d{{3}}(?:(?P=sep)\d{{3}})*)"
-        rf"(?:{point}(?P<frac>\d+))?"
-    )
-
-
-_NUMBERS = {decimal: _number_pattern(decimal) for decimal in (".", ",")}
-
-
-def parse_number(text: str, decimal: str = ".") -> str | None:
-    """`text` as a plain decimal ("-1234.5") if it is a number as the module's docstring says, else None."""
-    match = _NUMBERS[decimal].fullmatch(text.strip())
-    if match is None:
-        return None
-    digits = match["int"] if match["sep"] is None else match["int"].replace(match["sep"], "")
-    fraction = f".{match['frac']}" if match["frac"] else ""
-    return f"{match['sign']}{digits}{fraction}"
 
 
 def parse_date(text: str) -> str | None:

@@ -8,7 +8,7 @@ from integration.http.audit import AuditContext
 from integration.notion.blocks import Append, ListChildren
 from integration.notion.client import notion_client
 from integration.notion.errors import NotionError, expect, notion_call, unexpected
-from integration.notion.markdown import MARKDOWN, PLAIN, plan_content
+from integration.notion.markdown import MARKDOWN, PLAIN, TooDeep, plan_content
 
 __all__ = ["MARKDOWN", "PLAIN", "AddedContent", "append_content", "parts_report"]
 
@@ -79,7 +79,14 @@ def append_content(
     A background job resumes with `done`, the parts already added, and `ids`, the block IDs they
     gave (updated in place as parts go); `on_part(number, results)` hears of each part added.
     """
-    plan = plan_content(content, text_format=text_format)
+    try:
+        plan = plan_content(content, text_format=text_format)
+    except TooDeep as deep:
+        raise NotionError(
+            code="too_deep",
+            hint=f"This Markdown is {deep} (lists, quotes and marks inside one another): nothing was "
+            "sent. Nest it less, or send it as plain text.",
+        ) from None
     steps = plan.steps
     if max_requests is not None and len(steps) > max_requests:
         raise NotionError(

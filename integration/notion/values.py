@@ -3,11 +3,16 @@
 Notion's rules (API version 2025-09-03), free of Django: a number is a JSON number, a date an
 ISO 8601 date, a URL at most 2000 characters, an email or phone number at most 200, at most 100
 options of a multi-select or people, a person a user's UUID, a file an external https URL.
+A number is read as written (`parse_number`, the CSV import's rule too): an optional sign, digits,
+an optional fraction after a point; a comma, a space or a no-break space may separate thousands.
+A decimal comma ("1,5"), an exponent, a unit or a sign between digits ("3-4") is refused, saying
+how to write it, never read as another number.
 A select or multi-select option not in the schema is created by Notion (if the integration may
 edit the data source); a status option must exist, as the API cannot add one.
 """
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -134,6 +139,26 @@ def page_values(properties: dict[str, dict], submitted: dict[str, Any]) -> dict[
     return values
 
 
+def value_text(value: dict) -> str:
+    """A page property value (as `property_value` makes it) as a person reads it: what was sent."""
+    kind, data = next(iter(value.items()))
+    if kind in ("title", "rich_text"):
+        return "".join(piece["text"]["content"] for piece in data)
+    if kind in ("select", "status"):
+        return data["name"]
+    if kind == "multi_select":
+        return ", ".join(option["name"] for option in data)
+    if kind == "date":
+        return data["start"]
+    if kind == "checkbox":
+        return "Yes" if data else "No"
+    if kind == "people":
+        return ", ".join(person["id"] for person in data)
+    if kind == "files":
+        return "\n".join(item["external"]["url"] for item in data)
+    return str(data)  # a number, a URL, an email, a phone number
+
+
 class InvalidValues(Exception):
     """Values Notion would refuse: {property name: what is wrong}."""
 
@@ -150,13 +175,43 @@ def _option(name: str) -> str:
     return name
 
 
+def _number_pattern(decimal: str) -> re.Pattern[str]:
+    thousands = "[,\u0020\u00a0\u202f]" if decimal == "." else "[.\u0020\u00a0\u202f]"
+    point = re.escape(decimal)
+    return re.compile(
+        rf"(?P<sign>[+-]?)(?P<int>0|[1-9]\d*|[1-9]\d{{0,2}}(?P<sep>{thousands})\d{{3}}(?:(?P=sep)\d{{3}})*)"
+        rf"(?:{point}(?P<frac>\d+))?"
+    )
+
+
+_NUMBERS = {decimal: _number_pattern(decimal) for decimal in (".", ",")}
+
+
+def parse_number(text: str, decimal: str = ".") -> str | None:
+    """`text` as a plain decimal ("-1234.5") if it is a number written with `decimal` before its
+    fraction (thousands grouped by threes, one separator throughout, no leading zero before a
+    digit, no exponent), else None."""
+    match = _NUMBERS[decimal].fullmatch(text.strip())
+    if match is None:
+        return None
+    digits = match["int"] if match["sep"] is None else match["int"].replace(match["sep"], "")
+    fraction = f".{match['frac']}" if match["frac"] else ""
+    return f"{match['sign']}{digits}{fraction}"
+
+
 def _number(text: str) -> int | float:
-    try:
-        number = float(text)
-    except ValueError:
-        raise InvalidValue("Enter a number, such as 42 or -3.5.") from None
+    plain = parse_number(text)
+    if plain is None:
+        with_comma = parse_number(text, ",")
+        if with_comma is not None:
+            raise InvalidValue(f"Use a point before the decimals: {with_comma}.")
+        raise InvalidValue(
+            "Enter a number such as 42, -3.5 or 1,234.5: digits, with a point before the decimals "
+            "(no exponent, unit or other sign)."
+        )
+    number = float(plain)
     if not math.isfinite(number):
-        raise InvalidValue("Enter a finite number.")
+        raise InvalidValue("This number is too large for Notion.")
     return int(number) if number.is_integer() and abs(number) < 2**53 else number
 
 

@@ -29,7 +29,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def app_url(django_db_setup, django_db_blocker, static_files) -> str:
+def app_url(django_db_setup, django_db_blocker, static_files, tmp_path_factory) -> str:
     from django.conf import settings
     from django.db import connections
 
@@ -44,6 +44,7 @@ def app_url(django_db_setup, django_db_blocker, static_files) -> str:
         "SESSION_COOKIE_SECURE": "false",
         "CSRF_COOKIE_SECURE": "false",
         "STATIC_ROOT": str(settings.STATIC_ROOT),
+        "IMPORTS_DIR": str(tmp_path_factory.mktemp("imports")),  # files uploaded in the browser
     }
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "notionforms.wsgi", "-b", f"127.0.0.1:{port}",

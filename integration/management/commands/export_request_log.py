@@ -1,4 +1,5 @@
 import os
+import sys
 import tempfile
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -39,7 +40,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--format", default="", metavar="csv|jsonl", help="csv or jsonl (JSON Lines)")
+        parser.add_argument(
+            "--format", default="csv", metavar="csv|jsonl", help="csv (the default) or jsonl (JSON Lines)"
+        )
         parser.add_argument(
             "--since",
             default="",
@@ -74,15 +77,24 @@ class Command(BaseCommand):
         rows = self.rows(options)
         chunks = export_request_log(rows, format=format)
         if not options["output"]:
-            for chunk in chunks:
-                self.stdout.write(chunk, ending="")
+            self.write_out(chunks)
             return
         target = Path(options["output"])
         write_whole(target, chunks)
         self.stderr.write(f"Exported the request history to {target}.")
 
+    def write_out(self, chunks: Any) -> None:
+        """Write `chunks` to stdout; if its reader goes away (`| head`), stop there, quietly."""
+        try:
+            for chunk in chunks:
+                self.stdout.write(chunk, ending="")
+            self.stdout.flush()
+        except BrokenPipeError:
+            # Python's own flush at exit would meet the closed pipe again: stdout goes nowhere now.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
     def rows(self, options: dict[str, Any]) -> QuerySet[NotionRequestLog]:
-        rows = NotionRequestLog.objects.order_by("created_at", "id")
+        rows = NotionRequestLog.objects.all()
         if options["since"]:
             since, _ = moment("--since", options["since"])
             rows = rows.filter(created_at__gte=since)
