@@ -114,3 +114,15 @@ def test_request_bodies_kept_as_text_become_json_with_their_truncation_flag_and_
     assert whole.response_body == "<html>Bad gateway</html>"
     assert cut.request_body == '{\n  "results": [\n    {"id": "1c2d\n…[truncated]'
     assert cut.response_body == ""
+
+
+def test_every_model_change_has_its_migration():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    try:
+        call_command("makemigrations", "--check", "--dry-run", stdout=out)
+    except SystemExit as exit:
+        pytest.fail(f"models changed without a migration ({exit.code}):\n{out.getvalue()}")
