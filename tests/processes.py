@@ -11,8 +11,11 @@ and every process the tests start would inherit that too.
 import ctypes
 import os
 import signal
+import subprocess
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 PR_SET_CHILD_SUBREAPER = 36
@@ -51,3 +54,53 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     for pid, command in sorted(left.items()):
         reporter.write_line(f"  pid {pid}: {command}", red=True)
     session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def descendants(pid: int) -> set[int]:
+    """Every living process under `pid`."""
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        parent = todo.pop()
+        for listed in Path(f"/proc/{parent}/task").glob("*/children"):
+            try:
+                pids = {int(child) for child in listed.read_text().split()}
+            except OSError:  # gone meanwhile
+                continue
+            todo += pids - found
+            found |= pids
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def stop(process: subprocess.Popen, *, grace: float = 20) -> None:
+    """Ask a process to stop (SIGTERM), kill it if it has not within `grace` seconds, then kill
+    whatever it started that is still alive. For a test's teardown: whatever state it is in."""
+    tree = descendants(process.pid)
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    for pid in tree | descendants(process.pid):
+        if alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+def wait_until_serving(process: subprocess.Popen, url: str) -> None:
+    """Wait until the server `process` answers `url`; fail at once if it ends instead."""
+    while True:
+        try:
+            httpx.get(url, timeout=5)
+            return
+        except httpx.HTTPError:
+            assert process.poll() is None, "the server ended before it answered"
+            time.sleep(0.1)

@@ -19,6 +19,7 @@ from integration.models import Job, JobRow, WorkerBeat
 from integration.sandbox.engine import NotionSandbox, TokenBucket
 from tests.factories import StaffFactory
 from tests.fake_notion import TOKEN, served
+from tests.processes import stop
 
 ROOT = Path(__file__).resolve().parents[1]
 FOUR_PARTS = "\n\n".join(["paragraph"] * 350)  # four requests: more than are sent in a web request
@@ -65,12 +66,11 @@ def start_worker(child_env, notion):
 
     yield start
     for worker in started:
-        if worker.poll() is None:
-            worker.terminate()
-            worker.wait(timeout=20)
+        stop(worker)
 
 
-def wait_for(condition: Callable[[], bool], seconds: float = 30) -> None:
+def wait_for(condition: Callable[[], bool], seconds: float = 240) -> None:
+    # The bound only turns a hang into a failure that says so, well before pytest-timeout's 300 s.
     deadline = time.monotonic() + seconds
     while not condition():
         assert time.monotonic() < deadline, "waited too long"
@@ -264,9 +264,9 @@ def test_a_worker_waits_out_a_database_outage_and_then_runs_the_next_job(
     wait_for(WorkerBeat.objects.exists)
 
     begin()
-    wait_for(logged(log, "The database can't be used"), seconds=60)
+    wait_for(logged(log, "The database can't be used"))
     end()
-    wait_for(logged(log, "The database is back"), seconds=60)
+    wait_for(logged(log, "The database is back"))
     submit("content", page_id=page["id"], content=FOUR_PARTS, format="plain")
 
     wait_for(lambda: job().finished)

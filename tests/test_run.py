@@ -16,34 +16,12 @@ from integration.models import Job, WorkerBeat
 from integration.sandbox.engine import NotionSandbox
 from tests.factories import UserFactory
 from tests.fake_notion import TOKEN, served
+from tests.processes import alive, descendants
 from tests.test_client_gone import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 MANY_PARTS = "\n\n".join(["paragraph"] * 350)  # a job's work, more than a web request sends
-
-
-def descendants(pid: int) -> set[int]:
-    """Every living process under `pid`."""
-    found: set[int] = set()
-    todo = [pid]
-    while todo:
-        parent = todo.pop()
-        for children in Path(f"/proc/{parent}/task").glob("*/children"):
-            try:
-                pids = {int(child) for child in children.read_text().split()}
-            except OSError:  # gone meanwhile
-                continue
-            todo += pids - found
-            found |= pids
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def start_app(child_env, settings, notion_url: str, port: int, *, ignoring_sigint: bool) -> subprocess.Popen:

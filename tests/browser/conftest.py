@@ -5,13 +5,12 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.conftest import database_url_for_children
+from tests.processes import stop, wait_until_serving
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls of the tests are
 # still plain synchronous calls.
@@ -52,20 +51,13 @@ def app_url(django_db_setup, django_db_blocker, static_files, tmp_path_factory) 
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(f"{url}/accounts/login/", timeout=1)
-            break
-        except httpx.HTTPError:
-            assert server.poll() is None, server.stderr.read().decode()
-            assert time.monotonic() < deadline, "the app did not start"
-            time.sleep(0.2)
-    yield url
-    server.terminate()
-    server.wait(timeout=10)
-    with django_db_blocker.unblock():
-        connections.close_all()
+    try:
+        wait_until_serving(server, f"{url}/accounts/login/")
+        yield url
+    finally:
+        stop(server)
+        with django_db_blocker.unblock():
+            connections.close_all()
 
 
 @pytest.fixture(scope="session")
