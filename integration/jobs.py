@@ -249,13 +249,17 @@ class _Paused(Exception):
         self.hint, self.error = hint, error
 
 
+# Errors of the app's own, with no status, that no later try can mend: the content itself is refused.
+REFUSED_AS_IT_IS = ("unexpected_response", "too_long", "too_deep")
+
+
 def _is_outage(error: NotionError) -> bool:
     """Whether the error says Notion (or the way to it) is away for now, not that the request is wrong."""
     return (
         error.maybe_done
         or error.status in (409, 429, 529)
         or (error.status or 0) >= 500
-        or (error.status is None and error.code != "unexpected_response")
+        or (error.status is None and error.code not in REFUSED_AS_IT_IS)
     )
 
 

@@ -103,3 +103,14 @@ def test_the_manage_permission_cancels_another_users_job(paused):
     post(browser, f"/jobs/{paused.pk}/cancel/")
 
     assert Job.objects.get(pk=paused.pk).state == "cancelled"
+
+
+def test_the_view_permission_shows_another_users_running_job_without_its_cancel_button(paused):
+    mine = Client()
+    mine.force_login(paused.owner)
+    assert "Cancel the job" in mine.get(f"/jobs/{paused.pk}/").content.decode()
+
+    page = person("view_job").get(f"/jobs/{paused.pk}/")
+
+    assert page.status_code == 200
+    assert "Cancel the job" not in page.content.decode()

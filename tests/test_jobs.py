@@ -2,6 +2,7 @@
 failures, cancelling, resuming, and the job page."""
 
 from datetime import timedelta
+from uuid import uuid4
 
 import httpx
 import pytest
@@ -285,3 +286,24 @@ def test_the_job_page_asks_a_visitor_to_log_in(running_job):
 
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+def test_a_content_job_whose_markdown_is_nested_too_deep_fails_at_once_instead_of_pausing(
+    fake_notion, parent_page, user
+):
+    # Content queued before the form refused such Markdown: no later try can send it.
+    deep = "\n".join("  " * level + "- item" for level in range(40))
+
+    job = jobs.start_content_job(
+        user=user,
+        page_id=parent_page["id"],
+        text=deep,
+        text_format="markdown",
+        parts=1,
+        correlation_id=uuid4(),
+    )
+
+    job.refresh_from_db()
+    assert job.state == "failed"
+    assert "nested" in job.result["hint"]
+    assert fake_notion.received == []

@@ -13,7 +13,8 @@ class Command(BaseCommand):
     help = (
         "Delete what is older than --days (default RETENTION_DAYS): "
         + ", ".join(kept.label for kept in KEPT)
-        + ", and imported files no job needs; in batches, so the tables stay usable meanwhile. "
+        + ", imported files no job needs, and uploads whose import was never started (after "
+        "IMPORT_UPLOAD_HOURS); in batches, so the tables stay usable meanwhile. "
         "Each run is recorded (admin: Prune runs). Run it daily."
     )
 
