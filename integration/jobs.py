@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count
+from django.db import InterfaceError, OperationalError, transaction
+from django.db.models import Count, QuerySet
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -92,6 +92,8 @@ def run_job(context: TaskContext, job_id: int) -> None:
     job = Job.objects.select_related("owner").get(pk=job_id)
     try:
         RUNNERS[job.kind](job)
+    except (OperationalError, InterfaceError):  # the database went away: the worker waits, then requeues it
+        raise
     except Exception:
         logger.exception("Background job %s failed (error %s)", job.pk, job.correlation_id)
         hint = (
@@ -613,14 +615,27 @@ def worker_seen_lately() -> bool:
 def requeue_orphans() -> list[int]:
     """Put back in the queue the running jobs of workers not heard from lately; their IDs."""
     alive = WorkerBeat.objects.filter(seen_at__gte=_live_since()).values_list("worker_id", flat=True)
+    orphans = Job.objects.filter(state=State.RUNNING).exclude(worker_id__in=list(alive))
+    requeued = _requeue(orphans, "Waiting for a worker: the last one stopped")
+    WorkerBeat.objects.filter(seen_at__lt=timezone.now() - timedelta(days=1)).delete()
+    return requeued
+
+
+def requeue_jobs_of(worker_id: str) -> list[int]:
+    """Put back in the queue the jobs `worker_id` was running when the database went away under
+    them: it beats on, so no other worker would take them, and it runs none of them any more."""
+    running = Job.objects.filter(state=State.RUNNING, worker_id=worker_id)
+    return _requeue(running, "Waiting for a worker: the database was away")
+
+
+def _requeue(running: QuerySet[Job], step: str) -> list[int]:
     requeued = []
-    for job in Job.objects.filter(state=State.RUNNING).exclude(worker_id__in=list(alive)):
+    for job in running:
         if Job.objects.filter(pk=job.pk, state=State.RUNNING, worker_id=job.worker_id).update(
-            state=State.QUEUED, worker_id="", step="Waiting for a worker: the last one stopped"
+            state=State.QUEUED, worker_id="", step=step
         ):
             run_job.enqueue(job.pk)
             requeued.append(job.pk)
-    WorkerBeat.objects.filter(seen_at__lt=timezone.now() - timedelta(days=1)).delete()
     return requeued
 
 

@@ -57,7 +57,7 @@ def start_worker(child_env, notion):
                 "0.1",
             ],
             cwd=ROOT,
-            env=child_env(notion[0], ALLOWED_HOSTS="127.0.0.1", JOBS_WORKER_TIMEOUT="1", **env),
+            env=child_env(notion[0], **{"ALLOWED_HOSTS": "127.0.0.1", "JOBS_WORKER_TIMEOUT": "1", **env}),
             stdout=subprocess.DEVNULL,
             stderr=log.open("w") if log else subprocess.DEVNULL,
         )
@@ -284,3 +284,35 @@ def worker_database() -> dict[str, str]:
     if connections["default"].vendor == "sqlite":
         return {}
     return {"DATABASE_URL": database_url_for_children() + "?application_name=worker"}
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_a_job_running_when_the_database_goes_away_goes_on_once_it_is_back(
+    database_queue, notion, start_worker, submit, outage, tmp_path
+):
+    _, sandbox, page, arrivals = notion
+    sandbox.latency = 1.0  # each part takes a second: the outage begins while one is on its way
+    log = tmp_path / "worker.log"
+    begin, end = outage
+    submit("content", page_id=page["id"], content=FOUR_PARTS, format="plain")
+    # Its heartbeat never takes it for dead: only the worker itself can put its job back.
+    worker = start_worker(log, NOTION_RATE_LIMIT="0", JOBS_WORKER_TIMEOUT="3600", **worker_database())
+    wait_for(lambda: arrivals)
+
+    begin()
+    wait_for(logged(log, "The database can't be used"))
+    end()
+    wait_for(logged(log, "The database is back"))
+
+    wait_for(lambda: job().finished)  # not left "running" by a worker that beats on
+    assert worker.poll() is None
+    assert f"Jobs [{job().pk}] were running when the database went away: queued again" in log.read_text()
+    assert "Background job" not in log.read_text()  # an outage is not the app's error
+    finished = job()
+    added = len(sandbox.store.children(page["id"]))
+    assert added <= 350  # no part twice
+    if finished.state == "done":
+        assert added == 350
+    else:  # the part whose answer could not be recorded may have been added: it is not sent again
+        assert finished.state == "failed"
+        assert "may have been" in finished.result["hint"]

@@ -91,6 +91,7 @@ class Worker(db_worker.Worker):
             try:
                 with exclusive_transaction(DBTaskResult.objects.db):
                     DBTaskResult.objects.exists()
+                requeued = jobs.requeue_jobs_of(self.worker_id)
             except DATABASE_AWAY:
                 pause = min(pause * 2, LONGEST_PAUSE)
                 continue
@@ -99,6 +100,8 @@ class Worker(db_worker.Worker):
                 time.monotonic() - started,
                 self.worker_id,
             )
+            if requeued:  # their record says running: they go on from where they are known to be
+                logger.warning("Jobs %s were running when the database went away: queued again", requeued)
             return
 
 
