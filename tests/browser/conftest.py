@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -90,25 +91,28 @@ def log_in(page, app_url: str, username: str = "ada") -> None:
     page.wait_for_url(f"{app_url}/")
 
 
-@pytest.fixture(params=["javascript on", "javascript off"])
-def page(request, chromium, app_url, person):
+@contextmanager
+def logged_in_tab(chromium, app_url: str, *, javascript: bool = True, width: int = 1280, height: int = 900):
+    """A new browser context's tab, logged in as `person`, closed on leaving."""
     context = chromium.new_context(
-        base_url=app_url,
-        java_script_enabled=request.param == "javascript on",
-        viewport={"width": 1280, "height": 900},
+        base_url=app_url, java_script_enabled=javascript, viewport={"width": width, "height": height}
     )
     context.set_default_timeout(15_000)
-    tab = context.new_page()
-    log_in(tab, app_url)
-    yield tab
-    context.close()
+    try:
+        tab = context.new_page()
+        log_in(tab, app_url)
+        yield tab
+    finally:
+        context.close()
+
+
+@pytest.fixture(params=["javascript on", "javascript off"])
+def page(request, chromium, app_url, person):
+    with logged_in_tab(chromium, app_url, javascript=request.param == "javascript on") as tab:
+        yield tab
 
 
 @pytest.fixture
 def js_page(chromium, app_url, person):
-    context = chromium.new_context(base_url=app_url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
-    tab = context.new_page()
-    log_in(tab, app_url)
-    yield tab
-    context.close()
+    with logged_in_tab(chromium, app_url) as tab:
+        yield tab

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import log_in
+from tests.browser.conftest import logged_in_tab
 from tests.browser.test_in_browser import section, send
 from tests.factories import JobFactory
 
@@ -16,18 +16,11 @@ LONG_FILE_NAME = "quarterly-sales-report-for-the-northern-region-2026-final-vers
 @pytest.fixture(params=["javascript on", "javascript off"])
 def phone(request, chromium, app_url, person):
     """A logged-in tab 390 px wide, as a phone's."""
-    context = chromium.new_context(
-        base_url=app_url,
-        java_script_enabled=request.param == "javascript on",
-        viewport={"width": 390, "height": 844},
-    )
-    context.set_default_timeout(15_000)
-    tab = context.new_page()
     errors: list[str] = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    log_in(tab, app_url)
-    yield tab
-    context.close()
+    javascript = request.param == "javascript on"
+    with logged_in_tab(chromium, app_url, javascript=javascript, width=390, height=844) as tab:
+        tab.on("pageerror", lambda error: errors.append(str(error)))
+        yield tab
     assert errors == []
 
 
