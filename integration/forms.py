@@ -2,13 +2,16 @@
 
 import uuid
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import EmailValidator, URLValidator
 
+from integration.attachments import file_dict
 from integration.ids import parse_notion_id
 from integration.notion.columns import (
     COLUMN_TYPES,
@@ -21,8 +24,10 @@ from integration.notion.columns import (
     column,
     split_options,
 )
-from integration.notion.limits import TEXT_LIMIT, URL_LIMIT, utf16_len
-from integration.notion.markdown import MARKDOWN, PLAIN, ContentPlan, TooDeep, plan_content
+from integration.notion.content import plan_with_files
+from integration.notion.files import FileRefused, LocalFile, check_files
+from integration.notion.limits import ARRAY_LIMIT, TEXT_LIMIT, URL_LIMIT, utf16_len
+from integration.notion.markdown import MARKDOWN, PLAIN, ContentPlan, TooDeep
 from integration.notion.values import (
     CONTACT_LIMIT,
     READ_ONLY,
@@ -92,6 +97,7 @@ class NotionForm(forms.Form):
     """A form whose submission is sent to Notion once, whatever the browser resends."""
 
     submission_key = forms.UUIDField(widget=forms.HiddenInput)
+    multipart = False  # whether it takes files, sent as multipart/form-data
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -270,6 +276,42 @@ class DatabaseForm(NotionForm):
         return data | {"columns": [one.as_dict() for one in columns]}
 
 
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Any number of files, each written to disk as it arrives (FILE_UPLOAD_HANDLERS)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def clean(self, data: object, initial: object = None) -> list[UploadedFile]:
+        items = data if isinstance(data, list | tuple) else [data] if data else []
+        cleaned = [super(MultipleFileField, self).clean(item, initial) for item in items]
+        if self.required and not cleaned:
+            raise ValidationError(self.error_messages["required"], code="required")
+        names = [item.name for item in cleaned]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValidationError(
+                "Two files are named %(name)s: rename one, so each can be told apart.",
+                code="same_name",
+                params={"name": twice[0]},
+            )
+        return cleaned
+
+
+def local_files(uploads: list[UploadedFile]) -> list[LocalFile]:
+    """The files of a form as the upload service takes them: on disk, where Django wrote them."""
+    return [
+        LocalFile.at(Path(upload.temporary_file_path()), name=upload.name, content_type=upload.content_type)
+        for upload in uploads
+    ]
+
+
 class MultipleOptionsField(forms.Field):
     """Options of a multi-select, checked against the schema by integration.notion.values."""
 
@@ -355,11 +397,13 @@ class PageForm(NotionForm):
     name = NotionTextField(label="New page name")
     header = NotionTextField(label="Header", required=False, help_text="A heading at the top of the page.")
     fields_error: str | None = None  # why the fields of the data source can't be shown
+    multipart = True  # a files property takes files to upload
 
     def __init__(self, *args: Any, source: dict | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.source = source
         self.property_names: dict[str, str] = {}  # form field → property
+        self.upload_names: dict[str, str] = {}  # form field of files to upload → its files property
         self.set_by_notion: list[str] = []
         self.not_settable: list[tuple[str, str]] = []
         header = self.fields.pop("header")
@@ -374,6 +418,12 @@ class PageForm(NotionForm):
                 key = f"property_{prop.get('id') or len(self.property_names)}"
                 self.fields[key] = field
                 self.property_names[key] = name
+                if kind == "files":
+                    self.fields[f"{key}_upload"] = MultipleFileField(
+                        label=f"{name}: files to upload",
+                        help_text="One or more files from this computer, uploaded to Notion.",
+                    )
+                    self.upload_names[f"{key}_upload"] = name
             elif kind in READ_ONLY:
                 self.set_by_notion.append(name)
             else:
@@ -387,7 +437,11 @@ class PageForm(NotionForm):
         }
 
     def property_fields(self) -> list[forms.BoundField]:
-        return [self[key] for key in self.property_names]
+        """The fields of the properties, a files property's upload right after its links."""
+        keys = []
+        for key in self.property_names:
+            keys += [key, *([f"{key}_upload"] if f"{key}_upload" in self.upload_names else [])]
+        return [self[key] for key in keys]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -398,11 +452,34 @@ class PageForm(NotionForm):
             by_property = {prop: key for key, prop in self.property_names.items()}
             for prop, message in invalid.errors.items():
                 self.add_error(by_property[prop], message)
+        cleaned["uploads"] = {}
+        for key, prop in self.upload_names.items():
+            if not cleaned.get(key):
+                continue
+            files = local_files(cleaned[key])
+            links = len(cleaned.get("values", {}).get(prop, {}).get("files", []))
+            try:
+                check_files(files, max_size=None)
+                if links + len(files) > ARRAY_LIMIT:
+                    raise FileRefused(f"A files property holds at most {ARRAY_LIMIT} files and links.")
+            except FileRefused as refused:
+                self.add_error(key, str(refused))
+                continue
+            cleaned["uploads"][prop] = files
         return cleaned
 
+    def files(self) -> list[LocalFile]:
+        """The files to upload, all properties together."""
+        return [file for files in self.cleaned_data.get("uploads", {}).values() for file in files]
+
     def notion_data(self) -> dict[str, Any]:
-        """What was typed (kept to fill the form again), and `values`: the properties as Notion takes them."""
-        return {"values": {}, **super().notion_data()}
+        """What was typed (kept to fill the form again), `values`: the properties as Notion takes
+        them, and `uploads`: the files to upload for each files property."""
+        data = {key: value for key, value in super().notion_data().items() if key not in self.upload_names}
+        uploads = {
+            prop: [file_dict(file) for file in files] for prop, files in data.get("uploads", {}).items()
+        }
+        return {"values": {}, **data, "uploads": uploads}
 
 
 class ContentForm(NotionForm):
@@ -410,7 +487,8 @@ class ContentForm(NotionForm):
     format = TextFormatField(
         label="Format",
         initial=MARKDOWN,
-        help_text="Markdown: headings, lists, to-dos, quotes, code, links and marks become Notion’s own.",
+        help_text="Markdown: headings, lists, to-dos, quotes, code, links, tables, callouts, toggles, "
+        "equations and images become Notion’s own.",
     )
     content = forms.CharField(
         label="Content",
@@ -418,43 +496,84 @@ class ContentForm(NotionForm):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text="A blank line starts a new paragraph.",
     )
+    attachments = MultipleFileField(
+        label="Images and files",
+        help_text="Each becomes an image, PDF, audio, video or file block. Markdown puts one where it "
+        "names it, as ![a caption](photo.png); the others go after the text.",
+    )
+    multipart = True
 
     def clean_content(self) -> str:
         content = self.cleaned_data["content"]
         if not content.strip():
             raise ValidationError(self.fields["content"].error_messages["required"], code="required")
+        return content
+
+    def clean_attachments(self) -> list[LocalFile]:
+        files = local_files(self.cleaned_data["attachments"])
         try:
-            plan = self.plan(content)
+            check_files(files, max_size=None)
+        except FileRefused as refused:
+            raise ValidationError(str(refused), code="refused") from None
+        return files
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if "content" not in cleaned or "attachments" not in cleaned:
+            return cleaned
+        try:
+            plan = self.plan()
         except TooDeep as deep:
-            raise ValidationError(
-                "This Markdown is nested more than %(limit)d deep (lists, quotes, bold, italic, "
-                "strikethrough and links inside one another count together). Nest it less, or send "
-                "it as plain text.",
-                code="too_deep",
-                params={"limit": deep.limit},
-            ) from None
-        if not plan.blocks:
-            raise ValidationError(
-                "This Markdown makes no blocks (only link definitions, say): nothing would be added.",
-                code="empty",
+            self.add_error(
+                "content",
+                ValidationError(
+                    "This Markdown is nested more than %(limit)d deep (lists, quotes, bold, italic, "
+                    "strikethrough and links inside one another count together). Nest it less, or send "
+                    "it as plain text.",
+                    code="too_deep",
+                    params={"limit": deep.limit},
+                ),
             )
+            return cleaned
+        if not plan.blocks:
+            self.add_error(
+                "content",
+                ValidationError(
+                    "This Markdown makes no blocks (only link definitions, say): nothing would be added.",
+                    code="empty",
+                ),
+            )
+            return cleaned
         limit = settings.NOTION_CONTENT_MAX_REQUESTS
         requests = len(plan.steps)
         if requests > limit:
-            raise ValidationError(
-                "This text needs %(requests)d requests to Notion; one submission may send at most "
-                "%(limit)d (about %(blocks)d paragraphs). Send it in parts.",
-                code="too_long",
-                params={"requests": requests, "limit": limit, "blocks": limit * 100},
+            self.add_error(
+                "content",
+                ValidationError(
+                    "This text needs %(requests)d requests to Notion; one submission may send at most "
+                    "%(limit)d (about %(blocks)d paragraphs). Send it in parts.",
+                    code="too_long",
+                    params={"requests": requests, "limit": limit, "blocks": limit * 100},
+                ),
             )
-        return content
+        return cleaned
+
+    def files(self) -> list[LocalFile]:
+        return self.cleaned_data.get("attachments") or []
 
     def plan(self, content: str | None = None) -> ContentPlan:
-        """The blocks and requests the content makes, in the format chosen."""
+        """The blocks and requests the content makes, in the format chosen; attached files stand
+        where they go, as uploads still to be made."""
         text_format = self.cleaned_data.get("format") or PLAIN
-        return plan_content(
-            self.cleaned_data["content"] if content is None else content, text_format=text_format
+        return plan_with_files(
+            self.cleaned_data["content"] if content is None else content,
+            text_format=text_format,
+            files=[(file.name, file.content_type) for file in self.files()],
         )
+
+    def notion_data(self) -> dict[str, Any]:
+        data = super().notion_data()
+        return data | {"attachments": [file_dict(file) for file in self.files()]}
 
 
 class BlockField(NotionIdField):

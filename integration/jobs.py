@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import TaskContext, default_task_backend, task
 
+from integration import attachments
 from integration.http.audit import AuditContext
 from integration.http.masking import mask_json
 from integration.imports import csvfile
@@ -28,6 +29,7 @@ from integration.notion import content
 from integration.notion.blocks import rich_text
 from integration.notion.client import notion_client
 from integration.notion.errors import MAYBE_DONE, NotionError
+from integration.notion.files import LocalFile, upload_file, upload_status
 from integration.notion.pages import create_page, move_to_trash
 from integration.notion.selectors import find_page_by_text
 from integration.notion.workspace import workspace
@@ -38,9 +40,19 @@ State = Job.State
 
 
 def start_content_job(
-    *, user: Any, page_id: str, text: str, text_format: str, parts: int, correlation_id: Any
+    *,
+    user: Any,
+    page_id: str,
+    text: str,
+    text_format: str,
+    parts: int,
+    correlation_id: Any,
+    files: list[LocalFile] | None = None,
 ) -> Job:
-    """Queue content of `parts` requests for `page_id`; its requests go under `correlation_id`."""
+    """Queue content of `parts` requests for `page_id`; its requests go under `correlation_id`.
+
+    `files` (copies the job owns, removed when it finishes) are uploaded by the job first.
+    """
     with transaction.atomic():  # a job is queued, or there is none
         job = Job.objects.create(
             kind=Job.Kind.CONTENT,
@@ -48,7 +60,14 @@ def start_content_job(
             total=parts,
             correlation_id=correlation_id,
             # The token never reaches the database, even typed into the content by mistake.
-            input=mask_json({"page_id": page_id, "content": text, "format": text_format}),
+            input=mask_json(
+                {
+                    "page_id": page_id,
+                    "content": text,
+                    "format": text_format,
+                    "files": [attachments.file_dict(file) for file in files or []],
+                }
+            ),
             step="Waiting for a worker",
         )
         run_job.enqueue(job.pk)
@@ -126,6 +145,29 @@ def _finish(
     job.result = mask_json({"hint": hint.strip(), **result})
     job.finished_at = timezone.now()
     _save(job, "state", "failed", "skipped", "step", "result", "finished_at")
+    if job.kind == Job.Kind.CONTENT:
+        attachments.remove_kept(_files(job))
+
+
+def _files(job: Job) -> list[LocalFile]:
+    return [attachments.from_dict(one) for one in job.input.get("files", [])]
+
+
+def _upload_files(job: Job, context: AuditContext) -> dict[str, str]:
+    """The upload ID of each of the job's files, uploading those not uploaded yet, and again those
+    whose upload expired at Notion (an hour after it was made, if nothing uses it by then)."""
+    files = _files(job)
+    uploaded: dict[str, str] = dict(job.progress.get("uploads", {}))
+    for file in files:
+        upload_id = uploaded.get(file.name)
+        if upload_id and upload_status(upload_id, context=context).get("status") == "uploaded":
+            continue
+        job.step = f"Uploading {file.name}" + (" again: its upload had expired" if upload_id else "")
+        _save(job, "step")
+        uploaded[file.name] = upload_file(file, context=context)
+        job.progress["uploads"] = uploaded
+        _save(job, "progress")
+    return uploaded
 
 
 def _may_have_gone_since(job: Job, moment: str) -> bool:
@@ -173,12 +215,14 @@ def _send_content(job: Job) -> None:
     if cancelled():
         _cancelled(job)
         return
-    mark_started()
     page_id = job.input["page_id"]
     context = AuditContext(
         correlation_id=job.correlation_id, username=job.owner.get_username(), source=Source.JOB
     )
+    files = _files(job)
     try:
+        uploaded = _upload_files(job, context)
+        mark_started()
         added = content.append_content(
             page_id=page_id,
             content=job.input["content"],
@@ -189,6 +233,8 @@ def _send_content(job: Job) -> None:
             done=job.done,
             ids=ids,
             on_part=on_part,
+            files=[(file.name, file.content_type) for file in files],
+            uploaded=uploaded,
         )
     except NotionError as error:
         if error.code == "client_gone":  # keep_going() said stop: the job was cancelled

@@ -17,15 +17,16 @@ from django.db import IntegrityError
 from django.urls import reverse
 from django.utils import timezone
 
-from integration import jobs
+from integration import attachments, jobs
 from integration.http.audit import AuditContext
 from integration.http.masking import mask_json
 from integration.http.policy import action_timeout
 from integration.models import FormSubmission, NotionRequestLog, Source
-from integration.notion import comments, content, databases, pages
+from integration.notion import comments, content, databases
 from integration.notion.columns import DEFAULT_TITLE, Column
 from integration.notion.errors import MAYBE_DONE, NotionError
-from integration.notion.markdown import plan_content
+from integration.notion.files import LocalFile
+from integration.notion.markdown import TooDeep
 from integration.notion.shapes import title_of
 from integration.notion.values import value_text
 from integration.notion.workspace import workspace
@@ -116,14 +117,22 @@ def _create_database(user: Any, data: dict, run: Run) -> ActionResult:
 
 
 def _create_page(user: Any, data: dict, run: Run) -> ActionResult:
-    page = pages.create_page(
-        data_source_id=data["data_source_id"],
-        title=data["name"],
-        header=data["header"],
-        values=data.get("values") or {},
-        context=run.context,
-        deadline=run.deadline,
-    )
+    uploads = {
+        prop: [attachments.from_dict(one) for one in files]
+        for prop, files in (data.get("uploads") or {}).items()
+    }
+    try:
+        page, values = attachments.create_page_with_files(
+            data_source_id=data["data_source_id"],
+            title=data["name"],
+            header=data["header"],
+            values=data.get("values") or {},
+            uploads=uploads,
+            context=run.context,
+            deadline=run.deadline,
+        )
+    except attachments.FileRefused as refused:
+        raise NotionError(code="file_refused", hint=f"{refused} Nothing was sent.") from None
     source_id = page.get("parent", {}).get("data_source_id")
     title = title_of(page)
     return ActionResult(
@@ -135,12 +144,14 @@ def _create_page(user: Any, data: dict, run: Run) -> ActionResult:
         link=workspace().link(page["id"], page.get("url")).as_dict(),
         extra={
             "data_source_id": source_id if isinstance(source_id, str) else data["data_source_id"],
-            "sent": [[name, value_text(value)] for name, value in (data.get("values") or {}).items()],
+            "sent": [[name, value_text(value)] for name, value in values.items()],
         },
     )
 
 
-def _content_in_background(user: Any, data: dict, run: Run, parts: int) -> ActionResult:
+def _content_in_background(
+    user: Any, data: dict, run: Run, parts: int, files: list[LocalFile]
+) -> ActionResult:
     page_id = data["page_id"]
     job = jobs.start_content_job(
         user=user,
@@ -149,6 +160,7 @@ def _content_in_background(user: Any, data: dict, run: Run, parts: int) -> Actio
         text_format=data.get("format") or content.PLAIN,
         parts=parts,
         correlation_id=run.context.correlation_id,
+        files=attachments.keep_for_job(files),
     )
     job_url = reverse("job", args=[job.pk])
     return ActionResult(
@@ -164,18 +176,37 @@ def _content_in_background(user: Any, data: dict, run: Run, parts: int) -> Actio
 
 def _append_content(user: Any, data: dict, run: Run) -> ActionResult:
     page_id = data["page_id"]
-    parts = len(plan_content(data["content"], text_format=data.get("format") or content.PLAIN).steps)
+    text_format = data.get("format") or content.PLAIN
+    files = [attachments.from_dict(one) for one in data.get("attachments") or []]
+    described = [(file.name, file.content_type) for file in files]
+    try:
+        attachments.check_for_workspace(files, context=run.context)
+    except attachments.FileRefused as refused:
+        raise NotionError(code="file_refused", hint=f"{refused} Nothing was sent.") from None
+    try:
+        plan = content.plan_with_files(data["content"], text_format=text_format, files=described)
+    except TooDeep:
+        plan = None  # append_content says so
+    parts = len(plan.steps) if plan else 0
     if settings.NOTION_CONTENT_BACKGROUND_REQUESTS < parts <= settings.NOTION_CONTENT_MAX_REQUESTS:
-        return _content_in_background(user, data, run, parts)
-    added = content.append_content(
-        page_id=page_id,
-        content=data["content"],
-        text_format=data.get("format") or content.PLAIN,
-        context=run.context,
-        deadline=run.deadline,
-        max_requests=settings.NOTION_CONTENT_MAX_REQUESTS,
-        keep_going=run.keep_going,
-    )
+        return _content_in_background(user, data, run, parts, files)
+    uploaded = attachments.upload_all(files, context=run.context, deadline=run.deadline)
+    try:
+        added = content.append_content(
+            page_id=page_id,
+            content=data["content"],
+            text_format=text_format,
+            context=run.context,
+            deadline=run.deadline,
+            max_requests=settings.NOTION_CONTENT_MAX_REQUESTS,
+            keep_going=run.keep_going,
+            files=described,
+            uploaded=uploaded,
+        )
+    except NotionError as error:
+        if files and error.code != "too_deep":
+            error.hint += _unattached_after(error, files)
+        raise
     title = _page_title(user, page_id)
     blocks = added.blocks
     first = blocks[0].get("id") if blocks and isinstance(blocks[0], dict) else ""
@@ -187,7 +218,17 @@ def _append_content(user: Any, data: dict, run: Run) -> ActionResult:
         headline=f"{count} block{'s' if count != 1 else ''} added to {_quoted(title)}",
         ids=[("First block ID", str(first or "")), ("Page ID", page_id)],
         link=workspace().link(page_id).as_dict(),
-        extra={"page_id": page_id, "blocks": count},
+        extra={"page_id": page_id, "blocks": count, "files": [file.name for file in files]},
+    )
+
+
+def _unattached_after(error: NotionError, files: list[LocalFile]) -> str:
+    """What became of the uploaded files when adding their blocks failed."""
+    if error.maybe_done:
+        return ""  # the hint says to look at the page: the files may be there
+    return (
+        f" {attachments.names(files)} had been uploaded to Notion; any whose block was not added is "
+        "attached to nothing, and Notion drops it within an hour."
     )
 
 

@@ -269,6 +269,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files the app keeps through Django's storage API (the sandbox's uploads): this folder by default;
+# a deployment may set STORAGES' "default" to another backend (S3 through django-storages, say).
+MEDIA_ROOT = BASE_DIR / env.str("MEDIA_ROOT", default="media")  # relative to the project
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -352,4 +355,8 @@ IMPORT_MAX_COLUMNS = env_number("IMPORT_MAX_COLUMNS", 100, minimum=1, maximum=10
 # An upload whose import was never started is deleted, with its file, by `manage.py prune` this many
 # hours after it was sent.
 IMPORT_UPLOAD_HOURS = env_number("IMPORT_UPLOAD_HOURS", 24, minimum=1, maximum=24 * 365, kind=int)
+# Files sent with a form are written to disk as they arrive, never held whole in memory; a file
+# attached to content sent by a background job is copied here for the job (a worker must reach it).
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.TemporaryFileUploadHandler"]
+ATTACHMENTS_DIR = BASE_DIR / env.str("ATTACHMENTS_DIR", default="attachments")  # relative to the project
 CSRF_FAILURE_VIEW = "notionforms.csrf.csrf_failure"

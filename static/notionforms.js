@@ -124,6 +124,30 @@ function say(form, message) {
   return note;
 }
 
+function hasFiles(form) {
+  return [...form.querySelectorAll("input[type=file]")].some((input) => input.files.length);
+}
+
+function postWithProgress(url, body, progress) {
+  // fetch() tells nothing of an upload's progress; XMLHttpRequest does. Answers like fetch's.
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    request.open("POST", url);
+    for (const [name, value] of Object.entries(FETCH)) request.setRequestHeader(name, value);
+    request.upload.addEventListener("progress", (event) => {
+      if (event.lengthComputable) progress(event.loaded / event.total);
+    });
+    request.addEventListener("load", () => resolve({
+      status: request.status,
+      redirected: new URL(request.responseURL).pathname !== new URL(url, window.location.href).pathname,
+      url: request.responseURL,
+      text: async () => request.responseText,
+    }));
+    request.addEventListener("error", () => reject(new Error("network")));
+    request.send(body);
+  });
+}
+
 async function submitInPlace(form, submitter) {
   // `submitter`: the button pressed. The Preview button asks for the preview alone, which
   // goes in place of the last one; nothing is sent to Notion for it.
@@ -145,9 +169,11 @@ async function submitInPlace(form, submitter) {
   };
   let response, html;
   try {
-    response = await fetch(form.action, {
-      method: "POST", body, headers: FETCH, credentials: "same-origin",
-    });
+    response = hasFiles(form) && !previewing
+      ? await postWithProgress(form.action, body, (share) => {
+        button.textContent = share < 1 ? `Uploading… ${Math.floor(share * 100)}%` : "Sending…";
+      })
+      : await fetch(form.action, { method: "POST", body, headers: FETCH, credentials: "same-origin" });
     if (!response.redirected) html = await response.text();
   } catch (error) {
     ready();

@@ -1,4 +1,5 @@
 import os
+import shutil
 import uuid
 
 import pytest
@@ -151,6 +152,15 @@ def static_files(tmp_path_factory: pytest.TempPathFactory) -> None:
 
     settings.STATIC_ROOT = tmp_path_factory.mktemp("static")
     call_command("collectstatic", interactive=False, verbosity=0)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def files_root():
+    """The folder of what the tests upload (tests/settings.py), removed at the end of the run."""
+    from django.conf import settings
+
+    yield settings.FILES_ROOT
+    shutil.rmtree(settings.FILES_ROOT, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -37,3 +37,7 @@ NOTION_RATE_LIMIT = 0
 SECURE_SSL_REDIRECT = False
 # Jobs run at once, in the test's own process; the tests about the queue start a real db_worker.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# What the tests upload stays out of the checkout; removed at the end of the run (tests/conftest.py).
+FILES_ROOT = Path(tempfile.gettempdir()) / f"notionforms-test-files-{os.getpid()}"
+MEDIA_ROOT = FILES_ROOT / "media"
+ATTACHMENTS_DIR = FILES_ROOT / "attachments"

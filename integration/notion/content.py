@@ -1,16 +1,54 @@
 """Content appended to a page, as paragraphs of plain text or as Markdown's blocks, in as many
 requests as Notion's limits need. The only place that appends blocks."""
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from integration.http.audit import AuditContext
-from integration.notion.blocks import Append, ListChildren
+from integration.notion.blocks import Append, ListChildren, children_of, plan_requests
 from integration.notion.client import notion_client
 from integration.notion.errors import NotionError, expect, notion_call, unexpected
-from integration.notion.markdown import MARKDOWN, PLAIN, TooDeep, plan_content
+from integration.notion.files import block_type_for, file_block
+from integration.notion.markdown import MARKDOWN, PLAIN, ContentPlan, TooDeep, plan_content
 
-__all__ = ["MARKDOWN", "PLAIN", "AddedContent", "append_content", "parts_report"]
+__all__ = ["MARKDOWN", "PLAIN", "AddedContent", "append_content", "parts_report", "plan_with_files"]
+
+# Stands for a file's upload ID in blocks planned before the file is uploaded (a preview, a check).
+PENDING = "pending-upload:"
+
+
+def _upload_ids(blocks: list[dict]) -> Iterator[str]:
+    for block in blocks:
+        data = block[block["type"]]
+        if data.get("type") == "file_upload":
+            yield data["file_upload"]["id"]
+        yield from _upload_ids(children_of(block))
+
+
+def plan_with_files(
+    content: str,
+    *,
+    text_format: str = PLAIN,
+    files: Sequence[tuple[str, str]] = (),
+    uploaded: Mapping[str, str] | None = None,
+) -> ContentPlan:
+    """The blocks and requests of `content` with `files` ((name, content type) each) attached.
+
+    Markdown places a file where it names it (`![caption](name.png)`); the others follow the
+    text, in order, each a block of its kind (image, pdf, audio, video or file). `uploaded` gives
+    the upload IDs ({name: ID}); a file not uploaded yet stands as PENDING + its name.
+    """
+    kinds = {name: block_type_for(name, content_type) for name, content_type in files}
+    ids = {name: (uploaded or {}).get(name, PENDING + name) for name in kinds}
+    plan = plan_content(
+        content, text_format=text_format, attached={name: (kinds[name], ids[name]) for name in kinds}
+    )
+    placed = set(_upload_ids(plan.blocks))
+    rest = [file_block(kinds[name], ids[name]) for name in kinds if ids[name] not in placed]
+    if not rest:
+        return plan
+    blocks = [*plan.blocks, *rest]
+    return replace(plan, blocks=blocks, steps=plan_requests(blocks))
 
 
 @dataclass(frozen=True)
@@ -68,6 +106,8 @@ def append_content(
     done: int = 0,
     ids: dict[int, str] | None = None,
     on_part: Callable[[int, list], None] | None = None,
+    files: Sequence[tuple[str, str]] = (),
+    uploaded: Mapping[str, str] | None = None,
 ) -> AddedContent:
     """Append text to a page, as paragraphs or as Markdown's blocks, in as many requests as needed.
 
@@ -78,9 +118,10 @@ def append_content(
 
     A background job resumes with `done`, the parts already added, and `ids`, the block IDs they
     gave (updated in place as parts go); `on_part(number, results)` hears of each part added.
+    `files` are attached as `plan_with_files` says, uploaded already as `uploaded` gives.
     """
     try:
-        plan = plan_content(content, text_format=text_format)
+        plan = plan_with_files(content, text_format=text_format, files=files, uploaded=uploaded)
     except TooDeep as deep:
         raise NotionError(
             code="too_deep",

@@ -155,7 +155,12 @@ def value_text(value: dict) -> str:
     if kind == "people":
         return ", ".join(person["id"] for person in data)
     if kind == "files":
-        return "\n".join(item["external"]["url"] for item in data)
+        return "\n".join(
+            item["external"]["url"]
+            if item.get("type", "external") == "external"
+            else f"{item['name']} (uploaded)"
+            for item in data
+        )
     return str(data)  # a number, a URL, an email, a phone number
 
 

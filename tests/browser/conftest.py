@@ -45,6 +45,8 @@ def app_url(django_db_setup, django_db_blocker, static_files, tmp_path_factory) 
         "CSRF_COOKIE_SECURE": "false",
         "STATIC_ROOT": str(settings.STATIC_ROOT),
         "IMPORTS_DIR": str(tmp_path_factory.mktemp("imports")),  # files uploaded in the browser
+        "ATTACHMENTS_DIR": str(tmp_path_factory.mktemp("attachments")),
+        "MEDIA_ROOT": str(tmp_path_factory.mktemp("media")),  # the sandbox's uploaded files
     }
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "notionforms.wsgi", "-b", f"127.0.0.1:{port}",

@@ -1,0 +1,101 @@
+import getpass
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from integration import attachments
+from integration.http.audit import AuditContext
+from integration.management.arguments import data_source_id, full_address, one_line
+from integration.models import Source
+from integration.notion.errors import MAYBE_DONE, NotionError
+from integration.notion.files import LocalFile
+from integration.notion.selectors import data_source_schema
+from integration.notion.values import InvalidValues, page_values, properties_of, value_text
+from integration.notion.workspace import workspace
+
+
+def _pair(spec: str, option: str) -> tuple[str, str]:
+    name, equals, value = spec.partition("=")
+    if not equals or not name.strip():
+        raise CommandError(f"{option} {spec!r}: write it as NAME=VALUE.")
+    return name.strip(), value
+
+
+class Command(BaseCommand):
+    help = (
+        "Add a page to a data source: its title, property values with --value, and files uploaded "
+        "to its files properties with --file."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("title", help="the new page's title")
+        parser.add_argument(
+            "--data-source", required=True, help="ID or link of the data source (or of a database with one)"
+        )
+        parser.add_argument(
+            "--value",
+            action="append",
+            default=[],
+            metavar="PROPERTY=VALUE",
+            help="a property's value as the page form takes it, repeatable: 'Status=Done', 'Tags=a,b'",
+        )
+        parser.add_argument(
+            "--file",
+            action="append",
+            default=[],
+            metavar="PROPERTY=PATH",
+            help="a file to upload into a files property, repeatable: 'Attachments=report.pdf'",
+        )
+        parser.add_argument("--header", default="", help="a heading at the top of the page")
+        parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["verbosity"] < 2:
+            logging.getLogger("integration").setLevel(logging.WARNING)
+        source_id = data_source_id(options["data_source"])
+        context = AuditContext(source=Source.COMMAND, username=getpass.getuser())
+        try:
+            properties = properties_of(data_source_schema(source_id=source_id, context=context))
+        except NotionError as error:
+            raise CommandError(one_line(str(error))) from None
+        try:
+            values = page_values(properties, dict(_pair(spec, "--value") for spec in options["value"]))
+        except InvalidValues as invalid:
+            raise CommandError(one_line(f"Nothing was sent. {invalid}")) from None
+        uploads: dict[str, list[LocalFile]] = {}
+        for spec in options["file"]:
+            name, path = _pair(spec, "--file")
+            if properties.get(name, {}).get("type") != "files":
+                raise CommandError(f"--file {spec!r}: this data source has no files property {name!r}.")
+            if not Path(path).is_file():
+                raise CommandError(f"--file {spec!r}: no such file.")
+            uploads.setdefault(name, []).append(LocalFile.at(Path(path)))
+        try:
+            page, sent = attachments.create_page_with_files(
+                data_source_id=source_id,
+                title=options["title"],
+                header=options["header"],
+                values=values,
+                uploads=uploads,
+                context=context,
+            )
+        except attachments.FileRefused as refused:
+            raise CommandError(one_line(f"{refused} Nothing was sent.")) from None
+        except NotionError as error:
+            raise CommandError(one_line(str(error))) from None
+        except KeyboardInterrupt:
+            self.stderr.write(
+                f"Interrupted.{MAYBE_DONE} Its requests are in the history under {context.correlation_id}."
+            )
+            raise SystemExit(130) from None
+        url = full_address(workspace().link(page["id"], page.get("url")).href)
+        shown = {name: value_text(value) for name, value in sent.items()}
+        if options["json"]:
+            self.stdout.write(json.dumps({"page_id": page["id"], "url": url, "sent": shown}))
+            return
+        lines = [f"Page ID: {page['id']}", f"URL: {url}"]
+        lines += [f"{name}: {text}".replace("\n", ", ") for name, text in shown.items()]
+        self.stdout.write("\n".join(lines))

@@ -1,0 +1,209 @@
+"""Files attached to the page and content forms, and by the commands: checked before anything is
+sent, uploaded before the page or blocks that use them, reported when they can't be attached."""
+
+import hashlib
+import io
+import json
+
+import pytest
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+
+from integration.models import FormSubmission, NotionRequestLog
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
+PDF = b"%PDF-1.4\n" + b"0123456789" * 300
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    cache.clear()
+
+
+@pytest.fixture
+def source(fake_notion, parent_page) -> dict:
+    database = fake_notion.sandbox.create_database(
+        body={
+            "parent": {"page_id": parent_page["id"]},
+            "title": [{"text": {"content": "Reports"}}],
+            "initial_data_source": {
+                "properties": {"Name": {"title": {}}, "Pages": {"number": {}}, "Attachments": {"files": {}}}
+            },
+        },
+        query={},
+    )
+    return fake_notion.sandbox.store.get(database["data_sources"][0]["id"])
+
+
+def field(source: dict, name: str) -> str:
+    return f"property_{source['properties'][name]['id']}"
+
+
+def upload(name: str, data: bytes, content_type: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data, content_type=content_type)
+
+
+def upload_requests(fake_notion) -> list:
+    return fake_notion.sent("POST", r"^/v1/file_uploads")
+
+
+def test_a_file_in_the_page_form_is_uploaded_then_attached_to_the_page(submit, fake_notion, source):
+    files = {f"{field(source, 'Attachments')}_upload": upload("report.pdf", PDF, "application/pdf")}
+    submit("page", data_source_id=source["id"], name="Q3", **files)
+
+    submission = FormSubmission.objects.get()
+    assert submission.status == "succeeded", submission.error
+    [item] = fake_notion.sandbox.store.get(submission.result["id"])["properties"]["Attachments"]["files"]
+    assert item["name"] == "report.pdf" and item["type"] == "file"
+    paths = [request.url.path for request in fake_notion.sent("POST")]
+    assert paths[-1] == "/v1/pages" and any(path.startswith("/v1/file_uploads") for path in paths[:-1])
+    assert ["Attachments", "report.pdf (uploaded)"] in submission.result["sent"]
+
+
+def test_the_history_keeps_an_uploads_name_size_and_hash_never_its_bytes(submit, fake_notion, source):
+    files = {f"{field(source, 'Attachments')}_upload": upload("report.pdf", PDF, "application/pdf")}
+    submit("page", data_source_id=source["id"], name="Q3", **files)
+
+    [send] = NotionRequestLog.objects.filter(url__contains="/send")
+    stored = json.dumps(send.request_body)
+    assert "report.pdf" in stored and str(len(PDF)) in stored
+    assert hashlib.sha256(PDF).hexdigest() in stored
+    assert "0123456789" not in stored
+
+
+def test_a_page_form_refused_after_validation_uploads_nothing(submit, fake_notion, source):
+    files = {f"{field(source, 'Attachments')}_upload": upload("report.pdf", PDF, "application/pdf")}
+    response = submit(
+        "page", data_source_id=source["id"], name="Q3", **{field(source, "Pages"): "many"}, **files
+    )
+
+    assert response.status_code == 400
+    assert upload_requests(fake_notion) == []
+    assert not FormSubmission.objects.exists()
+
+
+def test_a_file_over_the_workspaces_limit_is_refused_before_anything_is_sent(submit, fake_notion, source):
+    big = upload("scan.pdf", b"%PDF" + b"x" * (5 * 1024 * 1024), "application/pdf")
+    submit("page", data_source_id=source["id"], name="Q3", **{f"{field(source, 'Attachments')}_upload": big})
+
+    submission = FormSubmission.objects.get()
+    assert submission.status == "failed"
+    assert "scan.pdf" in submission.error["hint"] and "5" in submission.error["hint"]
+    assert "Nothing was sent" in submission.error["hint"]
+    assert upload_requests(fake_notion) == [] and fake_notion.sent("POST", "^/v1/pages") == []
+
+
+def test_an_upload_whose_page_is_refused_is_reported_and_not_sent_again(submit, fake_notion, source):
+    fake_notion.fail_like_notion("POST", "^/v1/pages$", 400, "validation_error", "body failed validation")
+    files = {f"{field(source, 'Attachments')}_upload": upload("report.pdf", PDF, "application/pdf")}
+    submit("page", data_source_id=source["id"], name="Q3", **files)
+
+    submission = FormSubmission.objects.get()
+    assert submission.status == "failed"
+    assert "report.pdf was uploaded to Notion but attached to nothing" in submission.error["hint"]
+    assert len(fake_notion.sent("POST", r"^/v1/file_uploads$")) == 1
+
+
+def blocks_of(fake_notion, page_id: str) -> list[dict]:
+    return [fake_notion.sandbox.store.get(child) for child in fake_notion.sandbox.store.children(page_id)]
+
+
+def test_an_image_named_by_markdown_goes_where_it_is_named_and_others_after_the_text(
+    submit, fake_notion, parent_page
+):
+    text = "Before\n\n![The logo](logo.png)\n\nAfter"
+    attachments = [upload("logo.png", PNG, "image/png"), upload("report.pdf", PDF, "application/pdf")]
+    submit("content", page_id=parent_page["id"], format="markdown", content=text, attachments=attachments)
+
+    submission = FormSubmission.objects.get()
+    assert submission.status == "succeeded", submission.error
+    kinds = [block["type"] for block in blocks_of(fake_notion, parent_page["id"])]
+    assert kinds == ["paragraph", "image", "paragraph", "pdf"]
+    image = blocks_of(fake_notion, parent_page["id"])[1]["image"]
+    assert image["type"] == "file" and image["caption"][0]["plain_text"] == "The logo"
+
+
+def test_an_image_by_its_link_is_an_external_image_and_uploads_nothing(submit, fake_notion, parent_page):
+    submit(
+        "content",
+        page_id=parent_page["id"],
+        format="markdown",
+        content="![A cat](https://example.com/cat.png)",
+    )
+
+    [block] = blocks_of(fake_notion, parent_page["id"])
+    assert block["type"] == "image" and block["image"]["external"]["url"] == "https://example.com/cat.png"
+    assert upload_requests(fake_notion) == []
+
+
+def test_a_preview_uploads_nothing_and_shows_where_the_files_go(submit, fake_notion, parent_page):
+    response = submit(
+        "content",
+        page_id=parent_page["id"],
+        format="markdown",
+        content="![The logo](logo.png)",
+        attachments=[upload("logo.png", PNG, "image/png")],
+        preview="1",
+    )
+
+    assert response.status_code == 200
+    assert "logo.png" in response.content.decode()
+    assert upload_requests(fake_notion) == [] and not FormSubmission.objects.exists()
+
+
+def test_two_attached_files_of_one_name_are_refused(submit, fake_notion, parent_page):
+    response = submit(
+        "content",
+        page_id=parent_page["id"],
+        content="Hello",
+        attachments=[upload("a.png", PNG, "image/png"), upload("a.png", PNG, "image/png")],
+    )
+
+    assert response.status_code == 400
+    assert "Two files are named a.png" in response.content.decode()
+    assert fake_notion.sent("POST") == []
+
+
+def test_add_page_uploads_a_file_into_a_files_property(fake_notion, source, tmp_path):
+    report = tmp_path / "report.pdf"
+    report.write_bytes(PDF)
+    out = io.StringIO()
+    call_command(
+        "add_page",
+        "Q3",
+        "--data-source",
+        source["id"],
+        "--file",
+        f"Attachments={report}",
+        "--json",
+        stdout=out,
+    )
+
+    result = json.loads(out.getvalue())
+    [item] = fake_notion.sandbox.store.get(result["page_id"])["properties"]["Attachments"]["files"]
+    assert item["name"] == "report.pdf" and item["type"] == "file"
+
+
+def test_add_page_refuses_a_file_for_a_property_that_takes_none(fake_notion, source, tmp_path):
+    report = tmp_path / "report.pdf"
+    report.write_bytes(PDF)
+    with pytest.raises(CommandError, match="no files property 'Pages'"):
+        call_command("add_page", "Q3", "--data-source", source["id"], "--file", f"Pages={report}")
+    assert fake_notion.sent("POST") == []
+
+
+def test_add_content_places_an_attached_image_where_the_markdown_names_it(fake_notion, parent_page, tmp_path):
+    (tmp_path / "logo.png").write_bytes(PNG)
+    (tmp_path / "notes.md").write_text("# Notes\n\n![Logo](logo.png)\n", encoding="utf-8")
+    call_command(
+        "add_content",
+        parent_page["id"],
+        str(tmp_path / "notes.md"),
+        "--attach",
+        str(tmp_path / "logo.png"),
+        stdout=io.StringIO(),
+    )
+
+    kinds = [block["type"] for block in blocks_of(fake_notion, parent_page["id"])]
+    assert kinds == ["heading_1", "image"]
