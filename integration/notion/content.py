@@ -1,6 +1,7 @@
 """Content appended to a page, as paragraphs of plain text or as Markdown's blocks, in as many
 requests as Notion's limits need. The only place that appends blocks."""
 
+import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -9,6 +10,7 @@ from integration.notion.blocks import Append, ListChildren, children_of, plan_re
 from integration.notion.client import notion_client
 from integration.notion.errors import NotionError, expect, notion_call, unexpected
 from integration.notion.files import block_type_for, file_block
+from integration.notion.limits import PART_SIZE, SINGLE_PART_MAX
 from integration.notion.markdown import MARKDOWN, PLAIN, ContentPlan, TooDeep, plan_content
 
 __all__ = ["MARKDOWN", "PLAIN", "AddedContent", "append_content", "parts_report", "plan_with_files"]
@@ -55,6 +57,28 @@ def plan_with_files(
 class AddedContent:
     blocks: list[dict]  # the new blocks at the top of the page, as Notion answered
     count: int  # all the new blocks, nested ones included
+
+
+def _upload_requests(name: str, size: int) -> str:
+    if size <= SINGLE_PART_MAX:
+        return f"Upload {name}: create the upload, send the file"
+    parts = math.ceil(size / PART_SIZE)
+    return f"Upload {name} in {parts} parts: create the upload, send {parts} parts, complete it"
+
+
+def _step_request(step: Append | ListChildren) -> str:
+    where = "the page" if step.parent == 0 else f"block {step.parent}"
+    if isinstance(step, ListChildren):
+        return f"Read the IDs of the blocks just added in {where}"
+    count = len(step.children)
+    numbers = f"{step.refs[0]}" if count == 1 else f"{step.refs[0]}–{step.refs[-1]}"
+    return f"Add {count} block{'s' if count != 1 else ''} to {where} (blocks {numbers})"
+
+
+def request_list(plan: ContentPlan, files: Sequence[tuple[str, int]] = ()) -> list[str]:
+    """The requests sending `plan` takes, in order, as a person reads them: the uploads of `files`
+    ((name, size) each) first, then each request adding blocks; blocks are numbered in order."""
+    return [*(_upload_requests(name, size) for name, size in files), *map(_step_request, plan.steps)]
 
 
 def parts_report(failed: int, total: int, *, maybe_done: bool) -> str:
