@@ -262,3 +262,40 @@ def test_a_files_property_item_names_the_upload():
         "file_upload": {"id": "abc"},
         "name": "logo.png",
     }
+
+
+@pytest.fixture
+def sandboxed(settings, tmp_path):
+    settings.NOTION_KEY = ""
+    settings.NOTION_TRANSPORT = None
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def test_the_app_sandbox_keeps_an_upload_in_storage_and_serves_it_to_people_logged_in(
+    sandboxed, browser, settings, tmp_path
+):
+    file = a_file(tmp_path, "notes.txt", 3000)
+
+    upload_id = upload_file(file)
+
+    stored = settings.MEDIA_ROOT / "sandbox" / "uploads" / upload_id / "notes.txt"
+    assert stored.read_bytes() == file.path.read_bytes()
+    assert not (stored.parent / "parts").exists() or not any((stored.parent / "parts").iterdir())
+    answer = browser.get(f"/sandbox/files/{upload_id}/notes.txt")
+    assert answer.status_code == 200
+    assert b"".join(answer.streaming_content) == file.path.read_bytes()
+    assert answer["Content-Security-Policy"] == "sandbox"
+
+
+def test_the_sandbox_serves_no_file_to_someone_logged_out(sandboxed, client, tmp_path):
+    upload_id = upload_file(a_file(tmp_path, "notes.txt", 30))
+
+    answer = client.get(f"/sandbox/files/{upload_id}/notes.txt")
+
+    assert answer.status_code == 302
+
+
+def test_the_sandbox_files_are_not_served_when_the_app_talks_to_notion(fake_notion, browser, tmp_path):
+    upload_id = upload(a_file(tmp_path, "notes.txt", 30))
+
+    assert browser.get(f"/sandbox/files/{upload_id}/notes.txt").status_code == 404
