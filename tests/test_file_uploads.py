@@ -266,9 +266,16 @@ def test_a_files_property_item_names_the_upload():
 
 @pytest.fixture
 def sandboxed(settings, tmp_path):
+    """The app's own sandbox, its files under a fresh MEDIA_ROOT; made anew before and after, for
+    its rate limit's tokens to be whole for this test and the next."""
+    from integration.sandbox.store import sandbox
+
     settings.NOTION_KEY = ""
     settings.NOTION_TRANSPORT = None
     settings.MEDIA_ROOT = tmp_path / "media"
+    sandbox.cache_clear()
+    yield
+    sandbox.cache_clear()
 
 
 def test_the_app_sandbox_keeps_an_upload_in_storage_and_serves_it_to_people_logged_in(
