@@ -93,7 +93,15 @@ class FakeNotion(httpx.BaseTransport):
                 self.turns.append(request.extensions[TURN])
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        request.read()
+        # What Notion receives is a copy, read: the app's request keeps its stream (a file upload's
+        # multipart body, whose fields the history describes on each attempt).
+        request = httpx.Request(
+            request.method,
+            request.url,
+            headers=request.headers,
+            content=b"".join(request.stream),
+            extensions=request.extensions,
+        )
         with self._lock:
             self.attempts += 1
             fault = next(

@@ -29,10 +29,12 @@ from django.utils import timezone
 
 from integration.http.masking import (
     NOT_JSON,
+    LoggedBody,
     body_for_log,
     mask_headers,
     mask_request_id,
     mask_url,
+    multipart_for_log,
     parse_json,
     scrub,
 )
@@ -155,8 +157,12 @@ def start_attempt(
     request: httpx.Request, *, attempt: int, context: AuditContext, sandbox: bool = False
 ) -> NotionRequestLog | None:
     """Record an attempt before it is sent. Returns None if the log could not be written."""
-    body = parse_json(request.content)
-    logged = body_for_log(request.content, body)
+    described = multipart_for_log(request)
+    if described is not None:  # a file's part: described, its bytes neither read whole nor kept
+        body, logged = None, LoggedBody(described)
+    else:
+        body = parse_json(request.content)
+        logged = body_for_log(request.content, body)
     try:
         row = NotionRequestLog.objects.create(
             operation=operation_name(request.method, request.url.path),

@@ -1,5 +1,6 @@
 """Secrets kept out of everything stored or shown: masked by key, and the token replaced wherever it is."""
 
+import hashlib
 import json
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -115,3 +116,55 @@ def body_for_log(content: bytes, data: Any = NOT_JSON) -> LoggedBody:
     if len(compact) > settings.NOTION_AUDIT_BODY_LIMIT:
         return _capped(compact)
     return LoggedBody(masked)
+
+
+HASH_CHUNK = 1024 * 1024
+
+
+def _digest(fileobj: Any) -> tuple[int | None, str | None]:
+    """The size and SHA-256 of a file object being sent, read in chunks from its start and put back
+    where it was; (None, None) if it can't be read twice."""
+    try:
+        position = fileobj.tell()
+        fileobj.seek(0)
+    except (AttributeError, OSError):
+        return None, None
+    digest, size = hashlib.sha256(), 0
+    while chunk := fileobj.read(HASH_CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
+    fileobj.seek(position)
+    return size, digest.hexdigest()
+
+
+def multipart_for_log(request: httpx.Request) -> dict | None:
+    """A multipart/form-data body (a file upload's part) as the history keeps it: each field's
+    name, and for a file its name, content type, size and SHA-256, never its bytes. None for any
+    other body. The file objects are read for the hash, not the body: nothing is held in memory.
+
+    The fields are read from httpx's own MultipartStream (httpx 0.28, pinned)."""
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        return None
+    fields = getattr(request.stream, "fields", None)
+    if fields is None:
+        return {"multipart": [], "size": request.headers.get("content-length")}
+    described: list[dict[str, Any]] = []
+    for field in fields:
+        if hasattr(field, "file"):
+            if isinstance(field.file, bytes | str):
+                data = field.file.encode() if isinstance(field.file, str) else field.file
+                size, sha256 = len(data), hashlib.sha256(data).hexdigest()
+            else:
+                size, sha256 = _digest(field.file)
+            described.append(
+                {
+                    "field": field.name,
+                    "filename": scrub(field.filename or ""),
+                    "content_type": field.headers.get("Content-Type", ""),
+                    "size": size,
+                    "sha256": sha256,
+                }
+            )
+        else:
+            described.append({"field": field.name, "value": scrub(str(field.value))})
+    return {"multipart": described}

@@ -33,6 +33,12 @@ ENDPOINTS = [
     _endpoint("comments.list", "GET", r"comments"),
     _endpoint("search", "POST", r"search"),
     _endpoint("users.me", "GET", r"users/me"),
+    # "Create a file upload", "Send a file upload", "Complete a file upload", "Retrieve a file upload"
+    _endpoint("file_uploads.create", "POST", r"file_uploads"),
+    _endpoint("file_uploads.send", "POST", r"file_uploads/([^/]+)/send"),
+    _endpoint("file_uploads.complete", "POST", r"file_uploads/([^/]+)/complete"),
+    _endpoint("file_uploads.retrieve", "GET", r"file_uploads/([^/]+)"),
+    _endpoint("file_uploads.list", "GET", r"file_uploads"),
 ]
 
 

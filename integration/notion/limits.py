@@ -30,3 +30,109 @@ CODE_LANGUAGES = frozenset({
     "scala", "scheme", "scss", "shell", "smalltalk", "solidity", "sql", "swift", "toml", "typescript",
     "vb.net", "verilog", "vhdl", "visual basic", "webassembly", "xml", "yaml", "java/c/c++/c#",
 })  # fmt: skip
+
+# File uploads. "Working with files and media" (file size limits, supported file types, other
+# limitations), "Uploading larger files" (sizes of parts), "Create a file upload" (number_of_parts).
+MIB = 1024 * 1024
+FREE_FILE_SIZE = 5 * MIB  # a free workspace's per-file limit; users.me gives the workspace's own
+MULTI_PART_MAX = 5 * 1024 * MIB  # a paid workspace's per-file limit, reached only in multi-part mode
+SINGLE_PART_MAX = 20 * MIB  # larger files must be sent in parts
+PART_MIN = 5 * MIB  # every part but the last
+PART_MAX = 20 * MIB
+PART_SIZE = 10 * MIB  # the size Notion recommends
+PARTS_LIMIT = 1000
+FILE_NAME_BYTES = 900  # of a file name's UTF-8, extension included
+UPLOAD_EXPIRY_SECONDS = 3600  # an upload not attached within an hour of its creation expires
+
+# The file types Notion takes, by category: each extension with the content type a file of that
+# name is sent as. Notion's table lists .mkv and .gifv without a content type of their own: they
+# are sent as the closest listed one (WebM is Matroska's subset; a .gifv is an MP4 video).
+FILE_TYPES: dict[str, dict[str, str]] = {
+    "audio": {
+        ".aac": "audio/aac", ".adts": "audio/aac", ".mid": "audio/midi", ".midi": "audio/midi",
+        ".mp3": "audio/mpeg", ".mpga": "audio/mpeg", ".m4a": "audio/mp4", ".m4b": "audio/mp4",
+        ".mp4": "audio/mp4", ".oga": "audio/ogg", ".ogg": "audio/ogg", ".wav": "audio/wav",
+        ".wma": "audio/x-ms-wma",
+    },
+    "document": {
+        ".pdf": "application/pdf", ".txt": "text/plain", ".json": "application/json",
+        ".doc": "application/msword", ".dot": "application/msword",
+        ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ".dotx": "application/vnd.openxmlformats-officedocument.wordprocessingml.template",
+        ".xls": "application/vnd.ms-excel", ".xlt": "application/vnd.ms-excel",
+        ".xla": "application/vnd.ms-excel",
+        ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ".xltx": "application/vnd.openxmlformats-officedocument.spreadsheetml.template",
+        ".ppt": "application/vnd.ms-powerpoint", ".pot": "application/vnd.ms-powerpoint",
+        ".pps": "application/vnd.ms-powerpoint", ".ppa": "application/vnd.ms-powerpoint",
+        ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        ".potx": "application/vnd.openxmlformats-officedocument.presentationml.template",
+    },
+    "image": {
+        ".gif": "image/gif", ".heic": "image/heic", ".jpeg": "image/jpeg", ".jpg": "image/jpeg",
+        ".png": "image/png", ".svg": "image/svg+xml", ".tif": "image/tiff", ".tiff": "image/tiff",
+        ".webp": "image/webp", ".ico": "image/vnd.microsoft.icon",
+    },
+    "video": {
+        ".amv": "video/x-amv", ".asf": "video/x-ms-asf", ".wmv": "video/x-ms-asf",
+        ".avi": "video/x-msvideo", ".f4v": "video/x-f4v", ".flv": "video/x-flv", ".gifv": "video/mp4",
+        ".m4v": "video/mp4", ".mp4": "video/mp4", ".mkv": "video/webm", ".webm": "video/webm",
+        ".mov": "video/quicktime", ".qt": "video/quicktime", ".mpeg": "video/mpeg",
+    },
+}  # fmt: skip
+# Content types Notion lists beyond those above.
+EXTRA_CONTENT_TYPES = {"application/mp4": "video"}
+# The media blocks an upload can be attached to, and the categories each takes ("file" takes any).
+MEDIA_BLOCKS = {"image": {"image"}, "audio": {"audio"}, "video": {"video"}, "pdf": {"pdf"}, "file": None}
+
+
+def extension_of(name: str) -> str:
+    dot = name.rfind(".")
+    return name[dot:].lower() if dot > 0 else ""
+
+
+def categories_of_name(name: str) -> set[str]:
+    """The categories of Notion's file types a file of this name belongs to (.mp4: audio and video)."""
+    extension = extension_of(name)
+    return {category for category, types in FILE_TYPES.items() if extension in types}
+
+
+def categories_of_content_type(content_type: str) -> set[str]:
+    base = content_type.split(";")[0].strip().lower()
+    found = {category for category, types in FILE_TYPES.items() if base in types.values()}
+    if base in EXTRA_CONTENT_TYPES:
+        found.add(EXTRA_CONTENT_TYPES[base])
+    return found
+
+
+def content_type_for(name: str) -> str:
+    """The content type Notion expects a file of this name to be sent as ("" if none)."""
+    extension = extension_of(name)
+    for category in ("video", "audio", "image", "document"):  # .mp4 is a video first
+        if extension in FILE_TYPES[category]:
+            return FILE_TYPES[category][extension]
+    return ""
+
+
+def block_type_for(name: str, content_type: str) -> str:
+    """The media block ("image", "pdf", "audio", "video" or "file") that shows this file: any file
+    may go in a file block, but an image block takes only images, and so on."""
+    categories = categories_of_name(name) & categories_of_content_type(content_type)
+    if content_type.split(";")[0].strip().lower() == "application/pdf":
+        return "pdf"
+    for block in ("image", "video", "audio"):
+        if block in categories:
+            return block
+    return "file"
+
+
+def block_takes(block_type: str, content_type: str) -> bool:
+    """Whether a media block of this type can show an upload of this content type."""
+    if block_type not in MEDIA_BLOCKS:
+        return False
+    wanted = MEDIA_BLOCKS[block_type]
+    if wanted is None:
+        return True
+    if block_type == "pdf":
+        return content_type.split(";")[0].strip().lower() == "application/pdf"
+    return bool(wanted & categories_of_content_type(content_type))

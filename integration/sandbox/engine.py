@@ -11,6 +11,7 @@ httpx as a transport (`httpx.MockTransport(sandbox)`) or behind a WSGI server
 """
 
 import copy
+import hashlib
 import json
 import math
 import re
@@ -18,10 +19,13 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import IO, Any, Protocol
+from urllib.parse import quote
 
 import httpx
+from python_multipart.multipart import MultipartParser, parse_options_header
 
 from integration.ids import parse_notion_id
 from integration.notion.columns import NUMBER_FORMATS
@@ -31,9 +35,21 @@ from integration.notion.limits import (
     BODY_LIMIT,
     CODE_LANGUAGES,
     ELEMENT_LIMIT,
+    FILE_NAME_BYTES,
+    FREE_FILE_SIZE,
+    MEDIA_BLOCKS,
     NESTING_LIMIT,
+    PART_MAX,
+    PART_MIN,
+    PARTS_LIMIT,
+    SINGLE_PART_MAX,
     TEXT_LIMIT,
+    UPLOAD_EXPIRY_SECONDS,
     URL_LIMIT,
+    block_takes,
+    categories_of_content_type,
+    categories_of_name,
+    content_type_for,
     utf16_len,
 )
 from integration.notion.shapes import plain_text, title_of
@@ -43,7 +59,7 @@ _BLOCK_TYPES = {
     "paragraph", "heading_1", "heading_2", "heading_3", "bulleted_list_item",
     "numbered_list_item", "quote", "to_do", "toggle", "callout", "code", "divider",
 }  # fmt: skip
-_CHILDLESS = {"code", "divider"}
+_CHILDLESS = {"code", "divider", *MEDIA_BLOCKS}
 _PROPERTY_TYPES = {
     "title", "rich_text", "number", "select", "multi_select", "status", "date", "people",
     "files", "checkbox", "url", "email", "phone_number", "formula", "relation", "rollup",
@@ -64,6 +80,9 @@ _CAPABILITY_NEEDED = {
     "comments.create": "insert_comments",
     "comments.list": "read_comments",
     "search": "read_content",
+    "file_uploads.create": "insert_content",
+    "file_uploads.send": "insert_content",
+    "file_uploads.complete": "insert_content",
 }
 _ANNOTATIONS = {
     "bold": False, "italic": False, "strikethrough": False,
@@ -140,6 +159,138 @@ class TokenBucket:
                 self.tokens -= 1
                 return 0.0
             return (1 - self.tokens) / self.rate
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A file's bytes as assembled: their count and SHA-256."""
+
+    size: int
+    sha256: str
+
+
+class Blobs(Protocol):
+    """Where the sandbox keeps the bytes of uploaded files: the parts as they are sent, then the
+    file assembled from them."""
+
+    def write(self, upload_id: str, part_number: int, chunks: Iterable[bytes]) -> int: ...
+
+    def assemble(self, upload_id: str, parts: list[int], *, filename: str) -> StoredFile: ...
+
+    def url(self, upload_id: str, filename: str) -> str: ...
+
+    def open(self, upload_id: str) -> tuple[str, IO[bytes]] | None: ...
+
+
+class MemoryBlobs:
+    """Uploaded files kept in memory, for tests and a stand-alone fake server."""
+
+    def __init__(self) -> None:
+        self._parts: dict[tuple[str, int], bytes] = {}
+        self._files: dict[str, tuple[str, bytes]] = {}
+        self._lock = threading.Lock()
+
+    def write(self, upload_id: str, part_number: int, chunks: Iterable[bytes]) -> int:
+        data = b"".join(chunks)
+        with self._lock:
+            self._parts[(upload_id, part_number)] = data
+        return len(data)
+
+    def assemble(self, upload_id: str, parts: list[int], *, filename: str) -> StoredFile:
+        with self._lock:
+            data = b"".join(self._parts.pop((upload_id, number)) for number in parts)
+            self._files[upload_id] = (filename, data)
+        return StoredFile(len(data), hashlib.sha256(data).hexdigest())
+
+    def url(self, upload_id: str, filename: str) -> str:
+        return f"https://files.sandbox.invalid/{upload_id}/{quote(filename)}"
+
+    def open(self, upload_id: str) -> tuple[str, IO[bytes]] | None:
+        import io
+
+        found = self._files.get(upload_id)
+        return (found[0], io.BytesIO(found[1])) if found else None
+
+
+@dataclass
+class FormFile:
+    """The `file` field of a multipart/form-data body: its name, content type and bytes (slices of
+    the body, not copies)."""
+
+    filename: str
+    content_type: str
+    chunks: list[memoryview]
+
+    @property
+    def size(self) -> int:
+        return sum(len(chunk) for chunk in self.chunks)
+
+
+def parse_form(content_type: str, body: bytes) -> tuple[dict[str, str], FormFile | None]:
+    """The text fields and the `file` field of a multipart/form-data body, parsed by python-multipart
+    (streaming, so the file's bytes are never copied: they stay slices of `body`)."""
+    kind, options = parse_options_header(content_type)
+    boundary = options.get(b"boundary")
+    if kind != b"multipart/form-data" or not boundary:
+        raise _invalid(
+            "Content-Type should be multipart/form-data with a boundary, "
+            f"instead was `{json.dumps(content_type)}`."
+        )
+    view = memoryview(body)
+    parts: list[dict[str, Any]] = []
+    header = {"field": b"", "value": b""}
+
+    def begin() -> None:
+        parts.append({"headers": {}, "ranges": []})
+
+    def field(data: bytes, start: int, end: int) -> None:
+        header["field"] += data[start:end]
+
+    def value(data: bytes, start: int, end: int) -> None:
+        header["value"] += data[start:end]
+
+    def header_end() -> None:
+        parts[-1]["headers"][header["field"].decode("latin-1").lower()] = header["value"].decode("latin-1")
+        header["field"] = header["value"] = b""
+
+    def data(_: bytes, start: int, end: int) -> None:
+        parts[-1]["ranges"].append((start, end))
+
+    parser = MultipartParser(
+        boundary,
+        {
+            "on_part_begin": begin,
+            "on_header_field": field,
+            "on_header_value": value,
+            "on_header_end": header_end,
+            "on_part_data": data,
+        },
+    )
+    try:
+        parser.write(body)  # one write: the offsets it reports are offsets into `body`
+        parser.finalize()
+    except Exception as error:  # python-multipart's errors for a malformed body
+        raise _invalid(f"The multipart/form-data body could not be parsed: {error}") from None
+    fields: dict[str, str] = {}
+    upload = None
+    for part in parts:
+        _, disposition = parse_options_header(part["headers"].get("content-disposition", ""))
+        name = disposition.get(b"name", b"").decode()
+        chunks = [view[start:end] for start, end in part["ranges"]]
+        if b"filename" in disposition:
+            if name == "file":
+                upload = FormFile(
+                    disposition[b"filename"].decode(),
+                    part["headers"].get("content-type", "application/octet-stream"),
+                    chunks,
+                )
+        else:
+            fields[name] = b"".join(chunks).decode()
+    return fields, upload
+
+
+def _iso(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _now(*, precise: bool = False) -> str:
@@ -226,6 +377,11 @@ class NotionSandbox:
     `capabilities`: those of `CAPABILITIES` the integration has; an endpoint needing another
     answers 403 `restricted_resource`, as Notion does.
     `integration_name`, `workspace_name`: the bot's name and its workspace's, as users.me gives them.
+    `max_file_size`: the workspace's per-file limit users.me gives (Notion's free plan's by default;
+    `MULTI_PART_MAX` for a paid one); `single_part_max`, `part_min`, `part_max`: Notion's sizes of a
+    single-part upload and of the parts of a multi-part one (smaller in tests, to keep files small).
+    `blobs`: where uploaded bytes go (`MemoryBlobs` by default); `clock`: the time (time.time()) by
+    which uploads expire; `api_url`: the base of the `upload_url` an upload names.
     """
 
     def __init__(
@@ -239,6 +395,13 @@ class NotionSandbox:
         capabilities: Iterable[str] = CAPABILITIES,
         integration_name: str = "notionforms",
         workspace_name: str = "Sandbox workspace",
+        max_file_size: int = FREE_FILE_SIZE,
+        single_part_max: int = SINGLE_PART_MAX,
+        part_min: int = PART_MIN,
+        part_max: int = PART_MAX,
+        blobs: Blobs | None = None,
+        clock: Callable[[], float] = time.time,
+        api_url: str = "https://api.notion.com",
     ) -> None:
         self.token = token
         self.store = store if store is not None else MemoryStore()
@@ -249,6 +412,13 @@ class NotionSandbox:
         self.workspace_name = workspace_name
         self.bot_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"notionforms-bot:{integration_name}"))
         self.workspace_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"notionforms-workspace:{workspace_name}"))
+        self.max_file_size = max_file_size
+        self.single_part_max = single_part_max
+        self.part_min = part_min
+        self.part_max = part_max
+        self.blobs: Blobs = blobs if blobs is not None else MemoryBlobs()
+        self.clock = clock
+        self.api_url = api_url.rstrip("/")
         self.handlers: dict[str, Callable[..., dict]] = {
             "databases.create": self.create_database,
             "databases.retrieve": self.retrieve_database,
@@ -264,6 +434,10 @@ class NotionSandbox:
             "comments.list": self.list_comments,
             "search": self.search,
             "users.me": self.me,
+            "file_uploads.create": self.create_file_upload,
+            "file_uploads.complete": self.complete_file_upload,
+            "file_uploads.retrieve": self.retrieve_file_upload,
+            "file_uploads.list": self.list_file_uploads,
         }
 
     # The HTTP surface
@@ -306,6 +480,11 @@ class NotionSandbox:
                 "Notion-Version header failed validation: Notion-Version header should be defined, "
                 "instead was `undefined`.",
             )
+        needed = _CAPABILITY_NEEDED.get(operation)
+        if needed is not None and needed not in self.capabilities:
+            raise SandboxError(403, "restricted_resource", "Insufficient permissions for this endpoint.")
+        if operation == "file_uploads.send":  # multipart/form-data, its size checked as a file's
+            return self.send_file_upload(*args, request=request)
         if len(request.content) > BODY_LIMIT:
             raise SandboxError(413, "validation_error", "Request body too large.")
         body: Any = {}
@@ -316,9 +495,6 @@ class NotionSandbox:
                 raise SandboxError(400, "invalid_json", "Error parsing JSON body.") from None
             if not isinstance(body, dict):
                 raise _invalid("body failed validation: body should be an object.")
-        needed = _CAPABILITY_NEEDED.get(operation)
-        if needed is not None and needed not in self.capabilities:
-            raise SandboxError(403, "restricted_resource", "Insufficient permissions for this endpoint.")
         return self.handlers[operation](*args, body=body, query=dict(request.url.params))
 
     def _route(self, method: str, path: str) -> tuple[str, tuple[str, ...]]:
@@ -439,7 +615,7 @@ class NotionSandbox:
         """A new block from its request, and its children (each with theirs), not stored yet."""
         if not isinstance(block, dict):
             raise _invalid(f"body failed validation: {where} should be an object.")
-        kinds = [key for key in block if key in _BLOCK_TYPES]
+        kinds = [key for key in block if key in _BLOCK_TYPES or key in MEDIA_BLOCKS]
         if len(kinds) != 1 or block.get("type", kinds[0]) != kinds[0]:
             raise _invalid(f"body failed validation: {where} should have exactly one block type.")
         kind = kinds[0]
@@ -447,7 +623,9 @@ class NotionSandbox:
             raise _invalid(f"body failed validation: {where}.{kind} should be an object.")
         content = block[kind]
         data: dict[str, Any] = {}
-        if kind != "divider":
+        if kind in MEDIA_BLOCKS:
+            data = self._media(content, kind, where)
+        elif kind != "divider":
             data["rich_text"] = self._block_rich_text(
                 content.get("rich_text", []), f"{where}.{kind}.rich_text"
             )
@@ -470,7 +648,7 @@ class NotionSandbox:
                 )
             data["caption"] = self._block_rich_text(content.get("caption", []), f"{where}.code.caption")
             data["language"] = language
-        if kind != "divider" and kind != "code":
+        if kind not in ("divider", "code", *MEDIA_BLOCKS):
             data["color"] = content.get("color", "default")
         block_id = str(uuid.uuid4())
         children: list[tuple[dict, list]] = []
@@ -534,6 +712,14 @@ class NotionSandbox:
                 f"instead was `{count(tree)}`."
             )
         self._keep_nested(tree)
+
+        def media(nodes: list[tuple[dict, list]]) -> Iterable[dict]:
+            for block, children in nodes:
+                if block["type"] in MEDIA_BLOCKS:
+                    yield block[block["type"]]
+                yield from media(children)
+
+        self._attach(media(tree))
         return [block for block, _ in tree]
 
     @staticmethod
@@ -849,6 +1035,12 @@ class NotionSandbox:
         if "data_source_id" in parent:
             self._fill_set_by_notion(page, source)
             self.store.put(source)
+            self._attach(
+                file
+                for value in page_properties.values()
+                if value["type"] == "files"
+                for file in value["files"]
+            )
         self.store.put(page)
         for block in blocks:
             self.store.put(block)
@@ -988,8 +1180,15 @@ class NotionSandbox:
         raw = value.get("id") if isinstance(value, dict) else None
         return self._id(raw, f"body failed validation: {where}.id")
 
-    @staticmethod
-    def _file(value: Any, where: str) -> dict:
+    def _file(self, value: Any, where: str) -> dict:
+        if (
+            isinstance(value, dict)
+            and value.get("type", "file_upload" if "file_upload" in value else "") == "file_upload"
+        ):
+            attached = self._attachment(value.get("file_upload"), f"{where}.file_upload")
+            name = value.get("name") if isinstance(value.get("name"), str) and value.get("name") else None
+            name = name or self._file_upload(attached["_upload"])["filename"]
+            return {"name": name[:FILE_NAME_LIMIT], **attached}
         external = value.get("external") if isinstance(value, dict) else None
         url = external.get("url") if isinstance(external, dict) else None
         if not isinstance(url, str) or not url:
@@ -1127,7 +1326,7 @@ class NotionSandbox:
                 "owner": {"type": "workspace", "workspace": True},
                 "workspace_name": self.workspace_name,
                 "workspace_id": self.workspace_id,
-                "workspace_limits": {"max_file_upload_size_in_bytes": 5_242_880},
+                "workspace_limits": {"max_file_upload_size_in_bytes": self.max_file_size},
             },
         }
 
@@ -1145,6 +1344,270 @@ class NotionSandbox:
             if text in title_of(obj).lower():
                 found.append(obj)
         return self._listing(found, body, "page_or_data_source")
+
+    # File uploads ("Create a file upload", "Send a file upload", "Complete a file upload",
+    # "Retrieve a file upload", "List file uploads"; the object as "File Upload" shapes it)
+
+    def _size_refused(self) -> SandboxError:
+        # The wording of the error a file import reports in "Importing external files".
+        limit = self.max_file_size / (1024 * 1024)
+        return _invalid(
+            f"The file size is not within the allowed limit of {limit:g} MiB. "
+            "Please try again with a new file upload."
+        )
+
+    def _file_name(self, name: Any, content_type: str | None, where: str) -> str:
+        """A file name checked as Notion checks it: at most 900 bytes, of a supported type that
+        agrees with the content type."""
+        if not isinstance(name, str) or not name:
+            raise _invalid(f"body failed validation: {where} should be a non-empty string.")
+        if len(name.encode()) > FILE_NAME_BYTES:
+            raise _invalid(
+                f"body failed validation: {where}.length should be ≤ `{FILE_NAME_BYTES}` bytes, "
+                f"instead was `{len(name.encode())}`."
+            )
+        if not categories_of_name(name):
+            raise _invalid(f"{where} `{name}` does not have an extension of a supported file type.")
+        if content_type is not None:
+            if not categories_of_content_type(content_type):
+                raise _invalid(f"The content type `{content_type}` is not a supported file type.")
+            if not categories_of_name(name) & categories_of_content_type(content_type):
+                raise _invalid(f"The content type `{content_type}` does not match the extension of `{name}`.")
+        return name
+
+    def _public_upload(self, upload: dict) -> dict:
+        return {key: value for key, value in upload.items() if not key.startswith("_")}
+
+    def _file_upload(self, raw_id: str) -> dict:
+        """The stored upload, its status brought up to date: past its expiry time, unattached, it expired."""
+        upload_id = self._id(raw_id, "path failed validation: path.file_upload_id")
+        upload = self.store.get(upload_id)
+        if upload is None or upload["object"] != "file_upload":
+            raise _not_found("file_upload", upload_id)
+        state = upload["_sandbox"]
+        unattached = upload["status"] in ("pending", "uploaded") and not state["attached"]
+        if unattached and self.clock() >= state["expires_at"]:
+            upload = {**upload, "status": "expired", "last_edited_time": _iso(self.clock())}
+            self.store.put(upload)
+        return copy.deepcopy(upload)
+
+    def create_file_upload(self, *, body: dict, query: dict) -> dict:
+        mode = body.get("mode", "single_part")
+        if mode not in ("single_part", "multi_part", "external_url"):
+            raise _invalid(
+                "body failed validation: body.mode should be one of `single_part`, `multi_part`, "
+                f"`external_url`, instead was `{json.dumps(mode)}`."
+            )
+        filename, content_type = body.get("filename"), body.get("content_type")
+        if content_type is not None and not isinstance(content_type, str):
+            raise _invalid("body failed validation: body.content_type should be a string.")
+        if filename is None and mode != "single_part":
+            raise _invalid(
+                f"body failed validation: body.filename should be defined when mode is `{mode}`, "
+                "instead was `undefined`."
+            )
+        if filename is not None:
+            self._file_name(filename, content_type, "body.filename")
+        now = self.clock()
+        upload_id = str(uuid.uuid4())
+        upload: dict[str, Any] = {
+            "object": "file_upload",
+            "id": upload_id,
+            "created_time": _iso(now),
+            "created_by": {"id": self.bot_id, "type": "bot"},
+            "last_edited_time": _iso(now),
+            "expiry_time": _iso(now + UPLOAD_EXPIRY_SECONDS),
+            "upload_url": f"{self.api_url}/v1/file_uploads/{upload_id}/send",
+            "archived": False,
+            "status": "pending",
+            "filename": filename,
+            "content_type": content_type,
+            "content_length": None,
+            "_sandbox": {
+                "mode": mode,
+                "parts": {},
+                "attached": False,
+                "expires_at": now + UPLOAD_EXPIRY_SECONDS,
+            },
+        }
+        if mode == "multi_part":
+            total = body.get("number_of_parts")
+            if isinstance(total, bool) or not isinstance(total, int) or not 1 <= total <= PARTS_LIMIT:
+                raise _invalid(
+                    f"body failed validation: body.number_of_parts should be an integer between 1 and "
+                    f"{PARTS_LIMIT} when mode is `multi_part`, instead was `{json.dumps(total)}`."
+                )
+            upload["number_of_parts"] = {"total": total, "sent": 0}
+            upload["complete_url"] = f"{self.api_url}/v1/file_uploads/{upload_id}/complete"
+        if mode == "external_url":
+            url = body.get("external_url")
+            if not isinstance(url, str) or not url.startswith("https://") or len(url) > URL_LIMIT:
+                raise _invalid("body failed validation: body.external_url should be a public https URL.")
+            # The sandbox fetches nothing: the import succeeds at once, and the file stays at its URL.
+            upload.pop("upload_url")
+            upload["status"] = "uploaded"
+            upload["content_type"] = content_type or content_type_for(filename)
+            upload["file_import_result"] = {"imported_time": _iso(now), "type": "success", "success": {}}
+            upload["_sandbox"]["url"] = url
+        self.store.put(upload)
+        return self._public_upload(upload)
+
+    def send_file_upload(self, raw_id: str, *, request: httpx.Request) -> dict:
+        upload = self._file_upload(raw_id)
+        state = upload["_sandbox"]
+        if state["mode"] == "external_url":
+            raise _invalid("This file upload imports a file from an external URL: it takes no contents.")
+        if upload["status"] != "pending":
+            raise _invalid(f"This file upload is {upload['status']}: it takes no more contents.")
+        fields, sent = parse_form(request.headers.get("content-type", ""), request.content)
+        if sent is None:
+            raise _invalid("body failed validation: body.file should be defined, instead was `undefined`.")
+        expected = upload["content_type"]
+        if expected and sent.content_type.split(";")[0].strip() != expected.split(";")[0].strip():
+            raise _invalid(
+                f"The content type of the file sent, `{sent.content_type}`, does not match the "
+                f"upload's `{expected}`."
+            )
+        if state["mode"] == "single_part":
+            if "part_number" in fields:
+                raise _invalid("body failed validation: part_number is only for `multi_part` uploads.")
+            filename = self._file_name(
+                sent.filename or upload["filename"], sent.content_type, "file.filename"
+            )
+            if sent.size > self.single_part_max:
+                raise _invalid(
+                    f"A single-part upload takes at most {self.single_part_max} bytes, instead was "
+                    f"{sent.size}: send the file in parts (mode `multi_part`)."
+                )
+            if sent.size > self.max_file_size:
+                raise self._size_refused()
+            self.blobs.write(upload["id"], 1, sent.chunks)
+            stored = self.blobs.assemble(upload["id"], [1], filename=filename)
+            upload.update(status="uploaded", filename=filename, content_type=sent.content_type)
+            upload["content_length"] = stored.size
+            state["sha256"] = stored.sha256
+        else:
+            total = upload["number_of_parts"]["total"]
+            raw = fields.get("part_number")
+            if raw is None or not raw.isdigit() or not 1 <= int(raw) <= total:
+                raise _invalid(
+                    f"body failed validation: part_number should be an integer between 1 and {total}, "
+                    f"instead was `{json.dumps(raw)}`."
+                )
+            number = int(raw)
+            if sent.size > self.part_max or (number < total and sent.size < self.part_min):
+                raise _invalid(
+                    f"Part {number} is {sent.size} bytes: each part must be between {self.part_min} and "
+                    f"{self.part_max} bytes, except the last, which may be smaller."
+                )
+            sizes = {**state["parts"], str(number): sent.size}
+            if sum(sizes.values()) > self.max_file_size:
+                raise self._size_refused()
+            self.blobs.write(upload["id"], number, sent.chunks)
+            state["parts"] = sizes
+            upload["number_of_parts"]["sent"] = len(sizes)
+            if not upload["content_type"]:
+                upload["content_type"] = sent.content_type
+        upload["last_edited_time"] = _iso(self.clock())
+        self.store.put(upload)
+        return self._public_upload(upload)
+
+    def complete_file_upload(self, raw_id: str, *, body: dict, query: dict) -> dict:
+        upload = self._file_upload(raw_id)
+        state = upload["_sandbox"]
+        if state["mode"] != "multi_part":
+            raise _invalid("Only a file upload in `multi_part` mode is completed.")
+        if upload["status"] != "pending":
+            raise _invalid(f"This file upload is {upload['status']}: it can't be completed.")
+        total = upload["number_of_parts"]["total"]
+        missing = [number for number in range(1, total + 1) if str(number) not in state["parts"]]
+        if missing:
+            raise _invalid(
+                f"Send all {total} parts before completing the file upload: "
+                f"{', '.join(map(str, missing))} not sent."
+            )
+        if sum(state["parts"].values()) > self.max_file_size:
+            raise self._size_refused()
+        stored = self.blobs.assemble(upload["id"], list(range(1, total + 1)), filename=upload["filename"])
+        upload.update(status="uploaded", content_length=stored.size, last_edited_time=_iso(self.clock()))
+        state["sha256"] = stored.sha256
+        self.store.put(upload)
+        return self._public_upload(upload)
+
+    def retrieve_file_upload(self, raw_id: str, *, body: dict, query: dict) -> dict:
+        return self._public_upload(self._file_upload(raw_id))
+
+    def list_file_uploads(self, *, body: dict, query: dict) -> dict:
+        wanted = query.get("status")
+        uploads = [
+            self._public_upload(self._file_upload(obj["id"]))
+            for obj in self.store.newest_first(("file_upload",))
+        ]
+        return self._listing([u for u in uploads if wanted in (None, u["status"])], query, "file_upload")
+
+    def stored_sha256(self, upload_id: str) -> str | None:
+        """The SHA-256 of the bytes the sandbox assembled for an upload (for tests and the viewer)."""
+        upload = self.store.get(upload_id)
+        return upload["_sandbox"].get("sha256") if upload else None
+
+    def _attachment(self, value: Any, where: str, *, block_type: str | None = None) -> dict:
+        """A file object of type `file_upload` as Notion reads it back once attached ("File object"):
+        the upload must be uploaded and unexpired. The upload is marked attached by `_attach`."""
+        raw = value.get("id") if isinstance(value, dict) else None
+        upload_id = self._id(raw, f"body failed validation: {where}.id")
+        stored = self.store.get(upload_id)
+        if stored is None or stored["object"] != "file_upload":
+            raise _invalid(f"Could not find file upload with ID: {upload_id}.")
+        upload = self._file_upload(upload_id)
+        if upload["status"] != "uploaded":
+            raise _invalid(
+                f"The file upload {upload_id} is {upload['status']}: only an uploaded file upload can be "
+                "attached, within an hour of its creation."
+            )
+        if block_type is not None and not block_takes(block_type, upload["content_type"] or ""):
+            raise _invalid(f"A {block_type} block can't show a file of type `{upload['content_type']}`.")
+        url = upload["_sandbox"].get("url") or self.blobs.url(upload_id, upload["filename"])
+        return {
+            "type": "file",
+            "file": {"url": url, "expiry_time": _iso(self.clock() + UPLOAD_EXPIRY_SECONDS)},
+            "_upload": upload_id,
+        }
+
+    def _attach(self, files: Iterable[dict]) -> None:
+        """Mark attached the uploads the file objects name, once the request holding them is made;
+        an attached upload has no expiry time ("File Upload")."""
+        for file in files:
+            upload_id = file.pop("_upload", None)
+            if upload_id is not None:
+                upload = self._file_upload(upload_id)
+                upload["_sandbox"]["attached"] = True
+                upload["expiry_time"] = None
+                self.store.put(upload)
+
+    def _media(self, content: dict, kind: str, where: str) -> dict:
+        """A media block's content (image, video, audio, pdf, file) as Notion reads it back."""
+        data: dict[str, Any] = {
+            "caption": self._block_rich_text(content.get("caption", []), f"{where}.{kind}.caption")
+        }
+        source = content.get("type", "file_upload" if "file_upload" in content else "external")
+        if source == "file_upload":
+            attached = self._attachment(
+                content.get("file_upload"), f"{where}.{kind}.file_upload", block_type=kind
+            )
+            data.update(attached)
+            if kind in ("file", "pdf"):
+                data["name"] = self._file_upload(attached["_upload"])["filename"]
+        elif source == "external":
+            url = (content.get("external") or {}).get("url")
+            if not isinstance(url, str) or not url or len(url) > URL_LIMIT:
+                raise _invalid(f"body failed validation: {where}.{kind}.external.url should be defined.")
+            data.update(type="external", external={"url": url})
+        else:
+            raise _invalid(
+                f"body failed validation: {where}.{kind}.type should be `file_upload` or `external`, "
+                f"instead was `{json.dumps(source)}`."
+            )
+        return data
 
 
 def sandbox_wsgi_app(sandbox: NotionSandbox) -> Callable:

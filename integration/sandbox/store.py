@@ -1,9 +1,16 @@
 """The sandbox of the app: the engine over objects kept in the app's database."""
 
 import functools
+import hashlib
+import tempfile
 from collections.abc import Iterable
+from typing import IO
 
-from integration.sandbox.engine import NotionSandbox
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.urls import reverse
+
+from integration.sandbox.engine import NotionSandbox, StoredFile
 from integration.sandbox.models import SandboxObject
 
 BASE_URL = "https://sandbox.notionforms.invalid"
@@ -33,9 +40,66 @@ class DatabaseStore:
         return (data for data in rows.values_list("data", flat=True).iterator())
 
 
+SPOOL = 1024 * 1024  # bytes kept in memory while a file is put together, the rest on disk
+
+
+class StorageBlobs:
+    """Uploaded files in Django's default storage (the disk, or S3 through django-storages), under
+    sandbox/uploads/<upload ID>/: the parts as they come, then the file, named as uploaded."""
+
+    def _folder(self, upload_id: str) -> str:
+        return f"sandbox/uploads/{upload_id}"
+
+    def _save(self, name: str, chunks: Iterable[bytes]) -> StoredFile:
+        digest, size = hashlib.sha256(), 0
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL) as spool:
+            for chunk in chunks:
+                spool.write(chunk)
+                digest.update(chunk)
+                size += len(chunk)
+            spool.seek(0)
+            if default_storage.exists(name):  # a part sent again replaces the first
+                default_storage.delete(name)
+            default_storage.save(name, File(spool))
+        return StoredFile(size, digest.hexdigest())
+
+    def write(self, upload_id: str, part_number: int, chunks: Iterable[bytes]) -> int:
+        return self._save(f"{self._folder(upload_id)}/parts/{part_number}", chunks).size
+
+    def assemble(self, upload_id: str, parts: list[int], *, filename: str) -> StoredFile:
+        names = [f"{self._folder(upload_id)}/parts/{number}" for number in parts]
+
+        def chunks() -> Iterable[bytes]:
+            for name in names:
+                with default_storage.open(name) as part:
+                    yield from part.chunks()
+
+        stored = self._save(f"{self._folder(upload_id)}/{filename}", chunks())
+        for name in names:
+            default_storage.delete(name)
+        return stored
+
+    def url(self, upload_id: str, filename: str) -> str:
+        return reverse("sandbox:file", args=[upload_id, filename])
+
+    def open(self, upload_id: str) -> tuple[str, IO[bytes]] | None:
+        folder = self._folder(upload_id)
+        if not default_storage.exists(folder):
+            return None
+        _, files = default_storage.listdir(folder)
+        return (files[0], default_storage.open(f"{folder}/{files[0]}")) if files else None
+
+
 @functools.cache
 def sandbox() -> NotionSandbox:
-    return NotionSandbox(store=DatabaseStore(), rate=3, burst=3, integration_name="notionforms sandbox")
+    return NotionSandbox(
+        store=DatabaseStore(),
+        blobs=StorageBlobs(),
+        rate=3,
+        burst=3,
+        integration_name="notionforms sandbox",
+        api_url=BASE_URL,
+    )
 
 
 def root_page() -> str:

@@ -1,8 +1,10 @@
 from django.urls import path
 
+from integration.sandbox.files import sandbox_file
 from integration.sandbox.views import SandboxObjectView
 
 app_name = "sandbox"
 urlpatterns = [
+    path("files/<uuid:upload_id>/<str:filename>", sandbox_file, name="file"),
     path("<str:object_id>/", SandboxObjectView.as_view(), name="object"),
 ]
