@@ -199,7 +199,7 @@ class CreatePageView(NotionFormView):
             return self.show_fields(source_id)
         self.source = selectors.known_data_source(source_id)
         form = self.get_form()
-        has_property_fields = any(key.startswith("page-property_") for key in request.POST)
+        has_property_fields = any(key.startswith("page-property_") for key in [*request.POST, *request.FILES])
         if self.source is None and has_property_fields and source_id:
             try:
                 self.source = selectors.data_source_schema(source_id=source_id, context=web_context(request))
