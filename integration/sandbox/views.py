@@ -12,6 +12,7 @@ from integration.notion.shapes import plain_text, title_of
 from integration.notion.shapes import title_property as find_title_property
 from integration.sandbox.cells import Cell, Link, file_name, property_cell
 from integration.sandbox.models import SandboxObject
+from integration.sandbox.store import in_given_order
 from integration.templatetags.notion_text import COLORS, safe_source
 
 # How deep the viewer follows children: deeper than any Markdown list anyone types.
@@ -50,7 +51,7 @@ def _column_detail(spec: dict) -> str:
 def _schema(source_id: Any) -> dict:
     """The properties of the data source with this ID, in the order they were given, or {}."""
     source = SandboxObject.objects.filter(id=source_id, kind="data_source").first() if source_id else None
-    return (source.data.get("properties") or {}) if source else {}
+    return (in_given_order(source.data).get("properties") or {}) if source else {}
 
 
 def _values(page: dict, schema: dict) -> list[tuple[str, Cell]]:
@@ -161,7 +162,7 @@ class SandboxObjectView(TemplateView):
         if object_id is None:
             raise Http404("No such sandbox object.")
         obj = get_object_or_404(SandboxObject, id=object_id)
-        data = obj.data
+        data = in_given_order(obj.data)
         sources = data.get("data_sources") or ([{"id": str(obj.id)}] if obj.kind == "data_source" else [])
         schema = _schema(sources[0]["id"]) if sources else {}
         found: dict[str, dict] = {}
