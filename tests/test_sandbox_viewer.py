@@ -218,7 +218,8 @@ def test_values_are_drawn_by_their_kind(browser, sandboxed):
     assert '<a href="mailto:ada@example.com" rel="noopener noreferrer">ada@example.com</a>' in html
     assert '<a href="https://example.com/files/plan.pdf" rel="noopener noreferrer">plan.pdf</a>' in html
     assert (
-        '<img class="thumbnail" src="https://example.com/img/photo.png" alt="photo" loading="lazy">' in html
+        '<img class="thumbnail" src="https://example.com/img/photo.png" alt="photo" loading="lazy"'
+        ' referrerpolicy="no-referrer">' in html
     )
 
 
@@ -293,10 +294,13 @@ def test_an_image_block_is_drawn_inline_and_a_file_block_as_a_link(browser, sand
         page["id"], "pdf", {"type": "external", "external": {"url": "javascript:alert(1)"}, "caption": []}
     )
 
-    html = view(browser, page["id"])
+    response = browser.get(f"/sandbox/{page['id']}/")
 
+    html = response.content.decode()
+    assert "img-src 'self' data: https:" in response["Content-Security-Policy"]
     assert (
-        '<figure class="block"><img src="https://example.com/cat.png" loading="lazy" alt="A cat">'
+        '<figure class="block"><img src="https://example.com/cat.png" loading="lazy" alt="A cat"'
+        ' referrerpolicy="no-referrer">'
         "<figcaption>A cat</figcaption></figure>"
     ) in html
     assert (
