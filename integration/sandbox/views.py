@@ -78,7 +78,13 @@ def _media(kind: str, content: dict) -> Link | None:
 
 def _block_tree(parent_id: Any, found: dict[str, dict], depth: int = 0) -> list[dict[str, Any]]:
     """The blocks under `parent_id`, in order, each with its content and its own children;
-    `found` gathers every block by ID, for their comments to be put under them."""
+    `found` gathers every block by ID, for their comments to be put under them.
+
+    Shapes of Notion's "Block" reference: `table` `{table_width, has_column_header,
+    has_row_header}` whose `table_row` children hold `{cells: [rich text, ...]}`; `callout`
+    `{rich_text, icon: {type: "emoji", emoji}}`; `equation` `{expression}`; image, file, pdf,
+    audio and video `{type: "external" | "file", external: {url} | file: {url, expiry_time},
+    caption, name}`."""
     rows = SandboxObject.objects.filter(parent=parent_id, kind="block").order_by("position")
     tree: list[dict[str, Any]] = []
     for row in rows:
