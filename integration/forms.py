@@ -587,15 +587,18 @@ class BlockField(NotionIdField):
     def widget_attrs(self, widget: forms.Widget) -> dict[str, str]:
         return {}
 
-    def offer(self, blocks: list[dict[str, str]]) -> None:
+    def offer(self, blocks: list[dict[str, Any]]) -> None:
         """List these blocks (each with an id, a type and its text) to choose from."""
         self.widget.choices = [self.WHOLE_PAGE, *((block["id"], block_label(block)) for block in blocks)]
 
 
-def block_label(block: dict[str, str]) -> str:
+def block_label(block: dict[str, Any]) -> str:
+    """A block as the list shows it: its type and first line, indented by its level of nesting."""
     kind = block["type"].replace("_", " ").capitalize()
     text = block["text"].strip().splitlines()[0] if block["text"].strip() else "(empty)"
-    return f"{kind}: {text[:80]}{'…' if len(text) > 80 else ''}"
+    level = int(block.get("level") or 0)
+    indent = "\u00a0\u00a0\u00a0" * level + "↳ " if level else ""
+    return f"{indent}{kind}: {text[:80]}{'…' if len(text) > 80 else ''}"
 
 
 class CommentForm(NotionForm):

@@ -48,12 +48,14 @@ def recent_objects(user: Any) -> dict[str, list[dict[str, str]]]:
 
 
 def comment_targets(user: Any, *, page_id: str, block_id: str = "", cursor: str = "") -> dict[str, Any]:
-    """What form 4 can comment on: the page's top-level blocks, and the comments already on
-    the page or on the chosen block (oldest first, a page of them from `cursor`)."""
+    """What form 4 can comment on: the page's blocks, nested ones indented (not read again for
+    the next page of comments, from `cursor`), and the comments already on the page or on the
+    chosen block (oldest first, a page of them from `cursor`)."""
     context = AuditContext(username=user.get_username(), source=Source.WEB)
     targets: dict[str, Any] = {"page_id": page_id, "block_id": block_id, "blocks": [], "comments": []}
     try:
-        targets["blocks"] = selectors.page_blocks(page_id=page_id, context=context)
+        if not cursor:
+            targets["blocks"] = selectors.page_blocks(page_id=page_id, context=context)
         found, next_cursor = selectors.comments_on(
             parent_id=block_id or page_id, cursor=cursor, context=context
         )
@@ -119,6 +121,8 @@ def home_sections(
             initial = dict(latest.input) if latest and latest.status == Status.FAILED else {}
             if step.id_field and not initial.get(step.id_field):
                 initial[step.id_field] = carried[step.id_field]
+            if targets is not None and step.action == Action.COMMENT:  # the block chosen stays chosen
+                initial.update(page_id=targets["page_id"], block_id=targets["block_id"])
             named = step.id_field and (chosen or {}).get(step.id_field) == initial.get(step.id_field)
             form = _unbound(step, initial, read_for=user if named else None)
         sections.append(

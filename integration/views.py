@@ -83,6 +83,10 @@ class HomeView(TemplateView):
         user = self.request.user
         recent = recent_objects(user)
         targets = kwargs.get("targets")
+        page_id = parse_notion_id(self.request.GET.get("page_id", "")) or ""
+        block_id = parse_notion_id(self.request.GET.get("block_id", "")) or ""
+        if targets is None and page_id and block_id:  # after a comment on a block, without JavaScript
+            targets = comment_targets(user, page_id=page_id, block_id=block_id)
         context.update(
             sections=home_sections(
                 user,
@@ -145,18 +149,19 @@ class NotionFormView(FormView):
         status: int = 200,
         preview: Preview | None = None,
         shown: NotionForm | None = None,
+        targets: dict[str, Any] | None = None,
     ) -> HttpResponse:
         """The home page with this form's answer; only its section when the page's script asks.
 
         `bound`: the form as it was sent, with its errors; `shown`: a fresh form to show instead;
-        `preview`: what the content form's Preview shows.
+        `preview`: what the content form's Preview shows; `targets`: the comment form's blocks.
         """
         bound = bound or shown
         if wants_fragment(self.request):
-            [section] = home_sections(self.request.user, bound=bound, only=self.action)
+            [section] = home_sections(self.request.user, bound=bound, only=self.action, targets=targets)
             section["preview"] = preview
             return render(self.request, "integration/section.html", {"section": section}, status=status)
-        context = HomeView(request=self.request).get_context_data(bound_form=bound)
+        context = HomeView(request=self.request).get_context_data(bound_form=bound, targets=targets)
         for section in context["sections"]:
             if section["action"] == self.action:
                 section["preview"] = preview
@@ -253,7 +258,27 @@ class AddContentView(NotionFormView):
 
 
 class AddCommentView(NotionFormView):
+    """Comment on a page or one of its blocks; after a comment on a block, the form comes back
+    with the page's blocks listed and that block still chosen."""
+
     action = "comment"
+    commented_on: dict[str, str] | None = None
+
+    def form_valid(self, form: NotionForm) -> HttpResponse:
+        if form.cleaned_data.get("block_id"):
+            self.commented_on = {key: form.cleaned_data[key] for key in ("page_id", "block_id")}
+        return super().form_valid(form)
+
+    def answer(self, *args: Any, **kwargs: Any) -> HttpResponse:
+        if self.commented_on is not None and wants_fragment(self.request):
+            kwargs["targets"] = comment_targets(self.request.user, **self.commented_on)
+        return super().answer(*args, **kwargs)
+
+    def answer_url(self, submission: FormSubmission) -> str:
+        """The home page naming the block commented on, for the form to keep it chosen."""
+        if self.commented_on is None:
+            return super().answer_url(submission)
+        return f"{reverse('home')}?{urlencode(self.commented_on)}#{self.action}"
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if "show_targets" not in request.POST:

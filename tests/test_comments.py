@@ -1,5 +1,7 @@
 """Form 4 comments on a page or on one of its blocks, and shows the comments already there."""
 
+import uuid
+
 import pytest
 
 from integration.models import FormSubmission
@@ -126,3 +128,125 @@ def test_without_javascript_more_comments_is_a_page_of_its_own(browser, fake_not
 
     assert response.status_code == 200
     assert "<h1>Comments</h1>" in response.content.decode() and "Hello" in response.content.decode()
+
+
+def item(text: str, *children: dict, kind: str = "bulleted_list_item") -> dict:
+    content: dict = {"rich_text": [{"text": {"content": text}}]}
+    if children:
+        content["children"] = list(children)
+    return {kind: content}
+
+
+def append(fake_notion, parent_id: str, *children: dict) -> list[dict]:
+    return fake_notion.sandbox.append_children(parent_id, body={"children": list(children)}, query={})[
+        "results"
+    ]
+
+
+def child_ids(fake_notion, parent_id: str) -> list[str]:
+    return fake_notion.sandbox.store.children(parent_id)
+
+
+@pytest.fixture
+def nested_page(fake_notion, parent_page) -> dict:
+    """A page whose list item holds a sub-item holding another, and whose toggle holds a paragraph."""
+    page = fake_notion.sandbox.add_page("Plan")
+    top, toggle = append(
+        fake_notion,
+        page["id"],
+        item("Read", item("Part one")),
+        item("Details", item("Hidden", kind="paragraph"), kind="toggle"),
+    )
+    [part] = child_ids(fake_notion, top["id"])
+    append(fake_notion, part, item("Chapter 1"))  # two levels at most in one request
+    return {"page": page, "top": top["id"], "toggle": toggle["id"]}
+
+
+INDENT = "\u00a0\u00a0\u00a0"
+
+
+def test_the_blocks_to_comment_on_include_nested_ones_indented_in_reading_order(
+    browser, fake_notion, nested_page
+):
+    [part] = child_ids(fake_notion, nested_page["top"])
+    [chapter] = child_ids(fake_notion, part)
+    [hidden] = child_ids(fake_notion, nested_page["toggle"])
+
+    html = show_targets(browser, nested_page["page"]["id"]).content.decode()
+
+    options = [
+        f'<option value="{nested_page["top"]}">Bulleted list item: Read</option>',
+        f'<option value="{part}">{INDENT}↳ Bulleted list item: Part one</option>',
+        f'<option value="{chapter}">{INDENT * 2}↳ Bulleted list item: Chapter 1</option>',
+        f'<option value="{nested_page["toggle"]}">Toggle: Details</option>',
+        f'<option value="{hidden}">{INDENT}↳ Paragraph: Hidden</option>',
+    ]
+    form = html.split('name="comment-block_id"')[1]
+    assert [form.index(option) for option in options] == sorted(form.index(option) for option in options)
+
+
+def test_the_blocks_to_comment_on_stop_three_levels_down(browser, fake_notion, nested_page):
+    [part] = child_ids(fake_notion, nested_page["top"])
+    [chapter] = child_ids(fake_notion, part)
+    [deep] = append(fake_notion, chapter, item("Too deep"))
+
+    html = show_targets(browser, nested_page["page"]["id"]).content.decode()
+
+    assert f'<option value="{chapter}">' in html
+    assert deep["id"] not in html
+
+
+def test_the_blocks_to_comment_on_are_read_a_page_of_a_hundred_at_a_time(browser, fake_notion, parent_page):
+    page = fake_notion.sandbox.add_page("Long")
+    append(fake_notion, page["id"], *[item(f"Line {n}", kind="paragraph") for n in range(100)])
+    [last] = append(fake_notion, page["id"], item("Line 100", kind="paragraph"))
+
+    html = show_targets(browser, page["id"]).content.decode()
+
+    assert f'<option value="{last["id"]}">Paragraph: Line 100</option>' in html
+    assert len(fake_notion.sent("GET", f"/v1/blocks/{page['id']}/children")) == 2
+
+
+def comment_form(browser, page_id: str, block_id: str, comment: str) -> dict:
+    browser.get("/")
+    return {
+        "comment-page_id": page_id,
+        "comment-block_id": block_id,
+        "comment-comment": comment,
+        "comment-submission_key": str(uuid.uuid4()),
+        "csrfmiddlewaretoken": browser.cookies["csrftoken"].value,
+    }
+
+
+def test_without_javascript_the_block_commented_on_stays_chosen(browser, fake_notion, nested_page):
+    [part] = child_ids(fake_notion, nested_page["top"])
+
+    response = browser.post("/comments/", comment_form(browser, nested_page["page"]["id"], part, "Nice part"))
+    home = browser.get(response["Location"]).content.decode()
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/?page_id={nested_page['page']['id']}&block_id={part}#comment"
+    assert f'<option value="{part}" selected>{INDENT}↳ Bulleted list item: Part one</option>' in home
+    assert '<span class="comment-text">Nice part</span>' in home
+    assert f'<option value="{nested_page["top"]}">Bulleted list item: Read</option>' in home
+
+
+def test_with_javascript_the_block_commented_on_stays_chosen(browser, fake_notion, nested_page):
+    [hidden] = child_ids(fake_notion, nested_page["toggle"])
+
+    response = browser.post(
+        "/comments/", comment_form(browser, nested_page["page"]["id"], hidden, "Found it"), **FETCH
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'<option value="{hidden}" selected>{INDENT}↳ Paragraph: Hidden</option>' in html
+    assert '<span class="comment-text">Found it</span>' in html
+    assert "Comment added to a block of" in html
+
+
+def test_after_a_comment_on_the_whole_page_the_whole_page_stays_chosen(browser, fake_notion, nested_page):
+    response = browser.post("/comments/", comment_form(browser, nested_page["page"]["id"], "", "On the page"))
+
+    assert response["Location"] == "/#comment"
+    assert '<option value="" selected>The whole page</option>' in browser.get("/").content.decode()

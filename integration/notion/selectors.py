@@ -147,19 +147,48 @@ def search(
     return found, next_cursor if isinstance(next_cursor, str) else ""
 
 
-def page_blocks(*, page_id: str, context: AuditContext | None = None) -> list[dict[str, str]]:
-    """The page's first 100 top-level blocks, each with its type and its text."""
-    with notion_client(context) as client, notion_call(write=False, what="page"):
-        answer = client.blocks.children.list(page_id, page_size=ARRAY_LIMIT)
-    answer = expect(answer, "list", write=False, check=lambda a: isinstance(a["results"], list))
-    blocks = []
-    for block in answer["results"]:
-        if not isinstance(block, dict) or not isinstance(block.get("id"), str):
-            continue
-        kind = str(block.get("type") or "")
-        content = block.get(kind)
-        text = plain_text(content.get("rich_text")) if isinstance(content, dict) else ""
-        blocks.append({"id": block["id"], "type": kind, "text": text})
+# Form 4's list of blocks: how many levels of children it reads, how many blocks it lists,
+# and how many reads of Notion it may take for them (about 3 a second are allowed).
+BLOCK_LEVELS = 3
+BLOCK_COUNT = 200
+BLOCK_READS = 15
+# Blocks whose children are not the page's content to comment on: other pages, a table's rows.
+_NOT_DESCENDED = frozenset({"child_page", "child_database", "table"})
+
+
+def page_blocks(*, page_id: str, context: AuditContext | None = None) -> list[dict[str, Any]]:
+    """The page's blocks in reading order, each with its type, its text and its `level` (0 at
+    the top), read with paged `blocks.children.list` (Notion's "Retrieve block children"):
+    children down to `BLOCK_LEVELS` levels, at most `BLOCK_COUNT` blocks in `BLOCK_READS` reads."""
+    blocks: list[dict[str, Any]] = []
+    reads = 0
+
+    def read(client: Client, parent_id: str, level: int) -> None:
+        nonlocal reads
+        cursor = ""
+        while reads < BLOCK_READS and len(blocks) < BLOCK_COUNT:
+            reads += 1
+            paging = {"start_cursor": cursor} if cursor else {}
+            with notion_call(write=False, what="page" if level == 0 else "block"):
+                answer = client.blocks.children.list(parent_id, page_size=ARRAY_LIMIT, **paging)
+            answer = expect(answer, "list", write=False, check=lambda a: isinstance(a["results"], list))
+            for block in answer["results"]:
+                if len(blocks) >= BLOCK_COUNT:
+                    return
+                if not isinstance(block, dict) or not isinstance(block.get("id"), str):
+                    continue
+                kind = str(block.get("type") or "")
+                content = block.get(kind)
+                text = plain_text(content.get("rich_text")) if isinstance(content, dict) else ""
+                blocks.append({"id": block["id"], "type": kind, "text": text, "level": level})
+                if block.get("has_children") and level + 1 < BLOCK_LEVELS and kind not in _NOT_DESCENDED:
+                    read(client, block["id"], level + 1)
+            cursor = answer.get("next_cursor") if answer.get("has_more") else None
+            if not isinstance(cursor, str) or not cursor:
+                return
+
+    with notion_client(context) as client:
+        read(client, page_id, 0)
     return blocks
 
 

@@ -16,16 +16,38 @@ from integration.sandbox.models import SandboxObject
 BASE_URL = "https://sandbox.notionforms.invalid"
 TOKEN = "sandbox"
 ROOT_PAGE = "5a4db0c5-0000-4000-8000-000000000001"
+# PostgreSQL's jsonb keeps an object's keys sorted its own way: the order of an object's
+# `properties` (a data source's columns as they were given) is kept beside them under this key.
+PROPERTY_ORDER = "_property_order"
+
+
+def _keeping_order(obj: dict) -> dict:
+    properties = obj.get("properties")
+    return {**obj, PROPERTY_ORDER: list(properties)} if isinstance(properties, dict) else obj
+
+
+def in_given_order(data: dict) -> dict:
+    """A stored object as it was put: its `properties` in the order given, without the order key."""
+    order = data.get(PROPERTY_ORDER)
+    if not isinstance(order, list):
+        return data
+    data = {key: value for key, value in data.items() if key != PROPERTY_ORDER}
+    properties = data.get("properties") or {}
+    data["properties"] = {name: properties[name] for name in order if name in properties} | properties
+    return data
 
 
 class DatabaseStore:
     """Sandbox objects kept in the app's database, shared by all its processes."""
 
     def get(self, object_id: str) -> dict | None:
-        return SandboxObject.objects.filter(id=object_id).values_list("data", flat=True).first()
+        data = SandboxObject.objects.filter(id=object_id).values_list("data", flat=True).first()
+        return None if data is None else in_given_order(data)
 
     def put(self, obj: dict) -> None:
-        SandboxObject.objects.update_or_create(id=obj["id"], defaults={"kind": obj["object"], "data": obj})
+        SandboxObject.objects.update_or_create(
+            id=obj["id"], defaults={"kind": obj["object"], "data": _keeping_order(obj)}
+        )
 
     def add_child(self, parent_id: str, child_id: str) -> None:
         position = SandboxObject.objects.filter(parent=parent_id).count()
@@ -37,7 +59,7 @@ class DatabaseStore:
 
     def newest_first(self, kinds: tuple[str, ...]) -> Iterable[dict]:
         rows = SandboxObject.objects.filter(kind__in=kinds).order_by("-created_at")
-        return (data for data in rows.values_list("data", flat=True).iterator())
+        return (in_given_order(data) for data in rows.values_list("data", flat=True).iterator())
 
 
 SPOOL = 1024 * 1024  # bytes kept in memory while a file is put together, the rest on disk
