@@ -10,7 +10,10 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
-from integration.models import FormSubmission, NotionRequestLog
+from integration import jobs
+from integration.models import FormSubmission, Job, NotionRequestLog
+from integration.sandbox.engine import NotionSandbox
+from tests.fake_notion import TOKEN
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
 PDF = b"%PDF-1.4\n" + b"0123456789" * 300
@@ -19,6 +22,14 @@ PDF = b"%PDF-1.4\n" + b"0123456789" * 300
 @pytest.fixture(autouse=True)
 def empty_cache():
     cache.clear()
+
+
+@pytest.fixture
+def sandbox() -> NotionSandbox:
+    now = [1_800_000_000.0]
+    sandbox = NotionSandbox(token=TOKEN, clock=lambda: now[0])
+    sandbox.now = now  # the tests move the sandbox's clock
+    return sandbox
 
 
 @pytest.fixture
@@ -207,3 +218,29 @@ def test_add_content_places_an_attached_image_where_the_markdown_names_it(fake_n
 
     kinds = [block["type"] for block in blocks_of(fake_notion, parent_page["id"])]
     assert kinds == ["heading_1", "image"]
+
+
+def test_a_job_uploads_its_files_first_and_again_those_expired_while_it_was_paused(
+    submit, fake_notion, parent_page, settings
+):
+    text = "\n\n".join(["paragraph"] * 450) + "\n\n![Logo](logo.png)"
+    fake_notion.fail_like_notion(
+        "PATCH", "/children$", 529, "service_overload", "Overloaded.", after=1, times=3
+    )
+    submit(
+        "content", page_id=parent_page["id"], format="markdown", content=text,
+        attachments=[upload("logo.png", PNG, "image/png")],
+    )  # fmt: skip
+    job = Job.objects.get()
+    assert (job.state, job.done) == ("paused", 1)
+    assert len(fake_notion.sent("POST", r"^/v1/file_uploads$")) == 1
+    fake_notion.sandbox.now[0] += 3601  # the upload, attached to nothing yet, expires
+
+    assert jobs.resume_job(job)
+
+    job.refresh_from_db()
+    assert job.state == "done", job.result
+    assert len(fake_notion.sent("POST", r"^/v1/file_uploads$")) == 2
+    last = fake_notion.sandbox.store.get(fake_notion.sandbox.store.children(parent_page["id"])[-1])
+    assert last["type"] == "image" and last["image"]["type"] == "file"
+    assert not any(settings.ATTACHMENTS_DIR.iterdir())  # the job's copy went with it
