@@ -36,6 +36,54 @@ def code(text: str, language: str) -> dict:
     return block("code", text, language=language)
 
 
+def table(*rows: list[list[dict | str]]) -> dict:
+    made = [
+        {
+            "object": "block",
+            "type": "table_row",
+            "table_row": {"cells": [[piece(p) if isinstance(p, str) else p for p in cell] for cell in row]},
+        }
+        for row in rows
+    ]
+    width = len(rows[0])
+    data = {"table_width": width, "has_column_header": True, "has_row_header": False, "children": made}
+    return {"object": "block", "type": "table", "table": data}
+
+
+def callout(emoji: str, color: str, *pieces: dict | str, children: list[dict] | None = None) -> dict:
+    icon = {"type": "emoji", "emoji": emoji}
+    return block("callout", *pieces, children=children, icon=icon, color=color)
+
+
+def equation(expression: str, *marks: str) -> dict:
+    made: dict = {"type": "equation", "equation": {"expression": expression}}
+    if marks:
+        made["annotations"] = {mark: True for mark in sorted(marks)}
+    return made
+
+
+def equation_block(expression: str) -> dict:
+    return {"object": "block", "type": "equation", "equation": {"expression": expression}}
+
+
+def image(url: str, *caption: dict | str) -> dict:
+    content = {"type": "external", "external": {"url": url}}
+    return {
+        "object": "block",
+        "type": "image",
+        "image": {**content, "caption": [piece(p) if isinstance(p, str) else p for p in caption]},
+    }
+
+
+def uploaded(kind: str, upload_id: str, *caption: dict | str) -> dict:
+    content = {"type": "file_upload", "file_upload": {"id": upload_id}}
+    return {
+        "object": "block",
+        "type": kind,
+        kind: {**content, "caption": [piece(p) if isinstance(p, str) else p for p in caption]},
+    }
+
+
 DIVIDER = {"object": "block", "type": "divider", "divider": {}}
 LONG_URL = "https://example.com/" + "a" * 2000
 
@@ -119,10 +167,148 @@ ELEMENTS = {
     "script link is text": ("[f](javascript:alert(1))", [block("paragraph", "f")]),
     "relative link is text": ("[f](/here)", [block("paragraph", "f")]),
     "too long a link is text": (f"[f]({LONG_URL})", [block("paragraph", "f")]),
-    "image shows its description": (
-        "![a *cat*](https://x.y/c.png)",
+    "image not attached shows its description": (
+        "![a *cat*](cat.png)",
         [block("paragraph", "a ", piece("cat", "italic"))],
     ),
+    "image from the web": (
+        "![a *cat*](https://x.y/c.png)",
+        [image("https://x.y/c.png", "a ", piece("cat", "italic"))],
+    ),
+    "image splits its paragraph": (
+        "before ![c](https://x.y/c.png) after",
+        [block("paragraph", "before "), image("https://x.y/c.png", "c"), block("paragraph", " after")],
+    ),
+    "images side by side": (
+        "![a](https://x.y/a.png) ![b](https://x.y/b.png)",
+        [image("https://x.y/a.png", "a"), image("https://x.y/b.png", "b")],
+    ),
+    "image in a list item is its child": (
+        "- item ![c](https://x.y/c.png) tail",
+        [
+            block(
+                "bulleted_list_item",
+                "item ",
+                children=[image("https://x.y/c.png", "c"), block("paragraph", " tail")],
+            )
+        ],
+    ),
+    "image in a quote is its child": (
+        "> ![c](https://x.y/c.png)",
+        [block("quote", children=[image("https://x.y/c.png", "c")])],
+    ),
+    "image in a link stays its description": (
+        "[![badge](https://x.y/b.svg)](https://x.y)",
+        [block("paragraph", piece("badge", url="https://x.y"))],
+    ),
+    "image of a data URL stays its description": (
+        "![d](data:image/png;base64,AA)",
+        [block("paragraph", "d")],
+    ),
+    "image with too long a URL stays its description": (f"![l]({LONG_URL})", [block("paragraph", "l")]),
+    "table": (
+        "| a | **b** |\n|---|:-:|\n| [l](https://l.m) | `c` |",
+        [table(["a", [piece("b", "bold")]], [[piece("l", url="https://l.m")], [piece("c", "code")]])],
+    ),
+    "table rows padded to the widest": (
+        "| a | b | c |\n|---|---|---|\n| 1 |\n| 1 | 2 | 3 | 4 |",
+        [table(["a", "b", "c"], ["1", [], []], ["1", "2", "3"])],
+    ),
+    "table cell with an equation": (
+        "| x |\n|---|\n| $x^2$ |",
+        [table(["x"], [[equation("x^2")]])],
+    ),
+    "table cell with an image shows its description": (
+        "| x |\n|---|\n| ![i](https://x.y/i.png) |",
+        [table(["x"], ["i"])],
+    ),
+    "table in a list item": (
+        "- a\n\n  | x |\n  |---|\n  | 1 |",
+        [block("bulleted_list_item", "a", children=[table(["x"], ["1"])])],
+    ),
+    "note": ("> [!NOTE]\n> Read **this**", [callout("ℹ️", "blue_background", "Read ", piece("this", "bold"))]),
+    "tip": ("> [!TIP]\n> t", [callout("💡", "green_background", "t")]),
+    "important": ("> [!IMPORTANT]\n> i", [callout("❗", "purple_background", "i")]),
+    "warning": ("> [!WARNING]\n> w", [callout("⚠️", "yellow_background", "w")]),
+    "caution": ("> [!CAUTION]\n> c", [callout("🛑", "red_background", "c")]),
+    "alert in lower case": ("> [!note]\n> n", [callout("ℹ️", "blue_background", "n")]),
+    "alert of several paragraphs": (
+        "> [!WARNING]\n> first\n>\n> - second",
+        [callout("⚠️", "yellow_background", "first", children=[block("bulleted_list_item", "second")])],
+    ),
+    "alert marker alone": ("> [!TIP]", [callout("💡", "green_background")]),
+    "unknown alert is a quote": ("> [!FOO]\n> x", [block("quote", "[!FOO]\nx")]),
+    "marker with text after it is a quote": ("> [!NOTE] x", [block("quote", "[!NOTE] x")]),
+    "toggle": (
+        "<details>\n<summary>More &amp; less</summary>\n\nHidden *text*\n\n</details>",
+        [block("toggle", "More & less", children=[block("paragraph", "Hidden ", piece("text", "italic"))])],
+    ),
+    "toggle with its summary on the same line": (
+        "<details><summary>S</summary>\n\n- a\n</details>",
+        [block("toggle", "S", children=[block("bulleted_list_item", "a")])],
+    ),
+    "toggle open": (
+        "<details open>\n\n<summary>S</summary>\n\nx\n\n</details>",
+        [block("toggle", "S", children=[block("paragraph", "x")])],
+    ),
+    "toggle without a summary": (
+        "<details>\n\nx\n\n</details>",
+        [block("toggle", children=[block("paragraph", "x")])],
+    ),
+    "nested toggles": (
+        "<details><summary>A</summary>\n\n<details><summary>B</summary>\n\nb\n\n</details>\n\na\n\n</details>",
+        [
+            block(
+                "toggle",
+                "A",
+                children=[block("toggle", "B", children=[block("paragraph", "b")]), block("paragraph", "a")],
+            )
+        ],
+    ),
+    "nested toggles closed together": (
+        "<details><summary>A</summary>\n\n<details><summary>B</summary>\n\nb\n</details>\n</details>",
+        [block("toggle", "A", children=[block("toggle", "B", children=[block("paragraph", "b")])])],
+    ),
+    "toggle in a list item": (
+        "- i\n\n  <details><summary>S</summary>\n\n  x\n  </details>",
+        [
+            block(
+                "bulleted_list_item", "i", children=[block("toggle", "S", children=[block("paragraph", "x")])]
+            )
+        ],
+    ),
+    "details never closed is text": (
+        "<details>\n\nx",
+        [block("paragraph", "<details>"), block("paragraph", "x")],
+    ),
+    "an HTML block is text, its Markdown converted as without HTML": (
+        '<div align="center">\n*hi*\n</div>',
+        [block("paragraph", '<div align="center">\n', piece("hi", "italic"), "\n</div>")],
+    ),
+    "an HTML comment is text": ("<!-- note -->", [block("paragraph", "<!-- note -->")]),
+    "equation": ("$$\nE = mc^2\n$$", [equation_block("E = mc^2")]),
+    "equation on one line": ("$$a+b$$", [equation_block("a+b")]),
+    "inline equation": (
+        "so $x_1$ is **$y$**",
+        [block("paragraph", "so ", equation("x_1"), " is ", equation("y", "bold"))],
+    ),
+    "prices are not equations": ("$5 and $10", [block("paragraph", "$5 and $10")]),
+    "escaped dollar": (r"\$x$", [block("paragraph", "$x$")]),
+    "too long an equation is code": (
+        "$$\n" + "x" * 1001 + "\n$$",
+        [code("x" * 1001, "latex")],
+    ),
+    "too long an inline equation is code": (
+        "$" + "y" * 1001 + "$",
+        [block("paragraph", piece("y" * 1001, "code"))],
+    ),
+    "bare URL": (
+        "see https://x.y/z.",
+        [block("paragraph", "see ", piece("https://x.y/z", url="https://x.y/z"), ".")],
+    ),
+    "bare www": ("www.x.org", [block("paragraph", piece("www.x.org", url="http://www.x.org"))]),
+    "bare e-mail": ("a@b.co", [block("paragraph", piece("a@b.co", url="mailto:a@b.co"))]),
+    "bare URL in code stays code": ("`https://x.y`", [block("paragraph", piece("https://x.y", "code"))]),
     "raw HTML is text": ("<b>hi</b> & <i>", [block("paragraph", "<b>hi</b> & <i>")]),
     "escapes are text": (r"\*not\* &amp;", [block("paragraph", "*not* &")]),
 }
@@ -130,11 +316,11 @@ ELEMENTS = {
 
 @pytest.mark.parametrize(("markdown", "blocks"), ELEMENTS.values(), ids=ELEMENTS.keys())
 def test_each_markdown_element_becomes_its_notion_block(markdown, blocks):
-    assert markdown_blocks(markdown) == blocks
+    assert markdown_blocks(markdown).blocks == blocks
 
 
 def test_a_list_nested_deeper_than_two_levels_goes_in_follow_up_requests_to_the_new_ids():
-    blocks = markdown_blocks("- a\n  - b\n    - c\n      - d\n        - e\n- f")
+    blocks = markdown_blocks("- a\n  - b\n    - c\n      - d\n        - e\n- f").blocks
 
     steps = plan_requests(blocks)
 
@@ -155,7 +341,7 @@ def test_a_list_nested_deeper_than_two_levels_goes_in_follow_up_requests_to_the_
 def test_a_5000_character_link_keeps_its_link_and_marks_on_every_piece():
     label = "x" * 5000
 
-    [paragraph] = markdown_blocks(f"See **[{label}](https://example.com/a)** now")
+    [paragraph] = markdown_blocks(f"See **[{label}](https://example.com/a)** now").blocks
 
     pieces = paragraph["paragraph"]["rich_text"]
     linked = [p for p in pieces if "link" in p["text"]]
@@ -168,7 +354,7 @@ def test_a_5000_character_link_keeps_its_link_and_marks_on_every_piece():
 def test_a_5000_character_paragraph_is_cut_where_the_link_crosses_the_limit_without_losing_it():
     text = "a" * 1500 + "[" + "b" * 1000 + "](https://example.com)" + "c" * 2500
 
-    [paragraph] = markdown_blocks(text)
+    [paragraph] = markdown_blocks(text).blocks
 
     pieces = paragraph["paragraph"]["rich_text"]
     assert all(utf16_len(p["text"]["content"]) <= TEXT_LIMIT for p in pieces)
@@ -179,7 +365,7 @@ def test_a_5000_character_paragraph_is_cut_where_the_link_crosses_the_limit_with
 def test_over_100_pieces_continue_in_a_following_block_of_the_same_kind():
     item = " ".join(f"**{n}**" for n in range(150))
 
-    blocks = markdown_blocks(f"- [x] {item}")
+    blocks = markdown_blocks(f"- [x] {item}").blocks
 
     assert [b["type"] for b in blocks] == ["to_do", "to_do", "to_do"]
     assert [len(b["to_do"]["rich_text"]) for b in blocks] == [100, 100, 99]  # 150 numbers, 149 spaces
@@ -261,7 +447,7 @@ def visible_text(blocks: list[dict], depth: int = 0) -> list[tuple[int, str]]:
 def test_the_text_a_reader_sees_is_exactly_the_text_written(document):
     markdown, expected = document
 
-    blocks = markdown_blocks(markdown)
+    blocks = markdown_blocks(markdown).blocks
 
     assert visible_text(blocks) == expected
 
@@ -327,7 +513,7 @@ def test_any_markdown_shows_in_notion_the_text_the_parsers_own_html_shows(markdo
         )
 
     try:
-        blocks = markdown_blocks(markdown)
+        blocks = markdown_blocks(markdown).blocks
     except TooDeep:
         html = rendered_html(markdown)
         assert html_depth(html) > MAX_DEPTH or "<img" in html  # an image's description: its alt
@@ -339,7 +525,7 @@ def test_any_markdown_shows_in_notion_the_text_the_parsers_own_html_shows(markdo
 def test_a_request_holds_at_most_1000_block_elements():
     content = "\n".join(f"- {n}\n" + "\n".join("  - x" for _ in range(100)) for n in range(20))
 
-    steps = plan_requests(markdown_blocks(content))
+    steps = plan_requests(markdown_blocks(content).blocks)
 
     sizes = [sum(1 + len(children_of(b)) for b in step.children) for step in steps]
     assert sizes == [909, 909, 202]  # 9, 9 and 2 items of 101 blocks
@@ -348,7 +534,7 @@ def test_a_request_holds_at_most_1000_block_elements():
 def test_a_request_stays_under_the_size_limit_whatever_the_characters():
     content = "\n\n".join("中" * 100_000 for _ in range(8))  # 300 KB of UTF-8 a paragraph
 
-    steps = plan_requests(markdown_blocks(content))
+    steps = plan_requests(markdown_blocks(content).blocks)
 
     assert all(json_size({"children": step.children}) <= BODY_LIMIT for step in steps)
     assert sum(len(step.children) for step in steps) == 16  # each paragraph in two blocks
