@@ -2,7 +2,7 @@
 
 import json
 import re
-from html import unescape
+from html import escape, unescape
 
 import pytest
 from hypothesis import given, settings
@@ -478,12 +478,27 @@ def test_every_request_keeps_notions_limits(document):
 
 
 def rendered_html(markdown: str) -> str:
-    """markdown-it-py's own HTML of `markdown`, never cut at a depth."""
+    """markdown-it-py's own HTML of `markdown` with the features the app enables, raw HTML kept as
+    text as the app does, never cut at a depth; an image shows its description (its alt text) and
+    an alert has no title, as in Notion."""
     from markdown_it import MarkdownIt
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
     from mdit_py_plugins.tasklists import tasklists_plugin
 
-    options = {"html": False, "maxNesting": 1000}
-    return MarkdownIt("commonmark", options).enable("strikethrough").use(tasklists_plugin).render(markdown)
+    options = {"html": False, "linkify": True, "alerts": True, "maxNesting": 1000}
+    parser = (
+        MarkdownIt("commonmark", options)
+        .enable(["strikethrough", "table", "linkify"])
+        .use(tasklists_plugin)
+        .use(dollarmath_plugin, allow_labels=False, allow_space=False, allow_digits=False)
+    )
+    parser.add_render_rule(
+        "image",
+        lambda self, tokens, idx, options, env: escape(
+            self.renderInlineAsText(tokens[idx].children, options, env)
+        ),
+    )
+    return re.sub(r'<p class="markdown-alert-title">[^<]*</p>', "", parser.render(markdown))
 
 
 def rendered_text(markdown: str) -> str:
@@ -492,34 +507,46 @@ def rendered_text(markdown: str) -> str:
 
 
 def html_depth(html: str) -> int:
-    """How deep quotes, list items, marks and links nest in `html`."""
+    """How deep quotes, alerts, list items, tables, marks and links nest in `html`."""
     depth = deepest = 0
-    for closing in re.findall(r"<(/?)(?:blockquote|li|em|strong|s|a)\b", html):
+    for closing in re.findall(r"<(/?)(?:blockquote|div|li|table|em|strong|s|a)\b", html):
         depth += -1 if closing else 1
         deepest = max(deepest, depth)
     return deepest
 
 
-MARKDOWN_BITS = [*"ab *_~`#>-+1.[]()<>:/&;\\\n", "😀", "https://", "- [x] "]
+def pieces_text(pieces: list[dict]) -> str:
+    return "".join(
+        p["text"]["content"] if p["type"] == "text" else p["equation"]["expression"] for p in pieces
+    )
+
+
+def shown_text(blocks: list[dict]) -> str:
+    """All the text of `blocks` in order: rich text, captions, table cells, equations, children."""
+    text = ""
+    for made in blocks:
+        data = made[made["type"]]
+        text += pieces_text(data.get("rich_text", []) + data.get("caption", []))
+        text += data.get("expression", "")
+        text += "".join(pieces_text(cell) for cell in data.get("cells", []))
+        text += shown_text(children_of(made))
+    return text
+
+
+MARKDOWN_BITS = [*"ab *_~`#>-+1.[]()<>:/&;\\\n|$!", "😀", "https://", "- [x] ", "|-|", "> [!NOTE]\n", "<b>"]
 
 
 @settings(max_examples=300, deadline=None)
 @given(markdown=st.lists(st.sampled_from(MARKDOWN_BITS), max_size=40).map("".join))
 def test_any_markdown_shows_in_notion_the_text_the_parsers_own_html_shows(markdown):
-    def flatten(blocks: list[dict]) -> str:
-        return "".join(
-            "".join(p["text"]["content"] for p in b[b["type"]].get("rich_text", [])) + flatten(children_of(b))
-            for b in blocks
-        )
-
     try:
         blocks = markdown_blocks(markdown).blocks
     except TooDeep:
         html = rendered_html(markdown)
-        assert html_depth(html) > MAX_DEPTH or "<img" in html  # an image's description: its alt
+        assert html_depth(html) > MAX_DEPTH or "![" in markdown  # an image's description: its alt
         return
     # Between blocks HTML has line breaks where Notion has blocks: whitespace aside, the same text.
-    assert "".join(flatten(blocks).split()) == "".join(rendered_text(markdown).split())
+    assert "".join(shown_text(blocks).split()) == "".join(rendered_text(markdown).split())
 
 
 def test_a_request_holds_at_most_1000_block_elements():
@@ -622,3 +649,208 @@ def test_nesting_up_to_the_limit_reaches_notion_whole_and_deeper_is_refused(docu
 def test_markdown_nested_hundreds_deep_is_refused_before_its_tree_is_built(markdown):
     with pytest.raises(TooDeep):
         markdown_blocks(markdown)
+
+
+# What Notion cannot show as Markdown means it keeps its text, and the writer is told where.
+AS_TEXT = {
+    "inline HTML": ("a <b>bold</b> claim", ["line 1: HTML `<b>`", "line 1: HTML `</b>`"]),
+    "an HTML block": ('text\n\n<div align="center">\n\nx', ['line 3: HTML `<div align="center">`']),
+    "HTML on a later line of a paragraph": ("one\ntwo <br>", ["line 2: HTML `<br>`"]),
+    "an image not attached": (
+        "\n\n![plan](plan.png)",
+        ["line 3: image `plan.png` (not attached), shown as its description"],
+    ),
+    "an image of a data URL": (
+        "![d](data:image/png;base64,AA)",
+        ["line 1: image `data:image/png;base64,AA` (not a web address), shown as its description"],
+    ),
+    "an image in a table cell": (
+        "| a |\n|---|\n| ![i](https://x.y/i.png) |",
+        ["line 3: image `https://x.y/i.png` inside a link or a table cell, shown as its description"],
+    ),
+    "a details never closed": ("<details>\n\nx", ["line 1: HTML `<details>`"]),
+    "too long an equation": (
+        "$$\n" + "x" * 1001 + "\n$$",
+        ["line 1: equation longer than 1000 characters, shown as code"],
+    ),
+    "a table wider than Notion's": (
+        "|" + "a|" * 101 + "\n|" + "-|" * 101,
+        ["line 1: table (wider than 100 columns), shown as text, a paragraph a row"],
+    ),
+    "nothing": ("# Title\n\n| a |\n|---|\n\n> [!NOTE]\n> n\n\n$$x$$\n\n<details>\n\n</details>", []),
+}
+
+
+@pytest.mark.parametrize(("markdown", "notes"), AS_TEXT.values(), ids=AS_TEXT.keys())
+def test_what_is_shown_as_text_is_named_with_its_line(markdown, notes):
+    assert markdown_blocks(markdown).as_text == notes
+
+
+def test_a_table_wider_than_notions_shows_each_row_as_a_paragraph():
+    header = "|" + "".join(f" h{n} |" for n in range(101))
+    row = "|" + "".join(f" c{n} |" for n in range(101))
+
+    blocks = markdown_blocks(f"{header}\n|{'-|' * 101}\n{row}").blocks
+
+    assert [b["type"] for b in blocks] == ["paragraph", "paragraph"]
+    assert blocks[1]["paragraph"]["rich_text"] == [piece(" | ".join(f"c{n}" for n in range(101)))]
+
+
+def test_an_attached_file_becomes_a_block_of_its_kind_and_the_plan_knows_its_name():
+    attached = {"plan.pdf": ("pdf", "up-1"), "my photo.png": ("image", "up-2")}
+
+    plan = plan_content(
+        "![The plan](plan.pdf)\n\n![me](<my photo.png>)", text_format="markdown", attached=attached
+    )
+
+    assert plan.blocks == [uploaded("pdf", "up-1", "The plan"), uploaded("image", "up-2", "me")]
+    assert plan.file_names == {"up-1": "plan.pdf", "up-2": "my photo.png"}
+    assert plan.as_text == []
+
+
+def test_a_table_of_250_rows_goes_out_with_its_first_100_rows_then_the_rest_to_its_id_in_order():
+    rows = "\n".join(f"| {n} | r{n} |" for n in range(249))
+
+    plan = plan_content(f"before\n\n| n | row |\n|---|---|\n{rows}\n\nafter", text_format="markdown")
+
+    first, more, rest = plan.steps
+    assert isinstance(first, Append) and first.parent == 0
+    assert [b["type"] for b in first.children] == ["paragraph", "table", "paragraph"]
+    table_block = first.children[1]
+    assert table_block["table"]["table_width"] == 2
+    assert len(children_of(table_block)) == 100
+    assert (more.parent, rest.parent) == (first.refs[1], first.refs[1])
+    assert [len(more.children), len(rest.children)] == [100, 50]
+    sent = [*children_of(table_block), *more.children, *rest.children]
+    assert [pieces_text(row["table_row"]["cells"][0]) for row in sent] == ["n", *map(str, range(249))]
+    assert plan.block_count == 253
+
+
+def test_a_table_under_another_block_is_sent_with_its_rows_to_that_blocks_id():
+    plan = plan_content("- item\n\n  | a |\n  |---|\n  | 1 |", text_format="markdown")
+
+    first, under_item = plan.steps
+    assert children_of(first.children[0]) == []
+    assert under_item.parent == first.refs[0]
+    assert under_item.children == [table(["a"], ["1"])]
+
+
+def test_a_table_is_never_sent_without_rows_whatever_comes_before_it_in_its_parent():
+    items = "\n\n".join(f"  p{n}" for n in range(120))
+    blocks = markdown_blocks(f"- item\n\n{items}\n\n  | a |\n  |---|\n  | 1 |").blocks
+
+    steps = plan_requests(blocks)
+
+    for step in steps:
+        for top in step.children:
+            assert top["type"] != "table" or children_of(top)
+            assert all(kid["type"] != "table" for kid in children_of(top))
+    assert sum(top["type"] == "table" for step in steps for top in step.children) == 1
+
+
+def test_a_cell_over_2000_units_is_cut_into_pieces_that_keep_its_marks():
+    long = "😀" * 1500 + "x" * 1000
+
+    [made] = markdown_blocks(f"| a |\n|---|\n| **{long}** |").blocks
+
+    cell = children_of(made)[1]["table_row"]["cells"][0]
+    assert [utf16_len(p["text"]["content"]) for p in cell] == [2000, 2000]
+    assert all(p["annotations"] == {"bold": True} for p in cell)
+    assert pieces_text(cell) == long
+
+
+def test_an_alert_of_over_100_pieces_continues_in_following_callouts_its_children_under_the_last():
+    words = " ".join(f"**{n}**" for n in range(150))
+
+    blocks = markdown_blocks(f"> [!TIP]\n> {words}\n>\n> more").blocks
+
+    assert [b["type"] for b in blocks] == ["callout"] * 3
+    assert [len(b["callout"]["rich_text"]) for b in blocks] == [100, 100, 99]
+    assert all(b["callout"]["icon"] == {"type": "emoji", "emoji": "💡"} for b in blocks)
+    assert children_of(blocks[-1]) == [block("paragraph", "more")]
+
+
+def nested_toggles(depth: int) -> str:
+    return (
+        "".join(f"<details><summary>t{n}</summary>\n\n" for n in range(depth))
+        + "core\n"
+        + "</details>\n" * depth
+    )
+
+
+def test_toggles_nested_up_to_the_limit_reach_notion_whole():
+    blocks = markdown_blocks(nested_toggles(MAX_DEPTH)).blocks
+
+    assert block_depth(blocks) == MAX_DEPTH + 1  # the paragraph inside the last toggle
+    assert all_text(blocks) == " ".join([*(f"t{n}" for n in range(MAX_DEPTH)), "core"])
+
+
+@pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 500])
+def test_toggles_nested_deeper_than_the_limit_are_refused(depth):
+    with pytest.raises(TooDeep):
+        markdown_blocks(nested_toggles(depth))
+
+
+def test_toggles_count_with_the_lists_and_marks_they_hold():
+    inside = "".join("  " * n + "- x\n" for n in range(MAX_DEPTH))
+
+    with pytest.raises(TooDeep):
+        markdown_blocks(f"<details>\n\n{inside}\n</details>")
+
+
+# Tables of words, marks, links, code, equations and bare links: every cell in Notion holds
+# exactly the text markdown-it-py's own HTML shows in that cell.
+cell_words = st.text(
+    alphabet=st.sampled_from([*"abcxyz", "é", "中", "😀", " "]), min_size=1, max_size=40
+).map(lambda w: w.strip() or "w")
+
+
+@st.composite
+def cells(draw) -> str:
+    parts = []
+    for _ in range(draw(st.integers(0, 4))):
+        text = draw(cell_words) * draw(st.sampled_from([1, 1, 60]))  # sometimes over 2000 units
+        form = draw(
+            st.sampled_from(["{}", "**{}**", "*{}*", "~~{}~~", "`{}`", "[{}](https://e.com/x)", "$x_{{{}}}$"])
+        )
+        parts.append(form.format(text.replace(" ", "")[:50] if form.startswith("$") else text))
+    if draw(st.booleans()):
+        parts.append("https://example.com/" + draw(st.sampled_from(["a", "b/c", "d?e=f"])))
+    return " ".join(parts)
+
+
+@st.composite
+def tables(draw) -> str:
+    width = draw(st.integers(1, 5))
+    header = [draw(cells()) or "h" for _ in range(width)]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * width]
+    for _ in range(draw(st.integers(0, 6))):
+        lines.append("| " + " | ".join(draw(cells()) for _ in range(draw(st.integers(1, width + 1)))) + " |")
+    return "\n".join(lines)
+
+
+def rendered_cells(markdown: str) -> list[str]:
+    found = re.findall(r"<t[hd](?: [^>]*)?>(.*?)</t[hd]>", rendered_html(markdown), flags=re.S)
+    return [unescape(re.sub(r"<[^>]*>", "", cell)) for cell in found]
+
+
+@settings(max_examples=80, deadline=None)
+@given(markdown=tables(), before=st.sampled_from(["", "Text **before**\n\n", "- item\n\n"]))
+def test_every_cell_of_any_table_shows_in_notion_exactly_the_text_the_parsers_html_shows(markdown, before):
+    converted = markdown_blocks(before + markdown)
+
+    tables_made = [b for b in converted.blocks if b["type"] == "table"]
+    tables_made += [kid for b in converted.blocks for kid in children_of(b) if kid["type"] == "table"]
+    [made] = tables_made
+    rows = children_of(made)
+    width = made["table"]["table_width"]
+    assert all(len(row["table_row"]["cells"]) == width for row in rows)
+    expected = rendered_cells(before + markdown)
+    got = [pieces_text(cell) for row in rows for cell in row["table_row"]["cells"]]
+    assert got == expected  # markdown-it pads short rows too, and drops cells past the header's
+    for row in rows:
+        for cell in row["table_row"]["cells"]:
+            assert len(cell) <= ARRAY_LIMIT
+            assert all(utf16_len(p["text"]["content"]) <= TEXT_LIMIT for p in cell if p["type"] == "text")
+    assert "".join(shown_text(converted.blocks).split()) == "".join(rendered_text(before + markdown).split())
+    assert converted.as_text == []

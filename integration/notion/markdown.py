@@ -405,9 +405,9 @@ class _Converter:
                 return items
         return list(self.runs(children, frozenset(), None, split=split))
 
-    def text(self, node: SyntaxTreeNode | None) -> list[dict]:
-        """The pieces of inline `node`, images kept as their descriptions."""
-        return _rich_text([item for item in self.inline(node, split=False) if isinstance(item, Run)])
+    def text_runs(self, node: SyntaxTreeNode | None) -> list[Run]:
+        """The runs of inline `node`, images kept as their descriptions."""
+        return [item for item in self.inline(node, split=False) if isinstance(item, Run)]
 
     def image(self, node: SyntaxTreeNode, *, split: bool) -> list[dict]:
         """The image block (and any caption that overflows it) for an image, or [] where it stays text.
@@ -612,10 +612,13 @@ class _Converter:
         array); every row as wide as the widest, the first row its column header."""
         line = self.at(node)
         rows = [row for section in node.children for row in section.children]
-        cells = []
+        runs: list[list[list[Run]]] = []
         for row in rows:
             self.at(row)
-            cells.append([self.text(cell.children[0] if cell.children else None) for cell in row.children])
+            runs.append(
+                [self.text_runs(cell.children[0] if cell.children else None) for cell in row.children]
+            )
+        cells = [[_rich_text(cell) for cell in row] for row in runs]
         width = max(len(row) for row in cells)
         why = None
         if width > ARRAY_LIMIT:
@@ -630,12 +633,12 @@ class _Converter:
             why = "a row too long for one request"
         if why is not None:
             self.note(f"table ({why}), shown as text, a paragraph a row", line)
-            separator = [_piece(Run(" | ", frozenset(), None))]
+            separator = Run(" | ", frozenset(), None)
             return [
                 block
-                for row in cells
+                for row in runs
                 for block in _blocks_of(
-                    "paragraph", [piece for cell in row for piece in [*separator, *cell]][1:], []
+                    "paragraph", _rich_text([run for cell in row for run in [separator, *cell]][1:]), []
                 )
             ]
         table = {"table_width": width, "has_column_header": True, "has_row_header": False, "children": made}
