@@ -151,3 +151,105 @@ def test_content_previewed_is_sent_with_the_same_one_time_key_once(preview, subm
 
     assert len(fake_notion.sent("PATCH", "/children$")) == 1
     assert FormSubmission.objects.get().status == "succeeded"
+
+
+def test_a_table_is_previewed_as_a_table_with_its_header_row(preview, fake_notion):
+    html = shown(preview("| Name | **Role** |\n|---|---|\n| Ada | `eng` |\n| Bob |"))
+
+    assert (
+        '<table class="notion-table"><thead><tr><th>Name</th><th><strong>Role</strong></th></tr></thead>'
+        "<tbody><tr><td>Ada</td><td><code>eng</code></td></tr><tr><td>Bob</td><td></td></tr></tbody></table>"
+    ) in html
+    assert "Sending will add 4 blocks in 1 request" in html
+    nothing_happened(fake_notion)
+
+
+def test_an_alert_is_previewed_as_a_callout_with_its_emoji_and_colour(preview, fake_notion):
+    html = shown(preview("> [!WARNING]\n> Mind **this**\n>\n> - more")).replace("\n", "")
+
+    assert (
+        '<div class="callout callout-yellow_background">'
+        '<span class="callout-icon" aria-hidden="true">⚠️</span>'
+        "<div><p>Mind <strong>this</strong></p>"
+        '<ul><li class="bulleted_list_item">more</li></ul></div></div>'
+    ) in html
+    assert "[!WARNING]" not in html
+
+
+def test_details_are_previewed_as_a_toggle(preview, fake_notion):
+    html = shown(preview("<details>\n<summary>Open me</summary>\n\nInside *here*\n\n</details>")).replace(
+        "\n", ""
+    )
+
+    assert '<details class="toggle"><summary>Open me</summary><p>Inside <em>here</em></p></details>' in html
+    assert "Shown as text" not in html
+
+
+def test_equations_are_previewed_as_their_tex_source(preview, fake_notion):
+    html = shown(preview("$$\n\\frac{a}{b} < c\n$$\n\nInline $x^2 < y$ too"))
+
+    assert '<p class="equation-block"><code class="equation">\\frac{a}{b} &lt; c</code></p>' in html
+    assert '<p>Inline <code class="equation">x^2 &lt; y</code> too</p>' in html
+
+
+def test_an_image_from_the_web_is_previewed_as_an_image_with_its_caption(preview, fake_notion):
+    html = shown(preview('Look: ![A "cat"](https://example.com/cat.png?a=1&b=2)'))
+
+    assert "<p>Look: </p>" in html
+    assert (
+        '<figure class="image"><img src="https://example.com/cat.png?a=1&amp;b=2" alt="A &quot;cat&quot;" '
+        'loading="lazy" referrerpolicy="no-referrer"><figcaption>A &quot;cat&quot;</figcaption></figure>'
+    ) in html
+
+
+def test_what_notion_will_show_as_typed_is_listed_under_shown_as_text(preview, fake_notion):
+    html = shown(preview("Hi <span>there</span>\n\n![plan](plan.png)"))
+
+    assert "<p>Hi &lt;span&gt;there&lt;/span&gt;</p>" in html
+    assert '<h4 class="preview-as-text-title">Shown as text</h4>' in html
+    assert (
+        '<ul class="preview-as-text"><li>line 1: HTML `&lt;span&gt;`</li>'
+        "<li>line 1: HTML `&lt;/span&gt;`</li>"
+        "<li>line 3: image `plan.png` (not attached), shown as its description</li></ul>"
+    ) in html
+
+
+def test_nothing_is_listed_as_text_when_all_is_notions_own(preview, fake_notion):
+    assert "Shown as text" not in shown(preview("# Title\n\nhttps://example.com"))
+
+
+def test_the_new_drawings_escape_everything(preview, fake_notion):
+    content = (
+        "| <script>x</script> |\n|---|\n| $<img src=x>$ |\n\n"
+        "> [!NOTE]\n> <iframe>\n\n"
+        "<details><summary>&lt;b&gt;no&lt;/b&gt;</summary>\n\n</details>\n\n"
+        '![<svg onload=alert(1)>](https://e.com/a.png"onerror="alert(1))'
+    )
+
+    html = shown(preview(content))
+
+    for tag in ("<script", "<img src=x", "<iframe", "<b>", "<svg"):
+        assert tag not in html
+    assert "<th>&lt;script&gt;x&lt;/script&gt;</th>" in html
+    assert '<code class="equation">&lt;img src=x&gt;</code>' in html
+    assert "<summary>&lt;b&gt;no&lt;/b&gt;</summary>" in html
+    assert 'src="https://e.com/a.png%22onerror=%22alert(1)"' in html
+
+
+def test_an_attached_file_is_drawn_as_a_box_with_its_name_until_sent():
+    from django.template.loader import render_to_string
+
+    from integration.notion.markdown import plan_content
+    from integration.preview import plan_preview
+
+    plan = plan_content(
+        "![The plan](plan.pdf)", text_format="markdown", attached={"plan.pdf": ("pdf", "up-1")}
+    )
+
+    html = render_to_string("integration/preview.html", {"preview": plan_preview(plan)})
+
+    assert (
+        '<figure class="pdf"><div class="attached-file"><strong>plan.pdf</strong> '
+        "<span>uploaded when you send</span></div><figcaption>The plan</figcaption></figure>"
+    ) in html
+    assert "<img" not in html

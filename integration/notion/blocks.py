@@ -127,12 +127,20 @@ class _Sending:
         return 1 + self.inline
 
 
+# Blocks Notion creates only with children: a table comes with its first rows ("Table": its
+# `children`, table rows, are required when it is created). Never sent as a block's child (a third
+# level would hold its rows), such a block goes in a request of its own parent's children.
+NEEDS_CHILDREN = frozenset({"table"})
+
+
 def _sending(block: dict) -> _Sending:
     used, sent = json_size(_with_children(block, [])), []
     for kid in children_of(block)[:ARRAY_LIMIT]:
+        if kid["type"] in NEEDS_CHILDREN:
+            break
         kid = _with_children(kid, [])
         used += json_size(kid) + 1
-        if used > REQUEST_BYTES:
+        if used > REQUEST_BYTES and (sent or block["type"] not in NEEDS_CHILDREN):
             break
         sent.append(kid)
     return _Sending(block, len(sent), _with_children(block, sent))
@@ -162,9 +170,9 @@ def plan_requests(blocks: list[dict]) -> list[Step]:
     """The requests that add a tree of blocks to a page, in order, each within Notion's limits.
 
     A request holds two levels: blocks and their children (at most 100 of them, as many as fit
-    its size). Deeper children, and children beyond those, follow in requests to the new
-    blocks' IDs, each right after the request that made its parent, so a page that stops
-    half-way is whole up to where it stopped.
+    its size, a table's rows among them). Deeper children, children beyond those, and a table
+    under another block, follow in requests to the new blocks' IDs, each right after the request
+    that made its parent, so a page that stops half-way is whole up to where it stopped.
     """
     steps: list[Step] = []
     refs = itertools.count(1)
