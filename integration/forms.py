@@ -468,7 +468,7 @@ class PageForm(NotionForm):
             cleaned["uploads"][prop] = files
         return cleaned
 
-    def files(self) -> list[LocalFile]:
+    def to_upload(self) -> list[LocalFile]:
         """The files to upload, all properties together."""
         return [file for files in self.cleaned_data.get("uploads", {}).values() for file in files]
 
@@ -558,7 +558,7 @@ class ContentForm(NotionForm):
             )
         return cleaned
 
-    def files(self) -> list[LocalFile]:
+    def to_upload(self) -> list[LocalFile]:
         return self.cleaned_data.get("attachments") or []
 
     def plan(self, content: str | None = None) -> ContentPlan:
@@ -568,12 +568,12 @@ class ContentForm(NotionForm):
         return plan_with_files(
             self.cleaned_data["content"] if content is None else content,
             text_format=text_format,
-            files=[(file.name, file.content_type) for file in self.files()],
+            files=[(file.name, file.content_type) for file in self.to_upload()],
         )
 
     def notion_data(self) -> dict[str, Any]:
         data = super().notion_data()
-        return data | {"attachments": [file_dict(file) for file in self.files()]}
+        return data | {"attachments": [file_dict(file) for file in self.to_upload()]}
 
 
 class BlockField(NotionIdField):

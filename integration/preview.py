@@ -1,10 +1,12 @@
 """What content will look like in Notion, drawn from the blocks it makes, before anything is sent."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from integration.forms import ContentForm
 from integration.notion.blocks import children_of
+from integration.notion.content import request_list
 from integration.notion.markdown import ContentPlan
 
 LISTS = {"bulleted_list_item": "ul", "numbered_list_item": "ol", "to_do": "ul"}
@@ -16,6 +18,8 @@ class Preview:
     block_count: int
     requests: int
     as_text: list[str] = field(default_factory=list)  # what Notion will show as typed text
+    sending: list[str] = field(default_factory=list)  # the requests sending makes, in order
+    uploads: int = 0  # files uploaded first
 
 
 def _pieces(rich_text: list[dict]) -> list[dict[str, Any]]:
@@ -73,13 +77,21 @@ def _groups(blocks: list[dict], file_names: dict[str, str]) -> list[dict[str, An
     return groups
 
 
-def plan_preview(plan: ContentPlan) -> Preview:
-    """The preview of a plan: its blocks to draw, what sending takes, and what stays text."""
-    return Preview(_groups(plan.blocks, plan.file_names), plan.block_count, len(plan.steps), plan.as_text)
+def plan_preview(plan: ContentPlan, files: Sequence[tuple[str, int]] = ()) -> Preview:
+    """The preview of a plan: its blocks to draw, the requests sending makes (the uploads of `files`,
+    (name, size) each, first), and what stays text."""
+    return Preview(
+        _groups(plan.blocks, plan.file_names),
+        plan.block_count,
+        len(plan.steps),
+        plan.as_text,
+        request_list(plan, files),
+        len(files),
+    )
 
 
 def content_preview(form: ContentForm) -> Preview | None:
     """The preview of a bound form's content, or None if its content or format is not valid."""
     if "content" not in form.cleaned_data or "format" not in form.cleaned_data:
         return None
-    return plan_preview(form.plan())
+    return plan_preview(form.plan(), [(file.name, file.size) for file in form.to_upload()])

@@ -126,7 +126,9 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        # Images from the web that content names (Markdown's ![…](https://…)) show in the Preview and
+        # the sandbox's pages, as Notion shows them; each loads with no referrer.
+        "img-src": [SELF, "data:", "https:"],
         "object-src": [NONE],
         "base-uri": [SELF],
         "form-action": [SELF],

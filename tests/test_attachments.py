@@ -148,19 +148,30 @@ def test_an_image_by_its_link_is_an_external_image_and_uploads_nothing(submit, f
     assert upload_requests(fake_notion) == []
 
 
-def test_a_preview_uploads_nothing_and_shows_where_the_files_go(submit, fake_notion, parent_page):
-    response = submit(
-        "content",
-        page_id=parent_page["id"],
-        format="markdown",
-        content="![The logo](logo.png)",
-        attachments=[upload("logo.png", PNG, "image/png")],
-        preview="1",
+def test_a_preview_uploads_nothing_and_lists_the_uploads_before_the_blocks(browser, fake_notion, parent_page):
+    browser.get("/")
+    response = browser.post(
+        "/content/",
+        {
+            "content-page_id": parent_page["id"],
+            "content-content": "![The logo](logo.png)",
+            "content-format": "markdown",
+            "content-attachments": [
+                upload("logo.png", PNG, "image/png"),
+                upload("a.pdf", PDF, "application/pdf"),
+            ],
+            "content-submission_key": "6f1c1a47-8f0e-4c59-9a43-1d0a5f3c2b7e",
+            "csrfmiddlewaretoken": browser.cookies["csrftoken"].value,
+            "preview": "1",
+        },
     )
 
-    assert response.status_code == 200
-    assert "logo.png" in response.content.decode()
-    assert upload_requests(fake_notion) == [] and not FormSubmission.objects.exists()
+    page = response.content.decode()
+    requests = page.split('<ol class="preview-requests">')[1].split("</ol>")[0]
+    assert requests.index("Upload logo.png") < requests.index("Upload a.pdf") < requests.index("Add 2 blocks")
+    assert "2 files will be uploaded first" in page
+    assert 'class="attached-file' in page and "logo.png" in page
+    assert fake_notion.received == [] and not FormSubmission.objects.exists()
 
 
 def test_two_attached_files_of_one_name_are_refused(submit, fake_notion, parent_page):

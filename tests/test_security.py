@@ -147,7 +147,7 @@ def test_every_page_sends_a_content_security_policy_without_inline_scripts(every
         assert policy["frame-ancestors"] == "'none'", path
         assert policy["base-uri"] == "'self'", path
         assert policy["form-action"] == "'self'", path
-        assert policy["img-src"] == "'self' data:", path
+        assert policy["img-src"] == "'self' data: https:", path
         assert "unsafe" not in response["Content-Security-Policy"], path
 
 

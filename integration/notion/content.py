@@ -50,7 +50,8 @@ def plan_with_files(
     if not rest:
         return plan
     blocks = [*plan.blocks, *rest]
-    return replace(plan, blocks=blocks, steps=plan_requests(blocks))
+    names = {**plan.file_names, **{ids[name]: name for name in kinds}}
+    return replace(plan, blocks=blocks, steps=plan_requests(blocks), file_names=names)
 
 
 @dataclass(frozen=True)

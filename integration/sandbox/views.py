@@ -3,10 +3,8 @@
 from datetime import datetime
 from typing import Any
 
-from csp.decorators import csp_update
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils.decorators import method_decorator
 from django.views.generic import ListView, TemplateView
 
 from integration.ids import parse_notion_id
@@ -159,9 +157,6 @@ def _table(source_id: str, schema: dict) -> dict[str, Any]:
     return {"columns": list(schema), "rows": rows, "more": total - len(rows), "total": total}
 
 
-# Images a page holds by their https address are shown, as Notion shows them; the rest of the
-# app loads images from itself only.
-@method_decorator(csp_update({"img-src": ["https:"]}), name="dispatch")
 class SandboxObjectView(TemplateView):
     """What the sandbox holds for one object: the sandbox's stand-in for opening it in Notion."""
 
