@@ -255,3 +255,36 @@ def test_a_job_uploads_its_files_first_and_again_those_expired_while_it_was_paus
     last = fake_notion.sandbox.store.get(fake_notion.sandbox.store.children(parent_page["id"])[-1])
     assert last["type"] == "image" and last["image"]["type"] == "file"
     assert not any(settings.ATTACHMENTS_DIR.iterdir())  # the job's copy went with it
+
+
+def test_add_page_has_notion_import_a_file_from_the_web_into_a_files_property(fake_notion, source):
+    out = io.StringIO()
+    call_command(
+        "add_page", "Q3", "--data-source", source["id"],
+        "--import", "Attachments=https://example.com/files/report.pdf", "--json", stdout=out,
+    )  # fmt: skip
+
+    [created] = fake_notion.bodies("POST", r"^/v1/file_uploads$")
+    assert (
+        created["mode"] == "external_url"
+        and created["external_url"] == "https://example.com/files/report.pdf"
+    )
+    result = json.loads(out.getvalue())
+    [item] = fake_notion.sandbox.store.get(result["page_id"])["properties"]["Attachments"]["files"]
+    assert item["name"] == "report.pdf" and item["type"] == "file"
+
+
+def test_add_page_stops_when_notion_could_not_import_the_file(fake_notion, source):
+    failed = {
+        "object": "file_upload", "id": "9a1c3f0e-4b5d-4e6f-8a7b-0c1d2e3f4a5b", "status": "failed",
+        "filename": "report.pdf",
+        "file_import_result": {"type": "error", "error": {"message": "The URL answered 404"}},
+    }  # fmt: skip
+    fake_notion.fail("GET", "^/v1/file_uploads/", status=200, json_body=failed)
+
+    with pytest.raises(CommandError, match=r"Notion could not import report\.pdf: The URL answered 404"):
+        call_command(
+            "add_page", "Q3", "--data-source", source["id"],
+            "--import", "Attachments=https://example.com/files/report.pdf",
+        )  # fmt: skip
+    assert fake_notion.sent("POST", "^/v1/pages") == []

@@ -17,6 +17,7 @@ import hashlib
 import io
 import mimetypes
 import os
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -300,6 +301,36 @@ def import_external(url: str, *, name: str | None = None, context: AuditContext 
     with notion_client(context) as client, notion_call(write=True, what="file upload"):
         created = client.file_uploads.create(mode="external_url", external_url=url, filename=name)
     return expect(created, "file_upload", write=True)["id"]
+
+
+# Seconds between reads of an import's status, as "Importing external files" suggests polling.
+IMPORT_POLLS = (0, 5, 15, 30, 45)
+
+
+def wait_for_import(
+    upload_id: str, *, context: AuditContext | None = None, pauses: Iterable[float] = IMPORT_POLLS
+) -> None:
+    """Wait until Notion has imported an external file ("Importing external files": poll the file
+    upload until `uploaded`). Raises NotionError if the import failed, or is still going after
+    the last pause."""
+    upload: dict = {}
+    for pause in pauses:
+        time.sleep(pause)
+        upload = upload_status(upload_id, context=context)
+        if upload.get("status") == "uploaded":
+            return
+        if upload.get("status") in ("failed", "expired"):
+            result = upload.get("file_import_result") or {}
+            why = (result.get("error") or {}).get("message") or upload["status"]
+            raise NotionError(
+                code="import_failed",
+                hint=f"Notion could not import {upload.get('filename') or 'the file'}: {why}.",
+            )
+    raise NotionError(
+        code="import_slow",
+        hint=f"Notion was still importing {upload.get('filename') or 'the file'} "
+        f"({upload.get('status', 'pending')}) after {sum(IMPORT_POLLS)} seconds: nothing uses it yet.",
+    )
 
 
 def upload_status(upload_id: str, *, context: AuditContext | None = None) -> dict:

@@ -11,7 +11,7 @@ from integration.http.audit import AuditContext
 from integration.management.arguments import data_source_id, full_address, one_line
 from integration.models import Source
 from integration.notion.errors import MAYBE_DONE, NotionError
-from integration.notion.files import LocalFile
+from integration.notion.files import LocalFile, files_property_item, import_external, wait_for_import
 from integration.notion.selectors import data_source_schema
 from integration.notion.values import InvalidValues, page_values, properties_of, value_text
 from integration.notion.workspace import workspace
@@ -26,8 +26,8 @@ def _pair(spec: str, option: str) -> tuple[str, str]:
 
 class Command(BaseCommand):
     help = (
-        "Add a page to a data source: its title, property values with --value, and files uploaded "
-        "to its files properties with --file."
+        "Add a page to a data source: its title, property values with --value, files uploaded to its "
+        "files properties with --file, and files Notion imports from the web with --import."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -48,6 +48,14 @@ class Command(BaseCommand):
             default=[],
             metavar="PROPERTY=PATH",
             help="a file to upload into a files property, repeatable: 'Attachments=report.pdf'",
+        )
+        parser.add_argument(
+            "--import",
+            dest="imports",
+            action="append",
+            default=[],
+            metavar="PROPERTY=URL",
+            help="a file at a public https URL for Notion to import (keep a copy of) into a files property",
         )
         parser.add_argument("--header", default="", help="a heading at the top of the page")
         parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
@@ -73,6 +81,25 @@ class Command(BaseCommand):
             if not Path(path).is_file():
                 raise CommandError(f"--file {spec!r}: no such file.")
             uploads.setdefault(name, []).append(LocalFile.at(Path(path)))
+        imports = []
+        for spec in options["imports"]:
+            name, url = _pair(spec, "--import")
+            if properties.get(name, {}).get("type") != "files":
+                raise CommandError(f"--import {spec!r}: this data source has no files property {name!r}.")
+            imports.append((name, url))
+        try:
+            attachments.check_for_workspace(
+                [file for group in uploads.values() for file in group], context=context
+            )
+            for name, url in imports:
+                upload_id = import_external(url, context=context)
+                wait_for_import(upload_id, context=context)
+                item = files_property_item(upload_id, url.split("?")[0].rstrip("/").rsplit("/", 1)[-1])
+                values[name] = {"files": [*values.get(name, {}).get("files", []), item]}
+        except attachments.FileRefused as refused:
+            raise CommandError(one_line(f"{refused} Nothing was sent.")) from None
+        except NotionError as error:
+            raise CommandError(one_line(str(error))) from None
         try:
             page, sent = attachments.create_page_with_files(
                 data_source_id=source_id,
