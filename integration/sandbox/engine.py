@@ -11,6 +11,7 @@ httpx as a transport (`httpx.MockTransport(sandbox)`) or behind a WSGI server
 """
 
 import copy
+import functools
 import hashlib
 import json
 import math
@@ -22,7 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO, Any, Protocol
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 from python_multipart.multipart import MultipartParser, parse_options_header
@@ -55,11 +56,20 @@ from integration.notion.limits import (
 from integration.notion.shapes import plain_text, title_of
 from integration.notion.values import CONTACT_LIMIT, FILE_NAME_LIMIT, OPTION_NAME_LIMIT
 
-_BLOCK_TYPES = {
-    "paragraph", "heading_1", "heading_2", "heading_3", "bulleted_list_item",
-    "numbered_list_item", "quote", "to_do", "toggle", "callout", "code", "divider",
-}  # fmt: skip
-_CHILDLESS = {"code", "divider", *MEDIA_BLOCKS}
+# The block types holding rich text and a colour only; the others have a method of their own.
+_TEXT_BLOCKS = ("paragraph", "bulleted_list_item", "numbered_list_item", "quote", "toggle")
+_CHILDLESS = {"code", "divider", "equation", "table_row", *MEDIA_BLOCKS}
+# The colours of a block and of rich text ("Rich text", its annotations; "Block colors are now
+# supported in the API").
+_COLORS = frozenset({
+    "default", "gray", "brown", "orange", "yellow", "green", "blue", "purple", "pink", "red",
+    "gray_background", "brown_background", "orange_background", "yellow_background",
+    "green_background", "blue_background", "purple_background", "pink_background", "red_background",
+})  # fmt: skip
+# The length of an equation's expression, in rich text ("Request limits"); the equation block is
+# held to the same.
+EQUATION_LIMIT = 1000
+_URL_SCHEMES = ("http", "https")
 _PROPERTY_TYPES = {
     "title", "rich_text", "number", "select", "multi_select", "status", "date", "people",
     "files", "checkbox", "url", "email", "phone_number", "formula", "relation", "rollup",
@@ -300,22 +310,24 @@ def _now(*, precise: bool = False) -> str:
     return now.replace(second=0, microsecond=0).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
-def _full_rich_text(items: list[dict]) -> list[dict]:
-    full = []
-    for item in items:
-        text = item.get("text", {})
-        content = text.get("content", "")
-        link = text.get("link")
-        full.append(
-            {
-                "type": "text",
-                "text": {"content": content, "link": link},
-                "annotations": _ANNOTATIONS | (item.get("annotations") or {}),
-                "plain_text": content,
-                "href": link["url"] if isinstance(link, dict) else None,
-            }
-        )
-    return full
+def _full_rich_text_item(kind: str, value: dict, annotations: dict, plain: str, href: str | None) -> dict:
+    """One rich-text object as Notion reads it back ("Rich text"): its type's object, every
+    annotation, `plain_text` and `href`."""
+    return {
+        "type": kind,
+        kind: value,
+        "annotations": _ANNOTATIONS | annotations,
+        "plain_text": plain,
+        "href": href,
+    }
+
+
+def _plain_rich_text(content: str) -> list[dict]:
+    return [_full_rich_text_item("text", {"content": content, "link": None}, {}, content, None)]
+
+
+def _is_web_url(url: Any) -> bool:
+    return isinstance(url, str) and urlsplit(url).scheme in _URL_SCHEMES and bool(urlsplit(url).netloc)
 
 
 # What a page property Notion fills in holds, and what an empty one of each type holds.
@@ -439,6 +451,19 @@ class NotionSandbox:
             "file_uploads.retrieve": self.retrieve_file_upload,
             "file_uploads.list": self.list_file_uploads,
         }
+        # The content of each block type, as the "Block" reference shapes it.
+        self.block_contents: dict[str, Callable[[dict, str], dict]] = {
+            **{kind: self._text_content for kind in _TEXT_BLOCKS},
+            **{kind: self._heading_content for kind in ("heading_1", "heading_2", "heading_3")},
+            "to_do": self._to_do_content,
+            "callout": self._callout_content,
+            "code": self._code_content,
+            "divider": self._divider_content,
+            "equation": self._equation_content,
+            "table": self._table_content,
+            "table_row": self._table_row_content,
+            **{kind: functools.partial(self._media, kind=kind) for kind in MEDIA_BLOCKS},
+        }
 
     # The HTTP surface
 
@@ -515,7 +540,7 @@ class NotionSandbox:
                 "title": {
                     "id": "title",
                     "type": "title",
-                    "title": _full_rich_text([{"text": {"content": title}}]),
+                    "title": _plain_rich_text(title),
                 }
             },
         )
@@ -531,16 +556,99 @@ class NotionSandbox:
         return parsed
 
     def _rich_text(self, value: Any, where: str) -> list[dict]:
-        for index, item in enumerate(self._items(value, where)):
-            content = item.get("text", {}).get("content") if isinstance(item, dict) else None
-            if not isinstance(content, str):
-                raise _invalid(f"body failed validation: {where}[{index}].text.content should be defined.")
-            if utf16_len(content) > TEXT_LIMIT:
+        """Rich text checked as Notion checks it, and as Notion reads it back ("Rich text")."""
+        return [
+            self._rich_text_item(item, f"{where}[{i}]") for i, item in enumerate(self._items(value, where))
+        ]
+
+    def _rich_text_item(self, item: Any, where: str) -> dict:
+        """A rich-text object of type `text` (`{content, link: {url}}`), `equation`
+        (`{expression}`) or `mention` (of a page, a database, a user or a date), as "Rich text"
+        shapes them."""
+        if not isinstance(item, dict):
+            raise _invalid(
+                f"body failed validation: {where} should be an object, instead was `{json.dumps(item)}`."
+            )
+        kind = item.get("type") or next((k for k in ("equation", "mention") if k in item), "text")
+        annotations = item.get("annotations", {})
+        if not isinstance(annotations, dict) or any(
+            key not in _ANNOTATIONS
+            or not isinstance(mark, type(_ANNOTATIONS[key]))
+            or (key == "color" and mark not in _COLORS)
+            for key, mark in annotations.items()
+        ):
+            raise _invalid(f"body failed validation: {where}.annotations should be valid.")
+        value = item.get(kind)
+        if kind == "equation":
+            expression = value.get("expression") if isinstance(value, dict) else None
+            if not isinstance(expression, str):
                 raise _invalid(
-                    f"body failed validation: {where}[{index}].text.content.length should be ≤ "
-                    f"`{TEXT_LIMIT}`, instead was `{utf16_len(content)}`."
+                    f"body failed validation: {where}.equation.expression should be defined, "
+                    "instead was `undefined`."
                 )
-        return _full_rich_text(value)
+            self._expression_length(expression, f"{where}.equation.expression")
+            return _full_rich_text_item(kind, {"expression": expression}, annotations, expression, None)
+        if kind == "mention":
+            mention, plain, href = self._mention(value, f"{where}.mention")
+            return _full_rich_text_item(kind, mention, annotations, plain, href)
+        if kind != "text":
+            raise _invalid(
+                f"body failed validation: {where}.type should be `text`, `mention` or `equation`, "
+                f"instead was `{json.dumps(kind)}`."
+            )
+        content = value.get("content") if isinstance(value, dict) else None
+        if not isinstance(content, str):
+            raise _invalid(f"body failed validation: {where}.text.content should be defined.")
+        if utf16_len(content) > TEXT_LIMIT:
+            raise _invalid(
+                f"body failed validation: {where}.text.content.length should be ≤ "
+                f"`{TEXT_LIMIT}`, instead was `{utf16_len(content)}`."
+            )
+        link = value.get("link")
+        url = None
+        if link is not None:
+            url = link.get("url") if isinstance(link, dict) else None
+            if not isinstance(url, str) or not url:
+                raise _invalid(f"body failed validation: {where}.text.link.url should be defined.")
+            if len(url) > URL_LIMIT:
+                raise _invalid(
+                    f"body failed validation: {where}.text.link.url.length should be ≤ "
+                    f"`{URL_LIMIT}`, instead was `{len(url)}`."
+                )
+        text = {"content": content, "link": {"url": url} if url else None}
+        return _full_rich_text_item(kind, text, annotations, content, url)
+
+    @staticmethod
+    def _expression_length(expression: str, where: str) -> None:
+        if utf16_len(expression) > EQUATION_LIMIT:
+            raise _invalid(
+                f"body failed validation: {where}.length should be ≤ `{EQUATION_LIMIT}`, "
+                f"instead was `{utf16_len(expression)}`."
+            )
+
+    def _mention(self, value: Any, where: str) -> tuple[dict, str, str | None]:
+        """A mention as "Rich text" reads it back, with its `plain_text` and `href`: a page or a
+        database (its title and URL), a user (`@` and the name), a date (its start, → its end)."""
+        kind = value.get("type") if isinstance(value, dict) else None
+        if isinstance(value, dict) and kind is None:
+            kind = next((k for k in ("page", "database", "user", "date") if k in value), None)
+        if kind not in ("page", "database", "user", "date"):
+            raise _invalid(
+                f"body failed validation: {where}.type should be `page`, `database`, `user` or `date`, "
+                f"instead was `{json.dumps(kind)}`."
+            )
+        if kind == "date":
+            date = self._date(value.get("date"), f"{where}.date")
+            shown = date["start"] + (f" → {date['end']}" if date["end"] else "")
+            return {"type": "date", "date": date}, shown, None
+        raw = value.get(kind).get("id") if isinstance(value.get(kind), dict) else None
+        object_id = self._id(raw, f"body failed validation: {where}.{kind}.id")
+        if kind == "user":
+            name = self.integration_name if object_id == self.bot_id else "Anonymous"
+            return {"type": "user", "user": {"object": "user", "id": object_id}}, f"@{name}", None
+        mentioned = self._get(object_id, (kind,), kind)
+        title = plain_text(mentioned["title"]) if kind == "database" else title_of(mentioned)
+        return {"type": kind, kind: {"id": object_id}}, title or "Untitled", mentioned["url"]
 
     def _parent_page(self, body: dict) -> str:
         """The ID of the existing page named by `body.parent.page_id`."""
@@ -587,80 +695,189 @@ class NotionSandbox:
             "public_url": None,
         }
 
-    def _block_rich_text(self, value: Any, where: str) -> list[dict]:
-        """Rich text of a block: as any rich text, with links and annotations checked too."""
-        full = self._rich_text(value, where)
-        for index, item in enumerate(value):
-            link = item["text"].get("link")
-            if link is not None:
-                url = link.get("url") if isinstance(link, dict) else None
-                if not isinstance(url, str) or not url:
-                    raise _invalid(
-                        f"body failed validation: {where}[{index}].text.link.url should be defined."
-                    )
-                if len(url) > URL_LIMIT:
-                    raise _invalid(
-                        f"body failed validation: {where}[{index}].text.link.url.length should be ≤ "
-                        f"`{URL_LIMIT}`, instead was `{len(url)}`."
-                    )
-            annotations = item.get("annotations", {})
-            if not isinstance(annotations, dict) or any(
-                key not in _ANNOTATIONS or not isinstance(mark, type(_ANNOTATIONS[key]))
-                for key, mark in annotations.items()
-            ):
-                raise _invalid(f"body failed validation: {where}[{index}].annotations should be valid.")
-        return full
+    # Blocks ("Block" reference; "Append block children"), each type's content made by its method
 
-    def _block(self, block: Any, parent: dict, where: str, level: int) -> tuple[dict, list[dict]]:
-        """A new block from its request, and its children (each with theirs), not stored yet."""
+    def _color(self, content: dict, place: str) -> str:
+        color = content.get("color", "default")
+        if color not in _COLORS:
+            raise _invalid(
+                f"body failed validation: {place}.color should be one of Notion's colours, "
+                f"instead was `{json.dumps(color)}`."
+            )
+        return color
+
+    def _text_content(self, content: dict, place: str) -> dict:
+        """Paragraph, list items, quote, toggle: rich text and a colour."""
+        rich_text = self._rich_text(content.get("rich_text", []), f"{place}.rich_text")
+        return {"rich_text": rich_text, "color": self._color(content, place)}
+
+    def _heading_content(self, content: dict, place: str) -> dict:
+        data = self._text_content(content, place)
+        toggleable = bool(content.get("is_toggleable", False))
+        return {"rich_text": data["rich_text"], "is_toggleable": toggleable, "color": data["color"]}
+
+    def _to_do_content(self, content: dict, place: str) -> dict:
+        checked = content.get("checked", False)
+        if not isinstance(checked, bool):
+            raise _invalid(
+                f"body failed validation: {place}.checked should be a boolean, "
+                f"instead was `{json.dumps(checked)}`."
+            )
+        data = self._text_content(content, place)
+        return {"rich_text": data["rich_text"], "checked": checked, "color": data["color"]}
+
+    def _callout_content(self, content: dict, place: str) -> dict:
+        """A callout ("Callout"): rich text, an icon ("Emoji and icon": an emoji, or an external
+        image; none if none is given) and a colour."""
+        data = self._text_content(content, place)
+        icon = content.get("icon")
+        if icon is not None:
+            icon = self._icon(icon, f"{place}.icon")
+        return {"rich_text": data["rich_text"], "icon": icon, "color": data["color"]}
+
+    def _icon(self, icon: Any, where: str) -> dict:
+        kind = icon.get("type") if isinstance(icon, dict) else None
+        if isinstance(icon, dict) and kind is None:
+            kind = next((k for k in ("emoji", "external") if k in icon), None)
+        if kind == "emoji":
+            emoji = icon.get("emoji")
+            if not isinstance(emoji, str) or not emoji:
+                raise _invalid(
+                    f"body failed validation: {where}.emoji should be an emoji, instead was `undefined`."
+                )
+            return {"type": "emoji", "emoji": emoji}
+        if kind == "external":
+            return {
+                "type": "external",
+                "external": {"url": self._external_url(icon.get("external"), f"{where}.external")},
+            }
+        raise _invalid(
+            f"body failed validation: {where}.type should be `emoji` or `external`, "
+            f"instead was `{json.dumps(kind)}`."
+        )
+
+    def _external_url(self, external: Any, where: str) -> str:
+        """The `url` of an external "File object": an http or https URL of at most 2000 characters."""
+        url = external.get("url") if isinstance(external, dict) else None
+        if not isinstance(url, str) or not url:
+            raise _invalid(f"body failed validation: {where}.url should be defined, instead was `undefined`.")
+        if len(url) > URL_LIMIT:
+            raise _invalid(
+                f"body failed validation: {where}.url.length should be ≤ `{URL_LIMIT}`, "
+                f"instead was `{len(url)}`."
+            )
+        if not _is_web_url(url):
+            raise _invalid(
+                f"body failed validation: {where}.url should be an http or https URL, "
+                f"instead was `{json.dumps(url, ensure_ascii=False)[:200]}`."
+            )
+        return url
+
+    def _code_content(self, content: dict, place: str) -> dict:
+        language = content.get("language", "plain text")
+        if language not in CODE_LANGUAGES:
+            raise _invalid(
+                f"body failed validation: {place}.language should be one of Notion's languages, "
+                f"instead was `{json.dumps(language)}`."
+            )
+        return {
+            "rich_text": self._rich_text(content.get("rich_text", []), f"{place}.rich_text"),
+            "caption": self._rich_text(content.get("caption", []), f"{place}.caption"),
+            "language": language,
+        }
+
+    def _divider_content(self, content: dict, place: str) -> dict:
+        return {}
+
+    def _equation_content(self, content: dict, place: str) -> dict:
+        """An equation block ("Equation"): a KaTeX `expression`."""
+        expression = content.get("expression")
+        if not isinstance(expression, str):
+            raise _invalid(
+                f"body failed validation: {place}.expression should be defined, "
+                f"instead was `{json.dumps(expression) if 'expression' in content else 'undefined'}`."
+            )
+        self._expression_length(expression, f"{place}.expression")
+        return {"expression": expression}
+
+    def _table_content(self, content: dict, place: str) -> dict:
+        """A table ("Table"): `table_width` (its number of columns, set once: rows must match
+        it), and whether the first row and the first column are headers. Its rows are its children."""
+        width = content.get("table_width")
+        if isinstance(width, bool) or not isinstance(width, int) or width < 1:
+            raise _invalid(
+                f"body failed validation: {place}.table_width should be a positive integer, "
+                f"instead was `{json.dumps(width) if 'table_width' in content else 'undefined'}`."
+            )
+        data: dict[str, Any] = {"table_width": width}
+        for flag in ("has_column_header", "has_row_header"):
+            value = content.get(flag, False)
+            if not isinstance(value, bool):
+                raise _invalid(
+                    f"body failed validation: {place}.{flag} should be a boolean, "
+                    f"instead was `{json.dumps(value)}`."
+                )
+            data[flag] = value
+        return data
+
+    def _table_row_content(self, content: dict, place: str) -> dict:
+        """A row of a table ("Table row"): `cells`, a rich-text array for each column."""
+        cells = content.get("cells")
+        if not isinstance(cells, list):
+            raise _invalid(
+                f"body failed validation: {place}.cells should be an array, "
+                f"instead was `{json.dumps(cells) if 'cells' in content else 'undefined'}`."
+            )
+        return {"cells": [self._rich_text(cell, f"{place}.cells[{i}]") for i, cell in enumerate(cells)]}
+
+    def _block(
+        self, block: Any, parent: dict, where: str, level: int, *, table_width: int | None = None
+    ) -> tuple[dict, list[dict]]:
+        """A new block from its request, and its children (each with theirs), not stored yet.
+        `table_width`: the width of the table the block is a row of (only a table's children are
+        rows, and all of them are)."""
         if not isinstance(block, dict):
             raise _invalid(f"body failed validation: {where} should be an object.")
-        kinds = [key for key in block if key in _BLOCK_TYPES or key in MEDIA_BLOCKS]
+        kinds = [key for key in block if key in self.block_contents]
         if len(kinds) != 1 or block.get("type", kinds[0]) != kinds[0]:
             raise _invalid(f"body failed validation: {where} should have exactly one block type.")
         kind = kinds[0]
+        place = f"{where}.{kind}"
         if not isinstance(block[kind], dict):
-            raise _invalid(f"body failed validation: {where}.{kind} should be an object.")
+            raise _invalid(f"body failed validation: {place} should be an object.")
+        if kind == "table_row" and table_width is None:
+            raise _invalid(f"{place}: a table_row block can only be a child of a table block.")
+        # Other blocks appended to a table's ID are kept (the viewer's tests put rows in that way).
+        if kind != "table_row" and table_width is not None and level > 1:
+            raise _invalid(f"{place}: a table's children can only be table_row blocks.")
         content = block[kind]
-        data: dict[str, Any] = {}
-        if kind in MEDIA_BLOCKS:
-            data = self._media(content, kind, where)
-        elif kind != "divider":
-            data["rich_text"] = self._block_rich_text(
-                content.get("rich_text", []), f"{where}.{kind}.rich_text"
+        data = self.block_contents[kind](content, place)
+        if kind == "table_row" and len(data["cells"]) != table_width:
+            raise _invalid(
+                "Number of cells in table row must match the table width of the parent table: "
+                f"{place}.cells.length should be `{table_width}`, instead was `{len(data['cells'])}`."
             )
-        if kind.startswith("heading_"):
-            data["is_toggleable"] = bool(content.get("is_toggleable", False))
-        if kind == "to_do":
-            checked = content.get("checked", False)
-            if not isinstance(checked, bool):
-                raise _invalid(
-                    f"body failed validation: {where}.to_do.checked should be a boolean, "
-                    f"instead was `{json.dumps(checked)}`."
-                )
-            data["checked"] = checked
-        if kind == "code":
-            language = content.get("language", "plain text")
-            if language not in CODE_LANGUAGES:
-                raise _invalid(
-                    f"body failed validation: {where}.code.language should be one of Notion's languages, "
-                    f"instead was `{json.dumps(language)}`."
-                )
-            data["caption"] = self._block_rich_text(content.get("caption", []), f"{where}.code.caption")
-            data["language"] = language
-        if kind not in ("divider", "code", *MEDIA_BLOCKS):
-            data["color"] = content.get("color", "default")
         block_id = str(uuid.uuid4())
         children: list[tuple[dict, list]] = []
         if "children" in content:
-            place = f"{where}.{kind}.children"
             if kind in _CHILDLESS or level >= NESTING_LIMIT:
                 raise _invalid(
-                    f"body failed validation: {place} should be not present, "
+                    f"body failed validation: {place}.children should be not present, "
                     f"instead was `{json.dumps(content['children'], ensure_ascii=False)[:200]}`."
                 )
             children = self._block_tree(
-                content["children"], {"type": "block_id", "block_id": block_id}, place, level + 1
+                content["children"],
+                {"type": "block_id", "block_id": block_id},
+                f"{place}.children",
+                level + 1,
+                table_width=data["table_width"] if kind == "table" else None,
+            )
+        if kind == "table" and not children:
+            # A table is made with its first rows ("Table": children required when it is created).
+            raise _invalid(
+                f"body failed validation: {place}.children should be defined, instead was `undefined`."
+                if "children" not in content
+                else f"body failed validation: {place}.children.length should be ≥ `1`, instead was `0`."
             )
         now = _now()
         new = {
@@ -679,7 +896,9 @@ class NotionSandbox:
         }
         return new, children
 
-    def _block_tree(self, value: Any, parent: dict, where: str, level: int) -> list[tuple[dict, list]]:
+    def _block_tree(
+        self, value: Any, parent: dict, where: str, level: int, *, table_width: int | None = None
+    ) -> list[tuple[dict, list]]:
         if not isinstance(value, list):
             raise _invalid(f"body failed validation: {where} should be an array.")
         if len(value) > ARRAY_LIMIT:
@@ -687,7 +906,10 @@ class NotionSandbox:
                 f"body failed validation: {where}.length should be ≤ `{ARRAY_LIMIT}`, "
                 f"instead was `{len(value)}`."
             )
-        return [self._block(block, parent, f"{where}[{i}]", level) for i, block in enumerate(value)]
+        return [
+            self._block(block, parent, f"{where}[{i}]", level, table_width=table_width)
+            for i, block in enumerate(value)
+        ]
 
     def _keep_nested(self, tree: list[tuple[dict, list]]) -> None:
         """Store the children in `tree` under their parents, depth first, in order."""
@@ -697,11 +919,20 @@ class NotionSandbox:
                 self.store.add_child(block["id"], child["id"])
             self._keep_nested(children)
 
-    def _blocks(self, value: Any, parent_id: str, where: str, *, parent_kind: str = "page") -> list[dict]:
+    def _blocks(
+        self,
+        value: Any,
+        parent_id: str,
+        where: str,
+        *,
+        parent_kind: str = "page",
+        table_width: int | None = None,
+    ) -> list[dict]:
         """The new blocks of a request, checked as Notion checks them; their children, checked
-        and stored under them, are in the store already, the blocks themselves not yet."""
+        and stored under them, are in the store already, the blocks themselves not yet.
+        `table_width`: the width of the table they are appended to (rows, then)."""
         parent = {"type": f"{parent_kind}_id", f"{parent_kind}_id": parent_id}
-        tree = self._block_tree(value, parent, where, 1)
+        tree = self._block_tree(value, parent, where, 1, table_width=table_width)
 
         def count(nodes: list[tuple[dict, list]]) -> int:
             return sum(1 + count(children) for _, children in nodes)
@@ -1230,7 +1461,15 @@ class NotionSandbox:
             raise _invalid(
                 "body failed validation: body.children should be defined, instead was `undefined`."
             )
-        blocks = self._blocks(body["children"], block_id, "body.children", parent_kind=parent["object"])
+        # Rows may be appended to a table ("Table"), each as wide as the table was made.
+        table_width = parent["table"]["table_width"] if parent.get("type") == "table" else None
+        blocks = self._blocks(
+            body["children"],
+            block_id,
+            "body.children",
+            parent_kind=parent["object"],
+            table_width=table_width,
+        )
         for block in blocks:
             self.store.put(block)
             self.store.add_child(block_id, block["id"])
@@ -1584,27 +1823,22 @@ class NotionSandbox:
                 upload["expiry_time"] = None
                 self.store.put(upload)
 
-    def _media(self, content: dict, kind: str, where: str) -> dict:
-        """A media block's content (image, video, audio, pdf, file) as Notion reads it back."""
-        data: dict[str, Any] = {
-            "caption": self._block_rich_text(content.get("caption", []), f"{where}.{kind}.caption")
-        }
+    def _media(self, content: dict, place: str, *, kind: str) -> dict:
+        """A media block's content (image, video, audio, pdf, file) as Notion reads it back: a
+        caption, and an uploaded file or an external one ("File object")."""
+        data: dict[str, Any] = {"caption": self._rich_text(content.get("caption", []), f"{place}.caption")}
         source = content.get("type", "file_upload" if "file_upload" in content else "external")
         if source == "file_upload":
-            attached = self._attachment(
-                content.get("file_upload"), f"{where}.{kind}.file_upload", block_type=kind
-            )
+            attached = self._attachment(content.get("file_upload"), f"{place}.file_upload", block_type=kind)
             data.update(attached)
             if kind in ("file", "pdf"):
                 data["name"] = self._file_upload(attached["_upload"])["filename"]
         elif source == "external":
-            url = (content.get("external") or {}).get("url")
-            if not isinstance(url, str) or not url or len(url) > URL_LIMIT:
-                raise _invalid(f"body failed validation: {where}.{kind}.external.url should be defined.")
+            url = self._external_url(content.get("external"), f"{place}.external")
             data.update(type="external", external={"url": url})
         else:
             raise _invalid(
-                f"body failed validation: {where}.{kind}.type should be `file_upload` or `external`, "
+                f"body failed validation: {place}.type should be `file_upload` or `external`, "
                 f"instead was `{json.dumps(source)}`."
             )
         return data
