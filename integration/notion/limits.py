@@ -15,6 +15,16 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+# The expression of an equation in rich text ("Request limits"); none is given for the equation
+# block, which is held to the same.
+EQUATION_LIMIT = 1000
+# The colours of a block and of rich text ("Rich text", its annotations; "Block colors are now
+# supported in the API").
+COLORS = frozenset(
+    name + suffix
+    for name in ("gray", "brown", "orange", "yellow", "green", "blue", "purple", "pink", "red")
+    for suffix in ("", "_background")
+) | {"default"}
 ELEMENT_LIMIT = 1000  # blocks of one request, nested ones included
 NESTING_LIMIT = 2  # levels of blocks one request may hold: its blocks, and their children
 

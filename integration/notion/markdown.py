@@ -34,7 +34,15 @@ from integration.notion.blocks import (
     plan_requests,
     split_text,
 )
-from integration.notion.limits import ARRAY_LIMIT, CODE_LANGUAGES, REQUEST_BYTES, URL_LIMIT, utf16_len
+from integration.notion.limits import (
+    ARRAY_LIMIT,
+    CODE_LANGUAGES,
+    EQUATION_LIMIT,
+    MEDIA_BLOCKS,
+    REQUEST_BYTES,
+    URL_LIMIT,
+    utf16_len,
+)
 
 # Lists, quotes, toggles, marks and links inside each other, counted together: each level costs the
 # tree, the blocks and the preview a few frames of Python's stack, which deeper nesting would exhaust.
@@ -76,11 +84,6 @@ LANGUAGE_ALIASES = {
     "wasm": "webassembly", "patch": "diff", "svg": "xml",
 }  # fmt: skip
 LINK_SCHEMES = {"http", "https", "mailto"}
-# The expression of an equation in rich text: "Request limits" gives 1000 characters; none is given
-# for the equation block, which is held to the same.
-EQUATION_LIMIT = 1000
-# The blocks an uploaded file may be attached to ("Working with files and media").
-FILE_BLOCK_TYPES = frozenset({"image", "pdf", "audio", "video", "file"})
 IMAGE_SCHEMES = {"http", "https"}
 # GitHub's alerts as Notion callouts: an emoji icon and a background (Notion's "Emoji and icon",
 # and the block colours of "Block colors are now supported in the API").
@@ -419,7 +422,7 @@ class _Converter:
         name = next((key for key in (src, unquote(src)) if key in self.attached), None)
         if name is not None:
             kind, upload_id = self.attached[name]
-            if kind not in FILE_BLOCK_TYPES:
+            if kind not in MEDIA_BLOCKS:
                 raise ValueError(f"{name}: {kind} is not a block a file can be attached to")
             content: dict = {"type": "file_upload", "file_upload": {"id": upload_id}}
         elif len(src) <= URL_LIMIT and _scheme(src) in IMAGE_SCHEMES:

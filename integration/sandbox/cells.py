@@ -11,7 +11,8 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from integration.templatetags.notion_text import COLORS, safe_link, safe_source
+from integration.notion.limits import COLORS
+from integration.templatetags.notion_text import safe_link, safe_source
 
 # The symbol each currency format of integration.notion.columns.NUMBER_FORMATS is shown with.
 CURRENCY_SYMBOLS = {
@@ -99,7 +100,7 @@ def _chip(option: Any) -> tuple[str, str] | None:
     if not isinstance(option, dict) or not isinstance(option.get("name"), str):
         return None
     color = option.get("color")
-    return option["name"], color if color in COLORS else ""
+    return option["name"], color if color in COLORS and color != "default" else ""
 
 
 def _person(user: Any) -> str:

@@ -35,7 +35,9 @@ from integration.notion.limits import (
     ARRAY_LIMIT,
     BODY_LIMIT,
     CODE_LANGUAGES,
+    COLORS,
     ELEMENT_LIMIT,
+    EQUATION_LIMIT,
     FILE_NAME_BYTES,
     FREE_FILE_SIZE,
     MEDIA_BLOCKS,
@@ -59,16 +61,6 @@ from integration.notion.values import CONTACT_LIMIT, FILE_NAME_LIMIT, OPTION_NAM
 # The block types holding rich text and a colour only; the others have a method of their own.
 _TEXT_BLOCKS = ("paragraph", "bulleted_list_item", "numbered_list_item", "quote", "toggle")
 _CHILDLESS = {"code", "divider", "equation", "table_row", *MEDIA_BLOCKS}
-# The colours of a block and of rich text ("Rich text", its annotations; "Block colors are now
-# supported in the API").
-_COLORS = frozenset({
-    "default", "gray", "brown", "orange", "yellow", "green", "blue", "purple", "pink", "red",
-    "gray_background", "brown_background", "orange_background", "yellow_background",
-    "green_background", "blue_background", "purple_background", "pink_background", "red_background",
-})  # fmt: skip
-# The length of an equation's expression, in rich text ("Request limits"); the equation block is
-# held to the same.
-EQUATION_LIMIT = 1000
 _URL_SCHEMES = ("http", "https")
 _PROPERTY_TYPES = {
     "title", "rich_text", "number", "select", "multi_select", "status", "date", "people",
@@ -346,7 +338,7 @@ _EMPTY_VALUES: dict[str, Any] = {
     "rollup": {"type": "array", "array": [], "function": "show_original"}, "button": {},
     "verification": {"state": "unverified", "verified_by": None, "date": None},
 }  # fmt: skip
-_OPTION_COLORS = ["default", "gray", "brown", "orange", "yellow", "green", "blue", "purple", "pink", "red"]
+_OPTIONCOLORS = ["default", "gray", "brown", "orange", "yellow", "green", "blue", "purple", "pink", "red"]
 
 
 def _shaped_options(spec: dict) -> list[dict]:
@@ -358,7 +350,7 @@ def _shaped_options(spec: dict) -> list[dict]:
     options = config.setdefault("options", [])
     for index, option in enumerate(options):
         option.setdefault("id", str(uuid.uuid5(uuid.NAMESPACE_OID, f"{spec['id']}:{option.get('name')}")))
-        option.setdefault("color", _OPTION_COLORS[index % len(_OPTION_COLORS)])
+        option.setdefault("color", _OPTIONCOLORS[index % len(_OPTIONCOLORS)])
         option.setdefault("description", None)
     return options
 
@@ -574,7 +566,7 @@ class NotionSandbox:
         if not isinstance(annotations, dict) or any(
             key not in _ANNOTATIONS
             or not isinstance(mark, type(_ANNOTATIONS[key]))
-            or (key == "color" and mark not in _COLORS)
+            or (key == "color" and mark not in COLORS)
             for key, mark in annotations.items()
         ):
             raise _invalid(f"body failed validation: {where}.annotations should be valid.")
@@ -699,7 +691,7 @@ class NotionSandbox:
 
     def _color(self, content: dict, place: str) -> str:
         color = content.get("color", "default")
-        if color not in _COLORS:
+        if color not in COLORS:
             raise _invalid(
                 f"body failed validation: {place}.color should be one of Notion's colours, "
                 f"instead was `{json.dumps(color)}`."

@@ -8,19 +8,19 @@ from django.shortcuts import get_object_or_404
 from django.views.generic import ListView, TemplateView
 
 from integration.ids import parse_notion_id
+from integration.notion.limits import COLORS, MEDIA_BLOCKS
 from integration.notion.shapes import plain_text, title_of
 from integration.notion.shapes import title_property as find_title_property
 from integration.sandbox.cells import Cell, Link, file_name, property_cell
 from integration.sandbox.models import SandboxObject
 from integration.sandbox.store import in_given_order
-from integration.templatetags.notion_text import COLORS, safe_source
+from integration.templatetags.notion_text import safe_source
 
 # How deep the viewer follows children: deeper than any Markdown list anyone types.
 VIEW_DEPTH = 20
 # Rows of a database's table: the first pages made, then how many more there are.
 TABLE_ROWS = 100
 INDEX_PAGE_SIZE = 50
-MEDIA_BLOCKS = ("image", "file", "pdf", "audio", "video")
 
 
 def _when(value: Any) -> datetime | None:
@@ -104,7 +104,7 @@ def _block_tree(parent_id: Any, found: dict[str, dict], depth: int = 0) -> list[
         if kind == "table":
             node["rows"] = [(child["content"].get("cells") or []) for child in children]
             node["children"] = []
-        if content.get("color") in COLORS:
+        if content.get("color") in COLORS - {"default"}:
             node["color"] = content["color"]
         if kind == "image":
             node["alt"] = plain_text(content.get("caption")) or (node["media"].text if node["media"] else "")

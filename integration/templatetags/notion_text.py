@@ -12,15 +12,11 @@ from urllib.parse import urlsplit
 
 from django import template
 
+from integration.notion.limits import COLORS
+
 register = template.Library()
 
 LINK_SCHEMES = frozenset({"http", "https", "mailto"})
-# The colours of Notion's annotations and blocks ("Rich text", "Block": `color`).
-COLORS = frozenset(
-    name + suffix
-    for name in ("gray", "brown", "orange", "yellow", "green", "blue", "purple", "pink", "red")
-    for suffix in ("", "_background")
-)
 
 
 def safe_link(url: Any) -> str:
@@ -89,7 +85,7 @@ def text_pieces(rich_text: Any) -> list[TextPiece]:
                 strikethrough=marks.get("strikethrough") is True,
                 underline=marks.get("underline") is True,
                 code=marks.get("code") is True,
-                color=color if color in COLORS else "",
+                color=color if color in COLORS and color != "default" else "",
             )
         )
     return pieces
