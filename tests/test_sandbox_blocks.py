@@ -222,6 +222,15 @@ def test_it_refuses_an_appended_row_as_wide_as_the_table_is_not(sandbox, page):
     assert len(listed(sandbox, made["id"])) == 1
 
 
+def test_it_refuses_a_paragraph_appended_to_a_table(sandbox, page):
+    [made] = append(sandbox, page["id"], [table(row("a", "b"))]).json()["results"]
+
+    message = refused(append(sandbox, made["id"], [{"paragraph": {"rich_text": []}}]))
+
+    assert "a table's children can only be table_row blocks" in message
+    assert len(listed(sandbox, made["id"])) == 1
+
+
 def test_it_refuses_a_table_without_rows(sandbox, page):
     message = refused(append(sandbox, page["id"], [table()]))
 

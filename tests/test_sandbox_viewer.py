@@ -273,10 +273,15 @@ def test_a_page_shows_its_comments_and_each_block_its_own(browser, sandboxed):
 
 def test_an_image_block_is_drawn_inline_and_a_file_block_as_a_link(browser, sandboxed):
     page = sandbox().add_page("Media")
-    put_block(
+    append(
         page["id"],
-        "image",
-        {"type": "external", "external": {"url": "https://example.com/cat.png"}, "caption": [text("A cat")]},
+        {
+            "image": {
+                "type": "external",
+                "external": {"url": "https://example.com/cat.png"},
+                "caption": [text("A cat")],
+            }
+        },
     )
     put_block(
         page["id"],
@@ -317,12 +322,15 @@ def test_toggles_callouts_tables_and_equations_are_drawn(browser, sandboxed):
         {"toggle": {"rich_text": [text("More")], "children": [paragraph(text("Hidden part"))]}},
         {"callout": {"rich_text": [text("Heads up")], "color": "yellow_background"}},
     )
-    table = put_block(
-        page["id"], "table", {"table_width": 2, "has_column_header": True, "has_row_header": False}
+    rows = [
+        {"table_row": {"cells": [[text(cell)] for cell in cells]}}
+        for cells in (["Name", "Age"], ["Ada", "36"])
+    ]
+    append(
+        page["id"],
+        {"table": {"table_width": 2, "has_column_header": True, "has_row_header": False, "children": rows}},
+        {"equation": {"expression": "a^2 + b^2 = c^2"}},
     )
-    for cells in (["Name", "Age"], ["Ada", "36"]):
-        put_block(table["id"], "table_row", {"cells": [[text(cell)] for cell in cells]})
-    put_block(page["id"], "equation", {"expression": "a^2 + b^2 = c^2"})
 
     html = view(browser, page["id"])
 

@@ -839,8 +839,7 @@ class NotionSandbox:
             raise _invalid(f"body failed validation: {place} should be an object.")
         if kind == "table_row" and table_width is None:
             raise _invalid(f"{place}: a table_row block can only be a child of a table block.")
-        # Other blocks appended to a table's ID are kept (the viewer's tests put rows in that way).
-        if kind != "table_row" and table_width is not None and level > 1:
+        if kind != "table_row" and table_width is not None:
             raise _invalid(f"{place}: a table's children can only be table_row blocks.")
         content = block[kind]
         data = self.block_contents[kind](content, place)
