@@ -359,7 +359,7 @@ def test_the_index_lists_databases_and_pages_newest_first_fifty_a_page(browser, 
 
 
 def test_the_index_is_linked_from_the_sandbox_banner_and_needs_a_login(browser, sandboxed):
-    assert '<a href="/sandbox/">see what it holds</a>' in browser.get("/").content.decode()
+    assert '<a href="/sandbox/">what you create</a>' in browser.get("/").content.decode()
     assert 'href="/sandbox/">Everything in the sandbox' in view(browser, sandbox().add_page("A")["id"])
 
     response = Client().get("/sandbox/")
