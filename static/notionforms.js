@@ -6,6 +6,7 @@
 const FETCH = { "X-Requested-With": "fetch" };
 const OUT_OF_DATE = "This page is out of date (you logged in again elsewhere): what you typed is kept; " +
   "reload the page to send it.";
+const FILES_AGAIN = "Choose the files again: a browser keeps none.";
 const KEPT = "notionforms:kept";  // what was typed in forms that could not be sent, for this tab
 const KEPT_FOR = 60 * 60 * 1000;  // milliseconds
 const RESTORED = {
@@ -21,8 +22,10 @@ function keep(form, reason) {
   // Keep what the form holds in this tab's session storage, to be put back in the same
   // fields once the home page comes again (after logging in again, or a reload).
   const fields = {};
+  let files = false;  // a browser keeps no chosen file: they are to be chosen again
   for (const field of form.elements) {
-    if (!field.name || field.type === "hidden" || field.type === "submit") continue;
+    if (field.type === "file") files ||= field.files.length > 0;
+    if (!field.name || field.type === "hidden" || field.type === "submit" || field.type === "file") continue;
     if (field.type === "checkbox") {
       // Boxes of one name (a multi-select's options) are kept as the list of those checked.
       fields[field.name] ||= [];
@@ -38,7 +41,7 @@ function keep(form, reason) {
   if (kept.user !== username()) kept = {};
   kept.user = username();
   kept.at = Date.now();
-  kept.forms = { ...kept.forms, [form.closest("section.step").id]: { reason, fields } };
+  kept.forms = { ...kept.forms, [form.closest("section.step").id]: { reason, fields, files } };
   try {
     sessionStorage.setItem(KEPT, JSON.stringify(kept));
   } catch (error) { /* storage refused: the note still says what happened */ }
@@ -53,7 +56,7 @@ function restore() {
   if (!kept || !document.querySelector("form[data-in-place]")) return;
   sessionStorage.removeItem(KEPT);
   if (kept.user !== username() || !(Date.now() - kept.at < KEPT_FOR)) return;
-  for (const [action, { reason, fields }] of Object.entries(kept.forms || {})) {
+  for (const [action, { reason, fields, files }] of Object.entries(kept.forms || {})) {
     const form = document.querySelector(`section.step#${CSS.escape(action)} form[data-in-place]`);
     if (!form) continue;
     const builder = form.querySelector("fieldset[data-columns]");
@@ -70,7 +73,9 @@ function restore() {
       while (!field && builder && /-columns-\d+-/.test(name) && addColumn(builder, false)) {
         field = form.elements.namedItem(name);
       }
-      if (!field || field instanceof RadioNodeList || !("value" in field) || field.type === "hidden") continue;
+      if (!field || field instanceof RadioNodeList || !("value" in field) || ["hidden", "file"].includes(field.type)) {
+        continue;
+      }
       field.value = value;
       touch(field);
       field.dispatchEvent(new Event("input", { bubbles: true }));
@@ -78,7 +83,7 @@ function restore() {
     const note = document.createElement("p");
     note.className = "notice restored";
     note.setAttribute("role", "status");
-    note.textContent = RESTORED[reason] || RESTORED.reload;
+    note.textContent = (RESTORED[reason] || RESTORED.reload) + (files ? " " + FILES_AGAIN : "");
     form.prepend(note);
   }
 }

@@ -75,3 +75,29 @@ def test_the_preview_draws_a_table_and_sends_nothing(page):
     expect(table.locator("td")).to_have_text(["Apple", "3"])
     expect(table.locator("td strong")).to_have_text("3")
     assert not FormSubmission.objects.exists()
+
+
+def test_after_logging_in_again_the_text_is_back_and_the_files_are_asked_for_again(js_page, tmp_path):
+    from integration.sandbox.store import root_page
+    from tests.browser.conftest import PASSWORD
+
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(PNG)
+    form = js_page.locator("section#content")
+    form.get_by_label("Page ID").fill(root_page())
+    form.get_by_label("Content").fill("![The logo](logo.png)")
+    form.get_by_label("Images and files").set_input_files(str(logo))
+    js_page.context.clear_cookies(name="sessionid")
+
+    form.get_by_role("button", name="Add content").click()
+    expect(js_page.get_by_role("heading", name="Log in")).to_be_visible()
+    js_page.get_by_label("Username").fill("ada")
+    js_page.get_by_label("Password").fill(PASSWORD)
+    js_page.get_by_role("button", name="Log in").click()
+
+    form = js_page.locator("section#content")
+    expect(form.get_by_role("status")).to_have_text(
+        "Restored what you typed before logging in again. Choose the files again: a browser keeps none."
+    )
+    expect(form.get_by_label("Content")).to_have_value("![The logo](logo.png)")
+    assert not FormSubmission.objects.exists()
