@@ -144,6 +144,7 @@ function postWithProgress(url, body, progress) {
     });
     request.addEventListener("load", () => resolve({
       status: request.status,
+      ok: request.status >= 200 && request.status < 300,
       redirected: new URL(request.responseURL).pathname !== new URL(url, window.location.href).pathname,
       url: request.responseURL,
       text: async () => request.responseText,
