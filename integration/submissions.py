@@ -132,7 +132,7 @@ def _create_page(user: Any, data: dict, run: Run) -> ActionResult:
             deadline=run.deadline,
         )
     except attachments.FileRefused as refused:
-        raise NotionError(code="file_refused", hint=f"{refused} Nothing was sent.") from None
+        raise NotionError(code="file_refused", hint=str(refused)) from None
     source_id = page.get("parent", {}).get("data_source_id")
     title = title_of(page)
     return ActionResult(
@@ -182,7 +182,7 @@ def _append_content(user: Any, data: dict, run: Run) -> ActionResult:
     try:
         attachments.check_for_workspace(files, context=run.context)
     except attachments.FileRefused as refused:
-        raise NotionError(code="file_refused", hint=f"{refused} Nothing was sent.") from None
+        raise NotionError(code="file_refused", hint=str(refused)) from None
     try:
         plan = content.plan_with_files(data["content"], text_format=text_format, files=described)
     except TooDeep:

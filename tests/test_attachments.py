@@ -101,7 +101,7 @@ def test_a_file_over_the_workspaces_limit_is_refused_before_anything_is_sent(sub
     submission = FormSubmission.objects.get()
     assert submission.status == "failed"
     assert "scan.pdf" in submission.error["hint"] and "5" in submission.error["hint"]
-    assert "Nothing was sent" in submission.error["hint"]
+    assert submission.error["hint"].endswith("nothing was sent.")
     assert upload_requests(fake_notion) == [] and fake_notion.sent("POST", "^/v1/pages") == []
 
 

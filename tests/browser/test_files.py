@@ -1,6 +1,8 @@
 """Files in the browser, with JavaScript on and off: a file into a page's files column, an image
 placed by Markdown in content, and a table in the Preview."""
 
+import re
+
 from playwright.sync_api import expect
 
 from integration.models import FormSubmission
@@ -101,3 +103,35 @@ def test_after_logging_in_again_the_text_is_back_and_the_files_are_asked_for_aga
     )
     expect(form.get_by_label("Content")).to_have_value("![The logo](logo.png)")
     assert not FormSubmission.objects.exists()
+
+
+def test_with_javascript_the_button_shows_how_much_of_the_upload_went(js_page, tmp_path):
+    from integration.sandbox.store import root_page
+
+    big = tmp_path / "scan.pdf"
+    big.write_bytes(b"%PDF-1.4\n" + b"x" * 1_000_000)
+    network = js_page.context.new_cdp_session(js_page)
+    network.send("Network.enable")
+    network.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": 250_000},
+    )
+    form = js_page.locator("section#content")
+    form.get_by_label("Page ID").fill(root_page())
+    form.get_by_label("Content").fill("The scan:")
+    form.get_by_label("Images and files").set_input_files(str(big))
+
+    js_page.evaluate(
+        """() => {
+            window.labels = [];
+            const button = document.querySelector("section#content form[data-in-place] .buttons button");
+            new MutationObserver(() => window.labels.push(button.textContent))
+                .observe(button, { childList: true, characterData: true, subtree: true });
+        }"""
+    )
+
+    form.get_by_role("button", name="Add content").click()
+
+    expect(js_page.locator("section#content .results li.succeeded")).to_have_count(1, timeout=60_000)
+    labels = js_page.evaluate("window.labels")
+    assert any(re.fullmatch(r"Uploading… [1-9]\d?%", label) for label in labels), labels

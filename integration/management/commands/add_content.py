@@ -66,7 +66,7 @@ class Command(BaseCommand):
                 uploaded=uploaded,
             )
         except attachments.FileRefused as refused:
-            raise CommandError(one_line(f"{refused} Nothing was sent.")) from None
+            raise CommandError(one_line(str(refused))) from None
         except NotionError as error:
             raise CommandError(one_line(str(error))) from None
         except KeyboardInterrupt:

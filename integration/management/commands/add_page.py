@@ -97,7 +97,7 @@ class Command(BaseCommand):
                 item = files_property_item(upload_id, url.split("?")[0].rstrip("/").rsplit("/", 1)[-1])
                 values[name] = {"files": [*values.get(name, {}).get("files", []), item]}
         except attachments.FileRefused as refused:
-            raise CommandError(one_line(f"{refused} Nothing was sent.")) from None
+            raise CommandError(one_line(str(refused))) from None
         except NotionError as error:
             raise CommandError(one_line(str(error))) from None
         try:
@@ -110,7 +110,7 @@ class Command(BaseCommand):
                 context=context,
             )
         except attachments.FileRefused as refused:
-            raise CommandError(one_line(f"{refused} Nothing was sent.")) from None
+            raise CommandError(one_line(str(refused))) from None
         except NotionError as error:
             raise CommandError(one_line(str(error))) from None
         except KeyboardInterrupt:
