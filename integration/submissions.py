@@ -190,7 +190,8 @@ def _append_content(user: Any, data: dict, run: Run) -> ActionResult:
     parts = len(plan.steps) if plan else 0
     if settings.NOTION_CONTENT_BACKGROUND_REQUESTS < parts <= settings.NOTION_CONTENT_MAX_REQUESTS:
         return _content_in_background(user, data, run, parts, files)
-    uploaded = attachments.upload_all(files, context=run.context, deadline=run.deadline)
+    # Content refused as it is (too deep) is refused by append_content before anything is sent.
+    uploaded = attachments.upload_all(files, context=run.context, deadline=run.deadline) if plan else {}
     try:
         added = content.append_content(
             page_id=page_id,
