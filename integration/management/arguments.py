@@ -1,9 +1,15 @@
 """What the commands take from their command line, checked the same way by each of them."""
 
-from django.conf import settings
-from django.core.management.base import CommandError
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+from django.conf import settings
+from django.core.management.base import CommandError, OutputWrapper
+
+from integration.http.audit import AuditContext
 from integration.ids import parse_notion_id
+from integration.notion.errors import MAYBE_DONE, NotionError
+from integration.notion.files import FileRefused
 from integration.notion.limits import TEXT_LIMIT
 
 
@@ -46,3 +52,19 @@ def data_source_id(raw: str) -> str:
     if found is None:
         raise CommandError(f"--data-source is neither a Notion ID nor a Notion link: {raw!r}.")
     return found
+
+
+@contextmanager
+def sending(context: AuditContext, stderr: OutputWrapper) -> Iterator[None]:
+    """Requests to Notion as a command sends them: a failure (or a file Notion would refuse) is the
+    command's one-line error; Ctrl-C exits 130, saying it may have been done and where its
+    requests are."""
+    try:
+        yield
+    except (NotionError, FileRefused) as error:
+        raise CommandError(one_line(str(error))) from None
+    except KeyboardInterrupt:
+        stderr.write(
+            f"Interrupted.{MAYBE_DONE} Its requests are in the history under {context.correlation_id}."
+        )
+        raise SystemExit(130) from None

@@ -10,10 +10,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from integration import attachments
 from integration.http.audit import AuditContext
 from integration.ids import parse_notion_id
-from integration.management.arguments import full_address, one_line
+from integration.management.arguments import full_address, sending
 from integration.models import Source
 from integration.notion import content
-from integration.notion.errors import MAYBE_DONE, NotionError
 from integration.notion.files import LocalFile
 from integration.notion.workspace import workspace
 
@@ -54,7 +53,7 @@ class Command(BaseCommand):
             )
         described = [(file.name, file.content_type) for file in files]
         context = AuditContext(source=Source.COMMAND, username=getpass.getuser())
-        try:
+        with sending(context, self.stderr):
             attachments.check_for_workspace(files, context=context)
             uploaded = attachments.upload_all(files, context=context)
             added = content.append_content(
@@ -65,15 +64,6 @@ class Command(BaseCommand):
                 files=described,
                 uploaded=uploaded,
             )
-        except attachments.FileRefused as refused:
-            raise CommandError(one_line(str(refused))) from None
-        except NotionError as error:
-            raise CommandError(one_line(str(error))) from None
-        except KeyboardInterrupt:
-            self.stderr.write(
-                f"Interrupted.{MAYBE_DONE} Its requests are in the history under {context.correlation_id}."
-            )
-            raise SystemExit(130) from None
         url = full_address(workspace().link(page_id).href)
         if options["json"]:
             self.stdout.write(json.dumps({"page_id": page_id, "blocks": added.count, "url": url}))

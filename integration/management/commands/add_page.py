@@ -8,9 +8,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from integration import attachments
 from integration.http.audit import AuditContext
-from integration.management.arguments import data_source_id, full_address, one_line
+from integration.management.arguments import data_source_id, full_address, one_line, sending
 from integration.models import Source
-from integration.notion.errors import MAYBE_DONE, NotionError
 from integration.notion.files import LocalFile, files_property_item, import_external, wait_for_import
 from integration.notion.selectors import data_source_schema
 from integration.notion.values import InvalidValues, page_values, properties_of, value_text
@@ -65,10 +64,8 @@ class Command(BaseCommand):
             logging.getLogger("integration").setLevel(logging.WARNING)
         source_id = data_source_id(options["data_source"])
         context = AuditContext(source=Source.COMMAND, username=getpass.getuser())
-        try:
+        with sending(context, self.stderr):
             properties = properties_of(data_source_schema(source_id=source_id, context=context))
-        except NotionError as error:
-            raise CommandError(one_line(str(error))) from None
         try:
             values = page_values(properties, dict(_pair(spec, "--value") for spec in options["value"]))
         except InvalidValues as invalid:
@@ -87,7 +84,8 @@ class Command(BaseCommand):
             if properties.get(name, {}).get("type") != "files":
                 raise CommandError(f"--import {spec!r}: this data source has no files property {name!r}.")
             imports.append((name, url))
-        try:
+        with sending(context, self.stderr):
+            # Every local file is checked before Notion is asked to import anything.
             attachments.check_for_workspace(
                 [file for group in uploads.values() for file in group], context=context
             )
@@ -96,11 +94,6 @@ class Command(BaseCommand):
                 wait_for_import(upload_id, context=context)
                 item = files_property_item(upload_id, url.split("?")[0].rstrip("/").rsplit("/", 1)[-1])
                 values[name] = {"files": [*values.get(name, {}).get("files", []), item]}
-        except attachments.FileRefused as refused:
-            raise CommandError(one_line(str(refused))) from None
-        except NotionError as error:
-            raise CommandError(one_line(str(error))) from None
-        try:
             page, sent = attachments.create_page_with_files(
                 data_source_id=source_id,
                 title=options["title"],
@@ -109,15 +102,6 @@ class Command(BaseCommand):
                 uploads=uploads,
                 context=context,
             )
-        except attachments.FileRefused as refused:
-            raise CommandError(one_line(str(refused))) from None
-        except NotionError as error:
-            raise CommandError(one_line(str(error))) from None
-        except KeyboardInterrupt:
-            self.stderr.write(
-                f"Interrupted.{MAYBE_DONE} Its requests are in the history under {context.correlation_id}."
-            )
-            raise SystemExit(130) from None
         url = full_address(workspace().link(page["id"], page.get("url")).href)
         shown = {name: value_text(value) for name, value in sent.items()}
         if options["json"]:

@@ -6,11 +6,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from integration.http.audit import AuditContext
-from integration.management.arguments import database_title, full_address, one_line, parent_page
+from integration.management.arguments import database_title, full_address, one_line, parent_page, sending
 from integration.models import Source
 from integration.notion.columns import DEFAULT_TITLE, ColumnError, check_names, parse_column
 from integration.notion.databases import create_database
-from integration.notion.errors import MAYBE_DONE, NotionError
 from integration.notion.workspace import workspace
 
 
@@ -59,7 +58,7 @@ class Command(BaseCommand):
         except ColumnError as error:
             raise CommandError(one_line(str(error))) from None
         context = AuditContext(source=Source.COMMAND, username=getpass.getuser())
-        try:
+        with sending(context, self.stderr):
             database = create_database(
                 title=title,
                 parent_page_id=parent,
@@ -67,13 +66,6 @@ class Command(BaseCommand):
                 columns=columns,
                 context=context,
             )
-        except NotionError as error:
-            raise CommandError(one_line(str(error))) from None
-        except KeyboardInterrupt:
-            self.stderr.write(
-                f"Interrupted.{MAYBE_DONE} Its requests are in the history under {context.correlation_id}."
-            )
-            raise SystemExit(130) from None
         here = workspace()
         result = {
             "database_id": database["id"],
