@@ -269,3 +269,36 @@ def test_the_content_service_refuses_markdown_nested_too_deep_before_sending_any
     assert f"This Markdown is nested more than {MAX_DEPTH} deep" in refused.value.hint
     assert "nothing was sent" in refused.value.hint
     assert fake_notion.received == []
+
+
+def test_tables_callouts_toggles_equations_and_images_reach_the_page_as_notions_own(
+    submit, fake_notion, notion_page
+):
+    rows = "\n".join(f"| Item {n} | {n} |" for n in range(150))
+    document = (
+        f"| Name | Count |\n|---|---|\n{rows}\n\n"
+        "> [!WARNING]\n> Check the **totals**.\n\n"
+        "<details>\n<summary>Workings</summary>\n\n$$\nE = mc^2\n$$\n\nSo $a^2$ it is.\n\n</details>\n\n"
+        "![A chart](https://example.com/chart.png) See https://example.com/more"
+    )
+    submit("content", page_id=notion_page["id"], format="markdown", content=document)
+
+    assert FormSubmission.objects.get().status == "succeeded", FormSubmission.objects.get().error
+    store = fake_notion.sandbox.store
+    blocks = [store.get(child) for child in store.children(notion_page["id"])]
+    assert [block["type"] for block in blocks] == ["table", "callout", "toggle", "image", "paragraph"]
+    table_rows = [store.get(child)["table_row"]["cells"] for child in store.children(blocks[0]["id"])]
+    assert len(table_rows) == 151 and table_rows[-1][0][0]["plain_text"] == "Item 149"
+    assert blocks[0]["table"]["has_column_header"] is True and blocks[0]["table"]["table_width"] == 2
+    assert blocks[1]["callout"]["icon"] == {"type": "emoji", "emoji": "⚠️"}
+    assert [piece["plain_text"] for piece in blocks[1]["callout"]["rich_text"]] == [
+        "Check the ",
+        "totals",
+        ".",
+    ]
+    inside = [store.get(child) for child in store.children(blocks[2]["id"])]
+    assert inside[0]["equation"]["expression"] == "E = mc^2"
+    assert inside[1]["paragraph"]["rich_text"][1]["equation"]["expression"] == "a^2"
+    assert blocks[3]["image"]["external"]["url"] == "https://example.com/chart.png"
+    link = blocks[4]["paragraph"]["rich_text"][-1]
+    assert link["text"]["link"]["url"] == "https://example.com/more"
