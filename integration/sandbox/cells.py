@@ -113,7 +113,8 @@ def _file_link(item: Any) -> Link | None:
     if not isinstance(item, dict):
         return None
     kind = item.get("type") if item.get("type") in ("file", "external", "file_upload") else "external"
-    held = item.get(kind) if isinstance(item.get(kind), dict) else {}
+    held = item.get(kind)
+    held = held if isinstance(held, dict) else {}
     url = safe_source(held.get("url"))
     if not url:
         return None

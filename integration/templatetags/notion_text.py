@@ -68,17 +68,19 @@ def text_pieces(rich_text: Any) -> list[TextPiece]:
             continue
         kind = item.get("type") if item.get("type") in ("mention", "equation") else "text"
         text = item.get("plain_text")
-        content = item.get(kind) if isinstance(item.get(kind), dict) else {}
+        content = item.get(kind)
+        content = content if isinstance(content, dict) else {}
         if not isinstance(text, str):
             text = content.get("expression" if kind == "equation" else "content", "")
         link = content.get("link") if kind == "text" else None
         href = link.get("url") if isinstance(link, dict) else item.get("href")
-        marks = item.get("annotations") if isinstance(item.get("annotations"), dict) else {}
+        marks = item.get("annotations")
+        marks = marks if isinstance(marks, dict) else {}
         color = marks.get("color")
         pieces.append(
             TextPiece(
                 text=str(text or ""),
-                kind=kind,
+                kind=str(kind),
                 href=safe_link(href),
                 bold=marks.get("bold") is True,
                 italic=marks.get("italic") is True,
