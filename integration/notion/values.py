@@ -20,21 +20,17 @@ from urllib.parse import urlsplit
 
 from integration.ids import parse_notion_id
 from integration.notion.blocks import rich_text
-from integration.notion.limits import ARRAY_LIMIT, TEXT_LIMIT, URL_LIMIT, utf16_len
-
-CONTACT_LIMIT = 200  # characters of an email or a phone number
-OPTION_NAME_LIMIT = 100
-FILE_NAME_LIMIT = 100
-
-TEXT_TYPES = {"rich_text", "url", "email", "phone_number"}
-WRITABLE = TEXT_TYPES | {
-    "title", "number", "select", "multi_select", "status", "date", "checkbox", "people", "files",
-}  # fmt: skip
-# Notion fills these in itself; a page can't be given a value for them.
-READ_ONLY = {
-    "created_time", "created_by", "last_edited_time", "last_edited_by", "formula", "rollup",
-    "unique_id", "button", "verification",
-}  # fmt: skip
+from integration.notion.limits import (
+    ARRAY_LIMIT,
+    CONTACT_LIMIT,
+    FILE_NAME_LIMIT,
+    OPTION_NAME_LIMIT,
+    PAGE_VALUE_TYPES,
+    READ_ONLY_TYPES,
+    TEXT_LIMIT,
+    URL_LIMIT,
+    utf16_len,
+)
 
 
 @dataclass
@@ -77,11 +73,11 @@ def property_value(prop: dict, raw: Any) -> dict | None:
     None: nothing to send (left empty). Raises InvalidValue with Notion's rule broken.
     """
     kind = prop.get("type")
-    if kind in READ_ONLY:
+    if kind in READ_ONLY_TYPES:
         raise InvalidValue("Notion sets this property itself: it can't be given a value.")
     if kind == "checkbox":  # unchecked is what a new page has anyway
         return {"checkbox": True} if raw else None
-    if kind not in WRITABLE:
+    if kind not in PAGE_VALUE_TYPES:
         raise InvalidValue(f"This form can't set a property of type {kind}.")
     if is_empty(raw):
         return None
