@@ -527,7 +527,7 @@ class ContentForm(NotionForm):
         if "content" not in cleaned or "attachments" not in cleaned:
             return cleaned
         try:
-            plan = self.plan()
+            plan = cleaned["plan"] = self.plan()
         except TooDeep as deep:
             self.add_error(
                 "content",
@@ -566,13 +566,16 @@ class ContentForm(NotionForm):
     def to_upload(self) -> list[LocalFile]:
         return self.cleaned_data.get("attachments") or []
 
-    def plan(self, content: str | None = None) -> ContentPlan:
+    def plan(self) -> ContentPlan:
         """The blocks and requests the content makes, in the format chosen; attached files stand
-        where they go, as uploads still to be made."""
-        text_format = self.cleaned_data.get("format") or PLAIN
+        where they go, as uploads still to be made. Made once: `clean` keeps it as "plan", which
+        the submission sends as it is."""
+        planned = self.cleaned_data.get("plan")
+        if planned is not None:
+            return planned
         return plan_with_files(
-            self.cleaned_data["content"] if content is None else content,
-            text_format=text_format,
+            self.cleaned_data["content"],
+            text_format=self.cleaned_data.get("format") or PLAIN,
             files=[(file.name, file.content_type) for file in self.to_upload()],
         )
 
