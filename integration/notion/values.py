@@ -1,8 +1,9 @@
 """Page property values: what a person typed for each property of a data source, as Notion takes it.
 
-Notion's rules (API version 2025-09-03), free of Django: a number is a JSON number, a date an
-ISO 8601 date, a URL at most 2000 characters, an email or phone number at most 200, at most 100
-options of a multi-select or people, a person a user's UUID, a file an external https URL.
+Notion's rules (API version 2025-09-03; its limits are those of integration.notion.limits), free
+of Django: a number is a JSON number, a date an ISO 8601 date, a URL at most 2000 UTF-16 units,
+an email or phone number at most 200, at most 100 options of a multi-select or people, a person a
+user's UUID, a file an external https URL.
 A number is read as written (`parse_number`, the CSV import's rule too): an optional sign, digits,
 an optional fraction after a point; a comma, a space or a no-break space may separate thousands.
 A decimal comma ("1,5"), an exponent, a unit or a sign between digits ("3-4") is refused, saying
