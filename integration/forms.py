@@ -16,8 +16,6 @@ from integration.ids import parse_notion_id
 from integration.notion.columns import (
     COLUMN_TYPES,
     DEFAULT_TITLE,
-    NAME_LIMIT,
-    NUMBER_FORMATS,
     Column,
     ColumnError,
     check_unique,
@@ -26,11 +24,18 @@ from integration.notion.columns import (
 )
 from integration.notion.content import plan_with_files
 from integration.notion.files import FileRefused, LocalFile, check_files
-from integration.notion.limits import ARRAY_LIMIT, TEXT_LIMIT, URL_LIMIT, utf16_len
+from integration.notion.limits import (
+    ARRAY_LIMIT,
+    CONTACT_LIMIT,
+    NUMBER_FORMATS,
+    PROPERTY_NAME_LIMIT,
+    READ_ONLY_TYPES,
+    TEXT_LIMIT,
+    URL_LIMIT,
+    utf16_len,
+)
 from integration.notion.markdown import MARKDOWN, PLAIN, ContentPlan, TooDeep
 from integration.notion.values import (
-    CONTACT_LIMIT,
-    READ_ONLY,
     InvalidValues,
     options_of,
     page_values,
@@ -128,7 +133,7 @@ NUMBER_FORMAT_LABELS = {
     "new_zealand_dollar": "New Zealand dollar", "new_taiwan_dollar": "New Taiwan dollar",
 }  # fmt: skip
 COLUMN_ROWS = 3  # blank rows offered at first, and added by "More columns"
-MAX_COLUMNS = 100
+MAX_COLUMNS = 100  # the app's choice: rows the column builder takes
 
 
 class ColumnForm(forms.Form):
@@ -231,7 +236,7 @@ class DatabaseForm(NotionForm):
     title_property = forms.CharField(
         label="Title column",
         required=False,
-        max_length=NAME_LIMIT,
+        max_length=PROPERTY_NAME_LIMIT,
         initial=DEFAULT_TITLE,
         help_text="The column that holds each page’s title.",
     )
@@ -424,7 +429,7 @@ class PageForm(NotionForm):
                         help_text="One or more files from this computer, uploaded to Notion.",
                     )
                     self.upload_names[f"{key}_upload"] = name
-            elif kind in READ_ONLY:
+            elif kind in READ_ONLY_TYPES:
                 self.set_by_notion.append(name)
             else:
                 self.not_settable.append((name, str(kind)))
@@ -522,7 +527,7 @@ class ContentForm(NotionForm):
         if "content" not in cleaned or "attachments" not in cleaned:
             return cleaned
         try:
-            plan = self.plan()
+            plan = cleaned["plan"] = self.plan()
         except TooDeep as deep:
             self.add_error(
                 "content",
@@ -561,13 +566,16 @@ class ContentForm(NotionForm):
     def to_upload(self) -> list[LocalFile]:
         return self.cleaned_data.get("attachments") or []
 
-    def plan(self, content: str | None = None) -> ContentPlan:
+    def plan(self) -> ContentPlan:
         """The blocks and requests the content makes, in the format chosen; attached files stand
-        where they go, as uploads still to be made."""
-        text_format = self.cleaned_data.get("format") or PLAIN
+        where they go, as uploads still to be made. Made once: `clean` keeps it as "plan", which
+        the submission sends as it is."""
+        planned = self.cleaned_data.get("plan")
+        if planned is not None:
+            return planned
         return plan_with_files(
-            self.cleaned_data["content"] if content is None else content,
-            text_format=text_format,
+            self.cleaned_data["content"],
+            text_format=self.cleaned_data.get("format") or PLAIN,
             files=[(file.name, file.content_type) for file in self.to_upload()],
         )
 

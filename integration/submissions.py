@@ -183,10 +183,12 @@ def _append_content(user: Any, data: dict, run: Run) -> ActionResult:
         attachments.check_for_workspace(files, context=run.context)
     except attachments.FileRefused as refused:
         raise NotionError(code="file_refused", hint=str(refused)) from None
-    try:
-        plan = content.plan_with_files(data["content"], text_format=text_format, files=described)
-    except TooDeep:
-        plan = None  # append_content says so
+    plan: content.ContentPlan | None = data.get("plan")  # the form's; a command's data has none
+    if plan is None:
+        try:
+            plan = content.plan_with_files(data["content"], text_format=text_format, files=described)
+        except TooDeep:
+            plan = None  # append_content says so
     parts = len(plan.steps) if plan else 0
     if settings.NOTION_CONTENT_BACKGROUND_REQUESTS < parts <= settings.NOTION_CONTENT_MAX_REQUESTS:
         return _content_in_background(user, data, run, parts, files)
@@ -203,6 +205,7 @@ def _append_content(user: Any, data: dict, run: Run) -> ActionResult:
             keep_going=run.keep_going,
             files=described,
             uploaded=uploaded,
+            plan=plan,
         )
     except NotionError as error:
         if files and error.code != "too_deep":
@@ -342,6 +345,11 @@ def _wait_for(submission: FormSubmission) -> None:
         submission.refresh_from_db()
 
 
+def _storable(data: dict) -> dict:
+    """`data` as kept with its submission: JSON, without what a form made of it (a content plan)."""
+    return {key: value for key, value in data.items() if not isinstance(value, content.ContentPlan)}
+
+
 def submit(
     *,
     user: Any,
@@ -361,7 +369,7 @@ def submit(
         submission, created = FormSubmission.objects.get_or_create(
             # The token never reaches the database, even typed into a form by mistake.
             key=key,
-            defaults={"user": user, "action": action, "input": mask_json(data)},
+            defaults={"user": user, "action": action, "input": mask_json(_storable(data))},
         )
     except IntegrityError:  # the same key, created at the same moment by another request
         submission, created = FormSubmission.objects.get(key=key), False

@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from integration.models import FormSubmission
-from integration.notion.columns import COLUMN_TYPES, NUMBER_FORMATS
+from integration.notion.columns import COLUMN_TYPES
+from integration.notion.limits import NUMBER_FORMATS
 from tests.factories import UserFactory
 from tests.test_login import PASSWORD, csrf_token
 from tests.test_sandbox import request

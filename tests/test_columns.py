@@ -4,14 +4,8 @@ import re
 
 import pytest
 
-from integration.notion.columns import (
-    COLUMN_TYPES,
-    NUMBER_FORMATS,
-    Column,
-    ColumnError,
-    parse_column,
-    properties,
-)
+from integration.notion.columns import COLUMN_TYPES, Column, ColumnError, parse_column, properties
+from integration.notion.limits import NUMBER_FORMATS
 from integration.sandbox.engine import NotionSandbox
 from tests.fake_notion import TOKEN
 from tests.test_sandbox import assert_error, request

@@ -20,7 +20,6 @@ from integration.imports.csvfile import (
     infer_columns,
     parse_number,
     read_csv,
-    schema,
 )
 
 pytestmark = pytest.mark.no_db
@@ -374,7 +373,8 @@ def test_a_row_becomes_the_page_values_notion_takes():
     found = infer_columns(sample.header, sample, decimal=sample.decimal)
     assert [guess.type for guess in found] == ["title", "number", "checkbox", "date", "select"]
     csvfile = reader(text)
-    first, second = (convert_row(csvfile.header, row, schema(found), decimal=",") for row in csvfile)
+    properties = {guess.name: {"type": guess.type, guess.type: {}} for guess in found}
+    first, second = (convert_row(csvfile.header, row, properties, decimal=",") for row in csvfile)
     assert first == {
         "Name": {"title": [{"type": "text", "text": {"content": "A"}}]},
         "Price": {"number": 1234.5},

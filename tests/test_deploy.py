@@ -107,8 +107,9 @@ def test_with_the_pacing_table_gone_a_form_says_so_and_sends_nothing(submit, fak
 
 
 @pytest.mark.django_db(transaction=True, databases="__all__")
-def test_an_idle_app_sends_its_burst_at_once_then_keeps_to_the_rate():
-    policy = Policy.from_settings().but(rate=3, burst=2, rate_max_wait=5)
+def test_an_idle_app_sends_its_burst_at_once_then_keeps_to_the_rate(settings):
+    settings.NOTION_RATE_LIMIT, settings.NOTION_RATE_BURST, settings.NOTION_RATE_MAX_WAIT = 3, 2, 5
+    policy = Policy.from_settings()
 
     turns = [wait_for_turn(policy) for _ in range(3)]
 

@@ -302,3 +302,35 @@ def test_tables_callouts_toggles_equations_and_images_reach_the_page_as_notions_
     assert blocks[3]["image"]["external"]["url"] == "https://example.com/chart.png"
     link = blocks[4]["paragraph"]["rich_text"][-1]
     assert link["text"]["link"]["url"] == "https://example.com/more"
+
+
+def test_a_submission_converts_its_markdown_once(submit, fake_notion, notion_page, monkeypatch):
+    from markdown_it import MarkdownIt
+
+    markdown = "# Plan\n\n- one\n  - two\n\n> wise **words**\n"
+    parsed = []
+    parse = MarkdownIt.parse
+
+    def counted(parser: MarkdownIt, src: str, env: dict | None = None) -> list:
+        parsed.append(src)
+        return parse(parser, src, env)
+
+    monkeypatch.setattr(MarkdownIt, "parse", counted)
+
+    response = submit("content", page_id=notion_page["id"], content=markdown, format="markdown")
+
+    assert response.status_code == 302
+    assert parsed.count(markdown) == 1
+    assert tree(fake_notion.sandbox, notion_page["id"])[0] == ("heading_1", "Plan")
+
+
+def test_a_submission_keeps_what_was_typed_not_the_plan_made_of_it(submit, fake_notion, notion_page):
+    submit("content", page_id=notion_page["id"], content="Some *text*", format="markdown")
+
+    kept = FormSubmission.objects.get().input
+    assert kept == {
+        "page_id": notion_page["id"],
+        "format": "markdown",
+        "content": "Some *text*",
+        "attachments": [],
+    }

@@ -1,6 +1,6 @@
 """How requests to Notion are timed, paced and retried, read from the settings in one place."""
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from django.conf import settings
 
@@ -32,9 +32,6 @@ class Policy:
             reserve=settings.NOTION_RATE_RESERVE,
             background=background,
         )
-
-    def but(self, **changes: object) -> "Policy":
-        return replace(self, **changes)
 
 
 def action_timeout() -> float:

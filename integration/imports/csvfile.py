@@ -30,7 +30,7 @@ this list that fits every value of a column:
 The title column (the first by default) is "title" whatever it holds.
 
 Converting (`convert_row`): a row against a schema shaped like a data source's properties
-({name: {"type": ...}}, as `schema` makes from the guesses or Notion answers) gives the page
+({name: {"type": ...}}, as Notion answers it) gives the page
 property values of integration.notion.values, or a BadRow for each cell Notion would refuse.
 
 Keys (`import_key`): see there.
@@ -49,9 +49,15 @@ from datetime import date, datetime
 from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
-from integration.notion.columns import NAME_LIMIT, OPTION_NAME_LIMIT
-from integration.notion.limits import TEXT_LIMIT, URL_LIMIT, utf16_len
-from integration.notion.values import CONTACT_LIMIT, InvalidValue, parse_number, property_value
+from integration.notion.limits import (
+    CONTACT_LIMIT,
+    OPTION_NAME_LIMIT,
+    PROPERTY_NAME_LIMIT,
+    TEXT_LIMIT,
+    URL_LIMIT,
+    utf16_len,
+)
+from integration.notion.values import InvalidValue, parse_number, property_value
 
 SIZE_LIMIT = 20 * 1024 * 1024  # bytes
 SAMPLE_ROWS = 200
@@ -275,10 +281,10 @@ def _check_header(fields: list[str]) -> tuple[str, ...]:
     for number, name in enumerate(names, 1):
         if not name:
             raise CsvError(f"The header (line 1) has no name for column {number}: name every column.")
-        if len(name) > NAME_LIMIT:
+        if len(name) > PROPERTY_NAME_LIMIT:
             raise CsvError(
                 f"The header (line 1) names column {number} “{name[:20]}…” in {len(name)} characters; "
-                f"at most {NAME_LIMIT} are allowed."
+                f"at most {PROPERTY_NAME_LIMIT} are allowed."
             )
         key = name.casefold()
         if key in seen:
@@ -314,11 +320,11 @@ def parse_checkbox(text: str) -> bool | None:
 
 
 def _is_email(text: str) -> bool:
-    return len(text) <= CONTACT_LIMIT and _EMAIL.fullmatch(text) is not None
+    return utf16_len(text) <= CONTACT_LIMIT and _EMAIL.fullmatch(text) is not None
 
 
 def _is_url(text: str) -> bool:
-    if len(text) > URL_LIMIT or any(char.isspace() for char in text):
+    if utf16_len(text) > URL_LIMIT or any(char.isspace() for char in text):
         return False
     parts = urlsplit(text)
     return parts.scheme in ("http", "https") and bool(parts.netloc)
@@ -405,17 +411,6 @@ def infer_columns(
             )
         )
     return guesses
-
-
-def schema(guesses: Iterable[ColumnGuess]) -> dict[str, dict]:
-    """The guesses as a data source's properties ({name: {"type": ..., type: {...}}})."""
-    properties: dict[str, dict] = {}
-    for guess in guesses:
-        config: dict[str, Any] = {}
-        if guess.type == "select":
-            config = {"options": [{"name": option} for option in guess.options]}
-        properties[guess.name] = {"type": guess.type, guess.type: config}
-    return properties
 
 
 def convert_row(

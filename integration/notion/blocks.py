@@ -7,7 +7,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from integration.notion.limits import ARRAY_LIMIT, ELEMENT_LIMIT, REQUEST_BYTES, TEXT_LIMIT, utf16_len
+from integration.notion.limits import (
+    ARRAY_LIMIT,
+    ELEMENT_LIMIT,
+    NEEDS_CHILDREN,
+    REQUEST_BYTES,
+    TEXT_LIMIT,
+    utf16_len,
+)
 
 
 def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
@@ -127,13 +134,9 @@ class _Sending:
         return 1 + self.inline
 
 
-# Blocks Notion creates only with children: a table comes with its first rows ("Table": its
-# `children`, table rows, are required when it is created). Never sent as a block's child (a third
-# level would hold its rows), such a block goes in a request of its own parent's children.
-NEEDS_CHILDREN = frozenset({"table"})
-
-
 def _sending(block: dict) -> _Sending:
+    # A block that NEEDS_CHILDREN is never sent as a block's child (a third level would hold its
+    # rows): it goes in a request of its own parent's children.
     used, sent = json_size(_with_children(block, [])), []
     for kid in children_of(block)[:ARRAY_LIMIT]:
         if kid["type"] in NEEDS_CHILDREN:

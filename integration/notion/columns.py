@@ -9,28 +9,23 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-# The types a column of a new database may have here, beside its one title column.
+from integration.notion.limits import (
+    ARRAY_LIMIT,
+    NUMBER_FORMATS,
+    OPTION_NAME_LIMIT,
+    PROPERTY_NAME_LIMIT,
+    utf16_len,
+)
+
+# The types a column of a new database may have here, beside its one title column: the app's choice
+# among Notion's PROPERTY_TYPES.
 COLUMN_TYPES = (
     "rich_text", "number", "select", "multi_select", "date", "checkbox", "url", "email",
     "phone_number", "people", "files", "created_time", "created_by", "last_edited_time",
     "last_edited_by",
 )  # fmt: skip
 OPTION_TYPES = frozenset({"select", "multi_select"})
-# As Notion's API lists them (NumberFormat in makenotion/notion-sdk-js, API version 2025-09-03).
-NUMBER_FORMATS = (
-    "number", "number_with_commas", "percent", "dollar", "australian_dollar", "canadian_dollar",
-    "singapore_dollar", "euro", "pound", "yen", "ruble", "rupee", "won", "yuan", "real", "lira",
-    "rupiah", "franc", "hong_kong_dollar", "new_zealand_dollar", "krona", "norwegian_krone",
-    "mexican_peso", "rand", "new_taiwan_dollar", "danish_krone", "zloty", "baht", "forint",
-    "koruna", "shekel", "chilean_peso", "philippine_peso", "dirham", "colombian_peso", "riyal",
-    "ringgit", "leu", "argentine_peso", "uruguayan_peso", "peruvian_sol",
-)  # fmt: skip
 DEFAULT_TITLE = "Name"
-# Notion documents no limit for a property's name; 100 characters is a safe choice,
-# the limit it does apply to the name of a select option.
-NAME_LIMIT = 100
-OPTION_NAME_LIMIT = 100
-OPTIONS_LIMIT = 100  # options of one select or multi-select column
 
 
 class ColumnError(ValueError):
@@ -40,9 +35,10 @@ class ColumnError(ValueError):
 def _check_name(name: str, what: str = "A column") -> None:
     if not name:
         raise ColumnError(f"{what} has no name.")
-    if len(name) > NAME_LIMIT:
+    if len(name) > PROPERTY_NAME_LIMIT:
         raise ColumnError(
-            f"The column name “{name[:20]}…” has {len(name)} characters; at most {NAME_LIMIT} are allowed."
+            f"The column name “{name[:20]}…” has {len(name)} characters; "
+            f"at most {PROPERTY_NAME_LIMIT} are allowed."
         )
 
 
@@ -72,19 +68,17 @@ class Column:
                 f"{where}: unknown number format “{self.format}”; "
                 f"the formats are {', '.join(NUMBER_FORMATS)}."
             )
-        if len(self.options) > OPTIONS_LIMIT:
-            raise ColumnError(
-                f"{where} has {len(self.options)} options; Notion takes at most {OPTIONS_LIMIT}."
-            )
+        if len(self.options) > ARRAY_LIMIT:
+            raise ColumnError(f"{where} has {len(self.options)} options; Notion takes at most {ARRAY_LIMIT}.")
         seen = set()
         for option in self.options:
             if not option:
                 raise ColumnError(f"{where}: an option is empty.")
             if "," in option:
                 raise ColumnError(f"{where}: the option “{option}” has a comma, which Notion refuses.")
-            if len(option) > OPTION_NAME_LIMIT:
+            if utf16_len(option) > OPTION_NAME_LIMIT:
                 raise ColumnError(
-                    f"{where}: the option “{option[:20]}…” has {len(option)} characters; "
+                    f"{where}: the option “{option[:20]}…” has {utf16_len(option)} characters; "
                     f"Notion takes at most {OPTION_NAME_LIMIT}."
                 )
             if option in seen:

@@ -1,9 +1,12 @@
-"""Content appended to a page, as paragraphs of plain text or as Markdown's blocks, in as many
-requests as Notion's limits need. The only place that appends blocks."""
+"""Content appended to a page, as paragraphs of plain text or as Markdown's blocks, with attached
+files placed among them, in as many requests as Notion's limits need; and those requests, and what
+became of each when one failed, as a person reads them. The only place that appends content (the
+capability check of `diagnostics` appends nothing)."""
 
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from integration.http.audit import AuditContext
 from integration.notion.blocks import Append, ListChildren, children_of, plan_requests
@@ -13,9 +16,18 @@ from integration.notion.files import block_type_for, file_block
 from integration.notion.limits import PART_SIZE, SINGLE_PART_MAX
 from integration.notion.markdown import MARKDOWN, PLAIN, ContentPlan, TooDeep, plan_content
 
-__all__ = ["MARKDOWN", "PLAIN", "AddedContent", "append_content", "parts_report", "plan_with_files"]
+__all__ = [
+    "MARKDOWN",
+    "PLAIN",
+    "AddedContent",
+    "ContentPlan",
+    "append_content",
+    "parts_report",
+    "plan_with_files",
+    "with_uploads",
+]
 
-# Stands for a file's upload ID in blocks planned before the file is uploaded (a preview, a check).
+# Stands for a file's upload ID in blocks planned before the file is uploaded (a form's plan, a preview).
 PENDING = "pending-upload:"
 
 
@@ -52,6 +64,31 @@ def plan_with_files(
     blocks = [*plan.blocks, *rest]
     names = {**plan.file_names, **{ids[name]: name for name in kinds}}
     return replace(plan, blocks=blocks, steps=plan_requests(blocks), file_names=names)
+
+
+def _swapped(item: Any, ids: Mapping[str, str]) -> Any:
+    """`item` (blocks, or a part of one) copied, each `{"id": pending}` of `ids` given its upload's ID."""
+    if isinstance(item, list):
+        return [_swapped(one, ids) for one in item]
+    if isinstance(item, dict):
+        if item.keys() == {"id"} and item["id"] in ids:
+            return {"id": ids[item["id"]]}
+        return {key: _swapped(value, ids) for key, value in item.items()}
+    return item
+
+
+def with_uploads(plan: ContentPlan, uploaded: Mapping[str, str]) -> ContentPlan:
+    """`plan`, made with files not uploaded yet, with the upload IDs `uploaded` gives ({name: ID}) in
+    place of theirs: what `plan_with_files` makes once they are uploaded, without converting again."""
+    ids = {PENDING + name: upload_id for name, upload_id in uploaded.items()}
+    if not ids:
+        return plan
+    steps = [
+        replace(step, children=_swapped(step.children, ids)) if isinstance(step, Append) else step
+        for step in plan.steps
+    ]
+    names = {ids.get(upload_id, upload_id): name for upload_id, name in plan.file_names.items()}
+    return replace(plan, blocks=_swapped(plan.blocks, ids), steps=steps, file_names=names)
 
 
 @dataclass(frozen=True)
@@ -133,6 +170,7 @@ def append_content(
     on_part: Callable[[int, list], None] | None = None,
     files: Sequence[tuple[str, str]] = (),
     uploaded: Mapping[str, str] | None = None,
+    plan: ContentPlan | None = None,
 ) -> AddedContent:
     """Append text to a page, as paragraphs or as Markdown's blocks, in as many requests as needed.
 
@@ -143,10 +181,15 @@ def append_content(
 
     A background job resumes with `done`, the parts already added, and `ids`, the block IDs they
     gave (updated in place as parts go); `on_part(number, results)` hears of each part added.
-    `files` are attached as `plan_with_files` says, uploaded already as `uploaded` gives.
+    `files` are attached as `plan_with_files` says, uploaded already as `uploaded` gives. `plan`:
+    the plan `plan_with_files` made of this content and these files before they were uploaded (a
+    form's), sent as it is rather than converting the content again.
     """
     try:
-        plan = plan_with_files(content, text_format=text_format, files=files, uploaded=uploaded)
+        if plan is None:
+            plan = plan_with_files(content, text_format=text_format, files=files, uploaded=uploaded)
+        else:
+            plan = with_uploads(plan, uploaded or {})
     except TooDeep as deep:
         raise NotionError(
             code="too_deep",

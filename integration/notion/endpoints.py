@@ -1,10 +1,17 @@
-"""The endpoints of Notion's API this app calls, named after the notion-client methods that call them.
+"""The endpoints of Notion's API this app calls, named after the notion-client methods that call them,
+with the capability each needs: the one table of operations.
 
-The audit log names each request with this table, and the sandbox routes requests by it.
+The audit log names each request with this table; the sandbox routes requests by it and refuses an
+endpoint whose capability the integration lacks.
 """
 
 import re
 from dataclasses import dataclass
+
+# An integration's capabilities ("Integration capabilities": content and comment capabilities), as
+# the sandbox names and checks them; it does not model "update content", so the endpoints needing
+# it (data_sources.update, blocks.delete) have no capability below.
+CAPABILITIES = frozenset({"read_content", "insert_content", "read_comments", "insert_comments"})
 
 
 @dataclass(frozen=True)
@@ -12,31 +19,32 @@ class Endpoint:
     operation: str
     method: str
     path: re.Pattern[str]  # below /v1/; its groups are the path's parameters
+    capability: str  # one of CAPABILITIES, "" where the sandbox checks none
 
 
-def _endpoint(operation: str, method: str, path: str) -> Endpoint:
-    return Endpoint(operation, method, re.compile(path))
+def _endpoint(operation: str, method: str, path: str, capability: str = "") -> Endpoint:
+    return Endpoint(operation, method, re.compile(path), capability)
 
 
 ENDPOINTS = [
-    _endpoint("databases.create", "POST", r"databases"),
-    _endpoint("databases.retrieve", "GET", r"databases/([^/]+)"),
-    _endpoint("data_sources.retrieve", "GET", r"data_sources/([^/]+)"),
+    _endpoint("databases.create", "POST", r"databases", "insert_content"),
+    _endpoint("databases.retrieve", "GET", r"databases/([^/]+)", "read_content"),
+    _endpoint("data_sources.retrieve", "GET", r"data_sources/([^/]+)", "read_content"),
     _endpoint("data_sources.update", "PATCH", r"data_sources/([^/]+)"),
-    _endpoint("data_sources.query", "POST", r"data_sources/([^/]+)/query"),
-    _endpoint("pages.create", "POST", r"pages"),
-    _endpoint("pages.retrieve", "GET", r"pages/([^/]+)"),
-    _endpoint("blocks.children.append", "PATCH", r"blocks/([^/]+)/children"),
-    _endpoint("blocks.children.list", "GET", r"blocks/([^/]+)/children"),
+    _endpoint("data_sources.query", "POST", r"data_sources/([^/]+)/query", "read_content"),
+    _endpoint("pages.create", "POST", r"pages", "insert_content"),
+    _endpoint("pages.retrieve", "GET", r"pages/([^/]+)", "read_content"),
+    _endpoint("blocks.children.append", "PATCH", r"blocks/([^/]+)/children", "insert_content"),
+    _endpoint("blocks.children.list", "GET", r"blocks/([^/]+)/children", "read_content"),
     _endpoint("blocks.delete", "DELETE", r"blocks/([^/]+)"),
-    _endpoint("comments.create", "POST", r"comments"),
-    _endpoint("comments.list", "GET", r"comments"),
-    _endpoint("search", "POST", r"search"),
+    _endpoint("comments.create", "POST", r"comments", "insert_comments"),
+    _endpoint("comments.list", "GET", r"comments", "read_comments"),
+    _endpoint("search", "POST", r"search", "read_content"),
     _endpoint("users.me", "GET", r"users/me"),
     # "Create a file upload", "Send a file upload", "Complete a file upload", "Retrieve a file upload"
-    _endpoint("file_uploads.create", "POST", r"file_uploads"),
-    _endpoint("file_uploads.send", "POST", r"file_uploads/([^/]+)/send"),
-    _endpoint("file_uploads.complete", "POST", r"file_uploads/([^/]+)/complete"),
+    _endpoint("file_uploads.create", "POST", r"file_uploads", "insert_content"),
+    _endpoint("file_uploads.send", "POST", r"file_uploads/([^/]+)/send", "insert_content"),
+    _endpoint("file_uploads.complete", "POST", r"file_uploads/([^/]+)/complete", "insert_content"),
     _endpoint("file_uploads.retrieve", "GET", r"file_uploads/([^/]+)"),
     _endpoint("file_uploads.list", "GET", r"file_uploads"),
 ]

@@ -1,13 +1,15 @@
-"""Notion's limits (API version 2025-09-03), each defined once."""
+"""Notion's rules for what a request may hold (API version 2025-09-03), each defined here once.
 
-VERSION = "2025-09-03"
+Lengths and counts of text, links, values and arrays; how deep and how big one request may be; the
+types of properties and which of them a page can be given a value of; number formats, colours and
+code languages; the blocks that take children; the file types and sizes of uploads. Free of Django.
+A length is counted as Notion counts it, in UTF-16 code units (`utf16_len`). The few values that
+are this app's own choice, not Notion's, say so. The endpoints, with the capability each needs,
+are listed in `integration.notion.endpoints`.
 
-TEXT_LIMIT = 2000  # units of UTF-16 in the content of one rich-text object
-URL_LIMIT = 2000
-ARRAY_LIMIT = 100  # elements of any array: rich-text pieces, children blocks, results
-BODY_LIMIT = 500_000  # bytes of one request
-# What this app fills one request to, leaving room under BODY_LIMIT for the envelope.
-REQUEST_BYTES = 400_000
+Sources: "Request limits" (sizes of property values, of rich text and of requests), "Property
+object" and "Property values" (types), "Rich text" (colours), "Block" (code languages, children).
+"""
 
 
 def utf16_len(text: str) -> int:
@@ -15,18 +17,71 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-# The expression of an equation in rich text ("Request limits"); none is given for the equation
-# block, which is held to the same.
+# Lengths, in UTF-16 units ("Request limits").
+TEXT_LIMIT = 2000  # the content of one rich-text object
+URL_LIMIT = 2000  # any URL: a link in rich text, a url property, an external file
+# The expression of an equation in rich text; none is given for the equation block, which is held
+# to the same.
 EQUATION_LIMIT = 1000
-# The colours of a block and of rich text ("Rich text", its annotations; "Block colors are now
-# supported in the API").
-COLORS = frozenset(
-    name + suffix
-    for name in ("gray", "brown", "orange", "yellow", "green", "blue", "purple", "pink", "red")
-    for suffix in ("", "_background")
-) | {"default"}
+CONTACT_LIMIT = 200  # an email or a phone number value
+OPTION_NAME_LIMIT = 100  # the name of a select or multi-select option
+# Notion documents no limit for a property's name nor for the name of a file in a files property:
+# these two are the app's choice, counted in characters, short enough for any Notion page to show.
+PROPERTY_NAME_LIMIT = 100
+FILE_NAME_LIMIT = 100
+
+# Counts and sizes.
+ARRAY_LIMIT = 100  # elements of any array: rich-text pieces, children, options, people, results
+BODY_LIMIT = 500_000  # bytes of one request
 ELEMENT_LIMIT = 1000  # blocks of one request, nested ones included
 NESTING_LIMIT = 2  # levels of blocks one request may hold: its blocks, and their children
+# The app's choice, not Notion's: what this app fills one request to, leaving room under BODY_LIMIT
+# for the envelope.
+REQUEST_BYTES = 400_000
+
+# The schemes of a link Notion keeps in rich text, and of an external file's (or image's) URL.
+LINK_SCHEMES = frozenset({"http", "https", "mailto"})
+FILE_URL_SCHEMES = frozenset({"http", "https"})
+
+# Property types ("Property object"): every type a data source's schema may hold, those Notion
+# fills in itself (a page can't be given a value for them), and those a page is given a value of
+# by this app (Notion also takes relation values, which this app never sends).
+PROPERTY_TYPES = frozenset({
+    "title", "rich_text", "number", "select", "multi_select", "status", "date", "people",
+    "files", "checkbox", "url", "email", "phone_number", "formula", "relation", "rollup",
+    "created_time", "created_by", "last_edited_time", "last_edited_by", "unique_id",
+    "button", "location", "verification", "place",
+})  # fmt: skip
+READ_ONLY_TYPES = frozenset({
+    "created_time", "created_by", "last_edited_time", "last_edited_by", "formula", "rollup",
+    "unique_id", "button", "verification",
+})  # fmt: skip
+PAGE_VALUE_TYPES = frozenset({
+    "title", "rich_text", "number", "select", "multi_select", "status", "date", "people",
+    "files", "checkbox", "url", "email", "phone_number",
+})  # fmt: skip
+# A number property's formats, in Notion's order (NumberFormat in makenotion/notion-sdk-js).
+NUMBER_FORMATS = (
+    "number", "number_with_commas", "percent", "dollar", "australian_dollar", "canadian_dollar",
+    "singapore_dollar", "euro", "pound", "yen", "ruble", "rupee", "won", "yuan", "real", "lira",
+    "rupiah", "franc", "hong_kong_dollar", "new_zealand_dollar", "krona", "norwegian_krone",
+    "mexican_peso", "rand", "new_taiwan_dollar", "danish_krone", "zloty", "baht", "forint",
+    "koruna", "shekel", "chilean_peso", "philippine_peso", "dirham", "colombian_peso", "riyal",
+    "ringgit", "leu", "argentine_peso", "uruguayan_peso", "peruvian_sol",
+)  # fmt: skip
+
+# The colours of a select option, in Notion's order; a block and rich text take these and their
+# backgrounds ("Rich text", its annotations; "Block colors are now supported in the API").
+OPTION_COLORS = ("default", "gray", "brown", "orange", "yellow", "green", "blue", "purple", "pink", "red")
+COLORS = frozenset(OPTION_COLORS) | {f"{name}_background" for name in OPTION_COLORS[1:]}
+
+# The media blocks an upload can be attached to, and the categories each takes ("file" takes any).
+MEDIA_BLOCKS = {"image": {"image"}, "audio": {"audio"}, "video": {"video"}, "pdf": {"pdf"}, "file": None}
+# Blocks that hold no children ("Block": their objects have no `children`).
+CHILDLESS_BLOCKS = frozenset({"code", "divider", "equation", "table_row", *MEDIA_BLOCKS})
+# Blocks Notion creates only with children: a table comes with its first rows ("Table": its
+# `children`, table rows, are required when it is created).
+NEEDS_CHILDREN = frozenset({"table"})
 
 # The languages a code block may be marked with.
 CODE_LANGUAGES = frozenset({
@@ -92,8 +147,6 @@ FILE_TYPES: dict[str, dict[str, str]] = {
 }  # fmt: skip
 # Content types Notion lists beyond those above.
 EXTRA_CONTENT_TYPES = {"application/mp4": "video"}
-# The media blocks an upload can be attached to, and the categories each takes ("file" takes any).
-MEDIA_BLOCKS = {"image": {"image"}, "audio": {"audio"}, "video": {"video"}, "pdf": {"pdf"}, "file": None}
 
 
 def extension_of(name: str) -> str:

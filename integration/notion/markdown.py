@@ -1,15 +1,16 @@
-"""Markdown turned into Notion blocks, nested as the Markdown nests them.
+"""Content turned into Notion blocks and planned into requests: Markdown, nested as it nests, or
+plain text as paragraphs (`plan_content`, giving a `ContentPlan`).
 
 markdown-it-py parses (CommonMark, with GitHub's tables, strikethrough, task lists, alerts and
-bare links, and mdit-py-plugins' dollar math); this module only maps its tree onto Notion's
-blocks. What a reader sees in Notion is the text written, without the Markdown syntax. Each block
-holds what Notion accepts: pieces of at most 2000 UTF-16 units, at most 100 pieces (the rest
-continues in a following block of the same kind). How many levels one request may hold is for
-`integration.notion.blocks.plan_requests`. Markdown nested more than `MAX_DEPTH` deep is refused
-(`TooDeep`) before its tree is built.
+bare links, and mdit-py-plugins' dollar math); this module maps its tree onto Notion's blocks.
+What a reader sees in Notion is the text written, without the Markdown syntax. Each block holds
+what Notion accepts (the rules are `integration.notion.limits`'): pieces of at most 2000 UTF-16
+units, at most 100 pieces (the rest continues in a following block of the same kind). How many
+levels one request may hold is for `integration.notion.blocks.plan_requests`. Markdown nested
+more than `MAX_DEPTH` deep is refused (`TooDeep`) before its tree is built.
 
 What Notion cannot show as it is (raw HTML, an image that is not a web address nor attached, a
-table wider than Notion's tables) keeps its text and is named in `Converted.as_text`.
+table wider than Notion's tables) keeps its text and is named in the plan's `as_text`.
 """
 
 import itertools
@@ -38,14 +39,17 @@ from integration.notion.limits import (
     ARRAY_LIMIT,
     CODE_LANGUAGES,
     EQUATION_LIMIT,
+    FILE_URL_SCHEMES,
+    LINK_SCHEMES,
     MEDIA_BLOCKS,
     REQUEST_BYTES,
     URL_LIMIT,
     utf16_len,
 )
 
-# Lists, quotes, toggles, marks and links inside each other, counted together: each level costs the
-# tree, the blocks and the preview a few frames of Python's stack, which deeper nesting would exhaust.
+# The app's choice, not Notion's: lists, quotes, toggles, marks and links inside each other, counted
+# together. Each level costs the tree, the blocks and the preview a few frames of Python's stack,
+# which deeper nesting would exhaust.
 MAX_DEPTH = 20
 
 
@@ -83,8 +87,6 @@ LANGUAGE_ALIASES = {
     "erl": "erlang", "pl": "perl", "jl": "julia", "make": "makefile", "vb": "visual basic", "tf": "hcl",
     "wasm": "webassembly", "patch": "diff", "svg": "xml",
 }  # fmt: skip
-LINK_SCHEMES = {"http", "https", "mailto"}
-IMAGE_SCHEMES = {"http", "https"}
 # GitHub's alerts as Notion callouts: an emoji icon and a background (Notion's "Emoji and icon",
 # and the block colours of "Block colors are now supported in the API").
 ALERTS = {
@@ -95,7 +97,8 @@ ALERTS = {
     "CAUTION": ("🛑", "red_background"),
 }
 _MARKS = {"strong": "bold", "em": "italic", "s": "strikethrough"}
-# The pieces of one block take at most this much of a request, leaving room for its children.
+# The app's choice: the pieces of one block take at most this much of a request, leaving room for
+# its children.
 BLOCK_BYTES = REQUEST_BYTES // 2
 
 
@@ -168,7 +171,7 @@ def _scheme(href: str) -> str | None:
 
 def link_url(href: str | None) -> str | None:
     """`href` if Notion may link it (http, https or mailto, at most 2000 characters), else None."""
-    if not href or len(href) > URL_LIMIT:
+    if not href or utf16_len(href) > URL_LIMIT:
         return None
     return href if _scheme(href) in LINK_SCHEMES else None
 
@@ -425,7 +428,7 @@ class _Converter:
             if kind not in MEDIA_BLOCKS:
                 raise ValueError(f"{name}: {kind} is not a block a file can be attached to")
             content: dict = {"type": "file_upload", "file_upload": {"id": upload_id}}
-        elif len(src) <= URL_LIMIT and _scheme(src) in IMAGE_SCHEMES:
+        elif utf16_len(src) <= URL_LIMIT and _scheme(src) in FILE_URL_SCHEMES:
             kind, content = "image", {"type": "external", "external": {"url": src}}
         else:
             why = "not a web address" if _scheme(src) else "not attached"

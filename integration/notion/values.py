@@ -1,8 +1,9 @@
 """Page property values: what a person typed for each property of a data source, as Notion takes it.
 
-Notion's rules (API version 2025-09-03), free of Django: a number is a JSON number, a date an
-ISO 8601 date, a URL at most 2000 characters, an email or phone number at most 200, at most 100
-options of a multi-select or people, a person a user's UUID, a file an external https URL.
+Notion's rules (API version 2025-09-03; its limits are those of integration.notion.limits), free
+of Django: a number is a JSON number, a date an ISO 8601 date, a URL at most 2000 UTF-16 units,
+an email or phone number at most 200, at most 100 options of a multi-select or people, a person a
+user's UUID, a file an external https URL.
 A number is read as written (`parse_number`, the CSV import's rule too): an optional sign, digits,
 an optional fraction after a point; a comma, a space or a no-break space may separate thousands.
 A decimal comma ("1,5"), an exponent, a unit or a sign between digits ("3-4") is refused, saying
@@ -20,21 +21,17 @@ from urllib.parse import urlsplit
 
 from integration.ids import parse_notion_id
 from integration.notion.blocks import rich_text
-from integration.notion.limits import ARRAY_LIMIT, TEXT_LIMIT, URL_LIMIT, utf16_len
-
-CONTACT_LIMIT = 200  # characters of an email or a phone number
-OPTION_NAME_LIMIT = 100
-FILE_NAME_LIMIT = 100
-
-TEXT_TYPES = {"rich_text", "url", "email", "phone_number"}
-WRITABLE = TEXT_TYPES | {
-    "title", "number", "select", "multi_select", "status", "date", "checkbox", "people", "files",
-}  # fmt: skip
-# Notion fills these in itself; a page can't be given a value for them.
-READ_ONLY = {
-    "created_time", "created_by", "last_edited_time", "last_edited_by", "formula", "rollup",
-    "unique_id", "button", "verification",
-}  # fmt: skip
+from integration.notion.limits import (
+    ARRAY_LIMIT,
+    CONTACT_LIMIT,
+    FILE_NAME_LIMIT,
+    OPTION_NAME_LIMIT,
+    PAGE_VALUE_TYPES,
+    READ_ONLY_TYPES,
+    TEXT_LIMIT,
+    URL_LIMIT,
+    utf16_len,
+)
 
 
 @dataclass
@@ -77,11 +74,11 @@ def property_value(prop: dict, raw: Any) -> dict | None:
     None: nothing to send (left empty). Raises InvalidValue with Notion's rule broken.
     """
     kind = prop.get("type")
-    if kind in READ_ONLY:
+    if kind in READ_ONLY_TYPES:
         raise InvalidValue("Notion sets this property itself: it can't be given a value.")
     if kind == "checkbox":  # unchecked is what a new page has anyway
         return {"checkbox": True} if raw else None
-    if kind not in WRITABLE:
+    if kind not in PAGE_VALUE_TYPES:
         raise InvalidValue(f"This form can't set a property of type {kind}.")
     if is_empty(raw):
         return None

@@ -29,22 +29,31 @@ import httpx
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from integration.ids import parse_notion_id
-from integration.notion.columns import NUMBER_FORMATS
-from integration.notion.endpoints import find_endpoint
+from integration.notion.endpoints import CAPABILITIES, Endpoint, find_endpoint
 from integration.notion.limits import (
     ARRAY_LIMIT,
     BODY_LIMIT,
+    CHILDLESS_BLOCKS,
     CODE_LANGUAGES,
     COLORS,
+    CONTACT_LIMIT,
     ELEMENT_LIMIT,
     EQUATION_LIMIT,
     FILE_NAME_BYTES,
+    FILE_NAME_LIMIT,
+    FILE_URL_SCHEMES,
     FREE_FILE_SIZE,
     MEDIA_BLOCKS,
     NESTING_LIMIT,
+    NUMBER_FORMATS,
+    OPTION_COLORS,
+    OPTION_NAME_LIMIT,
+    PAGE_VALUE_TYPES,
     PART_MAX,
     PART_MIN,
     PARTS_LIMIT,
+    PROPERTY_TYPES,
+    READ_ONLY_TYPES,
     SINGLE_PART_MAX,
     TEXT_LIMIT,
     UPLOAD_EXPIRY_SECONDS,
@@ -56,36 +65,9 @@ from integration.notion.limits import (
     utf16_len,
 )
 from integration.notion.shapes import plain_text, title_of
-from integration.notion.values import CONTACT_LIMIT, FILE_NAME_LIMIT, OPTION_NAME_LIMIT
 
 # The block types holding rich text and a colour only; the others have a method of their own.
 _TEXT_BLOCKS = ("paragraph", "bulleted_list_item", "numbered_list_item", "quote", "toggle")
-_CHILDLESS = {"code", "divider", "equation", "table_row", *MEDIA_BLOCKS}
-_URL_SCHEMES = ("http", "https")
-_PROPERTY_TYPES = {
-    "title", "rich_text", "number", "select", "multi_select", "status", "date", "people",
-    "files", "checkbox", "url", "email", "phone_number", "formula", "relation", "rollup",
-    "created_time", "created_by", "last_edited_time", "last_edited_by", "unique_id",
-    "button", "location", "verification", "place",
-}  # fmt: skip
-# Notion's capabilities of an integration, and the one each endpoint needs (users.me needs none).
-CAPABILITIES = frozenset({"read_content", "insert_content", "read_comments", "insert_comments"})
-_CAPABILITY_NEEDED = {
-    "databases.create": "insert_content",
-    "databases.retrieve": "read_content",
-    "data_sources.retrieve": "read_content",
-    "data_sources.query": "read_content",
-    "pages.create": "insert_content",
-    "pages.retrieve": "read_content",
-    "blocks.children.append": "insert_content",
-    "blocks.children.list": "read_content",
-    "comments.create": "insert_comments",
-    "comments.list": "read_comments",
-    "search": "read_content",
-    "file_uploads.create": "insert_content",
-    "file_uploads.send": "insert_content",
-    "file_uploads.complete": "insert_content",
-}
 _ANNOTATIONS = {
     "bold": False, "italic": False, "strikethrough": False,
     "underline": False, "code": False, "color": "default",
@@ -319,18 +301,10 @@ def _plain_rich_text(content: str) -> list[dict]:
 
 
 def _is_web_url(url: Any) -> bool:
-    return isinstance(url, str) and urlsplit(url).scheme in _URL_SCHEMES and bool(urlsplit(url).netloc)
+    return isinstance(url, str) and urlsplit(url).scheme in FILE_URL_SCHEMES and bool(urlsplit(url).netloc)
 
 
-# What a page property Notion fills in holds, and what an empty one of each type holds.
-_SET_BY_NOTION = {
-    "created_time", "created_by", "last_edited_time", "last_edited_by", "formula", "rollup",
-    "unique_id", "button", "verification",
-}  # fmt: skip
-_PAGE_VALUE_TYPES = {
-    "title", "rich_text", "number", "select", "multi_select", "status", "date", "people",
-    "files", "checkbox", "url", "email", "phone_number",
-}  # fmt: skip
+# What an empty page property of each type holds.
 _EMPTY_VALUES: dict[str, Any] = {
     "title": [], "rich_text": [], "number": None, "select": None, "status": None, "multi_select": [],
     "date": None, "people": [], "files": [], "checkbox": False, "url": None, "email": None,
@@ -338,7 +312,6 @@ _EMPTY_VALUES: dict[str, Any] = {
     "rollup": {"type": "array", "array": [], "function": "show_original"}, "button": {},
     "verification": {"state": "unverified", "verified_by": None, "date": None},
 }  # fmt: skip
-_OPTIONCOLORS = ["default", "gray", "brown", "orange", "yellow", "green", "blue", "purple", "pink", "red"]
 
 
 def _shaped_options(spec: dict) -> list[dict]:
@@ -350,7 +323,7 @@ def _shaped_options(spec: dict) -> list[dict]:
     options = config.setdefault("options", [])
     for index, option in enumerate(options):
         option.setdefault("id", str(uuid.uuid5(uuid.NAMESPACE_OID, f"{spec['id']}:{option.get('name')}")))
-        option.setdefault("color", _OPTIONCOLORS[index % len(_OPTIONCOLORS)])
+        option.setdefault("color", OPTION_COLORS[index % len(OPTION_COLORS)])
         option.setdefault("description", None)
     return options
 
@@ -485,7 +458,8 @@ class NotionSandbox:
                     "You have been rate limited. Please try again in a few minutes.",
                     {"retry-after": str(max(1, math.ceil(wait)))},
                 )
-        operation, args = self._route(request.method, request.url.path)
+        endpoint, args = self._route(request.method, request.url.path)
+        operation = endpoint.operation
         authorization = request.headers.get("authorization", "")
         scheme, _, secret = authorization.partition(" ")
         if scheme != "Bearer" or not secret or (self.token is not None and secret != self.token):
@@ -497,8 +471,7 @@ class NotionSandbox:
                 "Notion-Version header failed validation: Notion-Version header should be defined, "
                 "instead was `undefined`.",
             )
-        needed = _CAPABILITY_NEEDED.get(operation)
-        if needed is not None and needed not in self.capabilities:
+        if endpoint.capability and endpoint.capability not in self.capabilities:
             raise SandboxError(403, "restricted_resource", "Insufficient permissions for this endpoint.")
         if operation == "file_uploads.send":  # multipart/form-data, its size checked as a file's
             return self.send_file_upload(*args, request=request)
@@ -514,12 +487,11 @@ class NotionSandbox:
                 raise _invalid("body failed validation: body should be an object.")
         return self.handlers[operation](*args, body=body, query=dict(request.url.params))
 
-    def _route(self, method: str, path: str) -> tuple[str, tuple[str, ...]]:
+    def _route(self, method: str, path: str) -> tuple[Endpoint, tuple[str, ...]]:
         found = find_endpoint(method, path) if path.startswith("/v1/") else None
         if found is None:
             raise SandboxError(400, "invalid_request_url", "Invalid request URL.")
-        endpoint, args = found
-        return endpoint.operation, args
+        return found
 
     # Seeding
 
@@ -602,10 +574,10 @@ class NotionSandbox:
             url = link.get("url") if isinstance(link, dict) else None
             if not isinstance(url, str) or not url:
                 raise _invalid(f"body failed validation: {where}.text.link.url should be defined.")
-            if len(url) > URL_LIMIT:
+            if utf16_len(url) > URL_LIMIT:
                 raise _invalid(
                     f"body failed validation: {where}.text.link.url.length should be ≤ "
-                    f"`{URL_LIMIT}`, instead was `{len(url)}`."
+                    f"`{URL_LIMIT}`, instead was `{utf16_len(url)}`."
                 )
         text = {"content": content, "link": {"url": url} if url else None}
         return _full_rich_text_item(kind, text, annotations, content, url)
@@ -753,10 +725,10 @@ class NotionSandbox:
         url = external.get("url") if isinstance(external, dict) else None
         if not isinstance(url, str) or not url:
             raise _invalid(f"body failed validation: {where}.url should be defined, instead was `undefined`.")
-        if len(url) > URL_LIMIT:
+        if utf16_len(url) > URL_LIMIT:
             raise _invalid(
                 f"body failed validation: {where}.url.length should be ≤ `{URL_LIMIT}`, "
-                f"instead was `{len(url)}`."
+                f"instead was `{utf16_len(url)}`."
             )
         if not _is_web_url(url):
             raise _invalid(
@@ -851,7 +823,7 @@ class NotionSandbox:
         block_id = str(uuid.uuid4())
         children: list[tuple[dict, list]] = []
         if "children" in content:
-            if kind in _CHILDLESS or level >= NESTING_LIMIT:
+            if kind in CHILDLESS_BLOCKS or level >= NESTING_LIMIT:
                 raise _invalid(
                     f"body failed validation: {place}.children should be not present, "
                     f"instead was `{json.dumps(content['children'], ensure_ascii=False)[:200]}`."
@@ -991,10 +963,10 @@ class NotionSandbox:
                 f"body failed validation: {where} should be an object, instead was `{json.dumps(spec)}`."
             )
         kinds = [key for key in spec if key != "type"]
-        if len(kinds) != 1 or kinds[0] not in _PROPERTY_TYPES or spec.get("type", kinds[0]) != kinds[0]:
+        if len(kinds) != 1 or kinds[0] not in PROPERTY_TYPES or spec.get("type", kinds[0]) != kinds[0]:
             raise _invalid(
                 f"body failed validation: {where} should have exactly one property type of "
-                f"{', '.join(sorted(_PROPERTY_TYPES))}, instead was `{json.dumps(sorted(spec))}`."
+                f"{', '.join(sorted(PROPERTY_TYPES))}, instead was `{json.dumps(sorted(spec))}`."
             )
         kind = kinds[0]
         config = spec[kind]
@@ -1283,9 +1255,9 @@ class NotionSandbox:
                 raise _invalid(f"{key} is not a property that exists.")
             spec = schema[name]
             kind = spec["type"]
-            if kind in _SET_BY_NOTION:
+            if kind in READ_ONLY_TYPES:
                 raise _invalid(f"{name} is a {kind} property: Notion sets its value, it can't be set.")
-            if kind not in _PAGE_VALUE_TYPES:
+            if kind not in PAGE_VALUE_TYPES:
                 raise _invalid(f"{name} is a {kind} property, which this sandbox can't set.")
             if kind == "title" and not isinstance(value, dict):
                 value = {"title": value}
@@ -1671,7 +1643,7 @@ class NotionSandbox:
             upload["complete_url"] = f"{self.api_url}/v1/file_uploads/{upload_id}/complete"
         if mode == "external_url":
             url = body.get("external_url")
-            if not isinstance(url, str) or not url.startswith("https://") or len(url) > URL_LIMIT:
+            if not isinstance(url, str) or not url.startswith("https://") or utf16_len(url) > URL_LIMIT:
                 raise _invalid("body failed validation: body.external_url should be a public https URL.")
             # The sandbox fetches nothing: the import succeeds at once, and the file stays at its URL.
             upload.pop("upload_url")
