@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import resolve_url
 from django.urls import reverse
 
-from integration.http.masking import mask_json
+from integration.masking import mask_json
 
 KEPT = "notionforms.kept_form"  # in the session
 WHO = "notionforms_user"  # a signed cookie: who last used the app in this browser

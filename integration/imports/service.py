@@ -22,9 +22,8 @@ from typing import Any
 from django.conf import settings
 
 from integration import jobs
-from integration.http.audit import AuditContext
 from integration.imports import csvfile
-from integration.models import Job
+from integration.models import AuditContext, Job
 from integration.notion import databases, selectors
 from integration.notion.columns import Column, ColumnError, check_names
 from integration.notion.shapes import plain_text

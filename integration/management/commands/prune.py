@@ -14,7 +14,8 @@ class Command(BaseCommand):
         "Delete what is older than --days (default RETENTION_DAYS): "
         + ", ".join(kept.label for kept in KEPT)
         + ", imported files no job needs, and uploads whose import was never started (after "
-        "IMPORT_UPLOAD_HOURS); in batches, so the tables stay usable meanwhile. "
+        "IMPORT_UPLOAD_HOURS); in batches, so the tables stay usable meanwhile. Form submissions "
+        "left pending by a process that died are marked interrupted. "
         "Each run is recorded (admin: Prune runs). Run it daily."
     )
 

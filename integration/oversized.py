@@ -28,11 +28,11 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.datastructures import MultiValueDict
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from integration.csrf import home_form_action
 from integration.forms import NotionForm
 from integration.home import STEP
 from integration.notion.selectors import known_data_source
 from integration.views import HomeView, chosen_data_source, wants_fragment
-from notionforms.csrf import home_form_action
 
 CHUNK = 64 * 1024
 URLENCODED = "application/x-www-form-urlencoded"
