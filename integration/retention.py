@@ -106,8 +106,8 @@ def prune(
         counts["uploads never started"] = sum(_in_batches(uploads, batch))
     files = stale_files(now)
     if not dry_run:
-        for path in files:
-            path.unlink(missing_ok=True)
+        for file in files:
+            file.unlink(missing_ok=True)
     counts["imported files"] = len(files)
     run.counts, run.finished_at = counts, timezone.now()
     run.save(update_fields=["counts", "finished_at"])

@@ -10,6 +10,7 @@ import math
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import overload
 
 import environ
 from csp.constants import NONE, SELF
@@ -54,13 +55,19 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}.")
 
 
+@overload
+def env_number(name: str, default: float, *, minimum: float = 0, maximum: float | None = None) -> float: ...
+@overload
+def env_number(
+    name: str, default: float, *, minimum: float = 0, maximum: float | None = None, kind: type[int]
+) -> int: ...
 def env_number(
     name: str,
     default: float,
     *,
     minimum: float = 0,
     maximum: float | None = None,
-    kind: type = float,
+    kind: type[float] | type[int] = float,
 ) -> float:
     raw = env.str(name, default=str(default)).strip()
     try:

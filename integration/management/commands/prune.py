@@ -9,6 +9,10 @@ from django.utils import timezone
 from integration.retention import KEPT, prune
 
 
+def _quiet(_: str) -> None:
+    pass
+
+
 class Command(BaseCommand):
     help = (
         "Delete what is older than --days (default RETENTION_DAYS): "
@@ -39,7 +43,7 @@ class Command(BaseCommand):
             days=days,
             batch=options["batch"],
             dry_run=options["dry_run"],
-            progress=self.stdout.write if verbose else lambda _: None,
+            progress=self.stdout.write if verbose else _quiet,
         )
         verb = "Would delete" if run.dry_run else "Deleted"
         cutoff = timezone.localtime(run.started_at - timedelta(days=days))
