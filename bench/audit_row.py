@@ -55,6 +55,7 @@ def main() -> None:
 
     from integration.http.audit import AuditContext, AuditTransport
     from integration.models import NotionRequestLog, Source
+    from integration.notion.endpoints import operation_name
     from integration.sandbox.engine import NotionSandbox
 
     call_command("migrate", verbosity=0)
@@ -75,7 +76,7 @@ def main() -> None:
     answer = sandbox(request()).json()  # Notion's answer, field for field
     inner = httpx.MockTransport(lambda _: httpx.Response(200, json=answer))
     context = AuditContext(username="bench", source=Source.WEB)
-    audited = AuditTransport(inner, context=context)
+    audited = AuditTransport(inner, context=context, name_operation=operation_name)
 
     def timed(transport: httpx.BaseTransport) -> float:
         sent = request()

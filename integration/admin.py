@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
@@ -32,7 +33,7 @@ NOTHING_TO_EXPORT = (
     "Select the rows to export, or use the “Export these rows” links above the list to export all of it, "
     "as it is filtered."
 )
-BADGES = {
+BADGES: dict[str, str] = {
     Outcome.SUCCESS: "good",
     Outcome.CLIENT_ERROR: "bad",
     Outcome.SERVER_ERROR: "bad",
@@ -103,10 +104,11 @@ class DateFilter(admin.SimpleListFilter):
         return [(key, label) for key, (label, _) in self.periods.items()]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if self.value() not in self.periods:
+        period = self.periods.get(self.value() or "")
+        if period is None:
             return queryset
         start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-        return queryset.filter(created_at__gte=start - timedelta(days=self.periods[self.value()][1]))
+        return queryset.filter(created_at__gte=start - timedelta(days=period[1]))
 
 
 class AnsweredByFilter(admin.SimpleListFilter):
@@ -168,6 +170,7 @@ class HistoryPaginator(Paginator):
     """
 
     pages_ahead = 10
+    object_list: QuerySet
 
     def __init__(self, object_list: QuerySet, per_page: int, *, page_number: int) -> None:
         super().__init__(object_list, per_page)
@@ -195,7 +198,7 @@ class HistoryPaginator(Paginator):
             self.object_list.model._base_manager.db_manager(self.object_list.db).defer(*UNLISTED).order_by()
         )
         found = rows.in_bulk(ids)
-        return self._get_page([found[pk] for pk in ids if pk in found], number, self)
+        return Page([found[pk] for pk in ids if pk in found], number, self)
 
 
 class HistoryChangeList(ChangeList):
@@ -220,7 +223,8 @@ class ActionFilter(admin.SimpleListFilter):
     parameter_name = "correlation_id"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        return [(self.value(), f"This one ({self.value()[:8]}…)")] if self.value() else []
+        chosen = self.value()
+        return [(chosen, f"This one ({chosen[:8]}…)")] if chosen else []
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if not self.value():
@@ -288,7 +292,9 @@ class NotionRequestLogAdmin(ReadOnlyAdmin):
         ("Request", {"fields": ["request_headers_shown", "request_body_shown"]}),
         ("Response", {"fields": ["response_headers_shown", "response_body_shown"]}),
     ]
-    readonly_fields = [name for _, options in fieldsets for name in options["fields"]]
+    readonly_fields = [
+        name for _, options in fieldsets for name in options["fields"] if isinstance(name, str)
+    ]
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         if self.exports_nothing(request):  # Django's admin would say "No items have been changed"
@@ -296,7 +302,7 @@ class NotionRequestLogAdmin(ReadOnlyAdmin):
             return HttpResponseRedirect(request.get_full_path())
         context = {"title": "Request history", "narrowed": self.narrowed(request), **(extra_context or {})}
         response = super().changelist_view(request, context)
-        if isinstance(response, TemplateResponse) and "cl" in response.context_data:
+        if isinstance(response, TemplateResponse) and response.context_data and "cl" in response.context_data:
             response.context_data["export"] = self.export_links(request, response.context_data["cl"])
         return response
 
@@ -332,7 +338,7 @@ class NotionRequestLogAdmin(ReadOnlyAdmin):
             label = f"Export these {changelist.result_count:,} rows"
         return {"label": label, "urls": urls}
 
-    def export_view(self, request: HttpRequest, format: str) -> HttpResponse:
+    def export_view(self, request: HttpRequest, format: str) -> HttpResponseBase:
         """The list as it is filtered, searched and ordered, exported whole: the changelist's own query."""
         if format not in FORMATS:
             raise Http404(f"No export format {format!r}.")
@@ -491,7 +497,7 @@ class FormSubmissionAdmin(ReadOnlyAdmin):
     show_full_result_count = False
     actions = None
     empty_value_display = EMPTY
-    fields = [
+    readonly_fields = (
         "when",
         "finished",
         "action",
@@ -502,8 +508,8 @@ class FormSubmissionAdmin(ReadOnlyAdmin):
         "result_shown",
         "error_shown",
         "key_shown",
-    ]
-    readonly_fields = fields
+    )
+    fields = readonly_fields  # every field shown, none editable
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         return super().changelist_view(request, {"title": "Form submissions", **(extra_context or {})})
@@ -556,7 +562,7 @@ class JobAdmin(ReadOnlyAdmin):
     show_full_result_count = False
     actions = None
     empty_value_display = EMPTY
-    fields = [
+    readonly_fields = (
         "when",
         "started",
         "finished",
@@ -572,8 +578,8 @@ class JobAdmin(ReadOnlyAdmin):
         "rows",
         "result_shown",
         "progress_shown",
-    ]
-    readonly_fields = fields
+    )
+    fields = readonly_fields  # every field shown, none editable
 
     @admin.display(description="Queued", ordering="created_at")
     def when(self, row: Job) -> str:
@@ -647,8 +653,8 @@ class PruneRunAdmin(ReadOnlyAdmin):
 
     list_display = ["when", "days", "dry_run", "deleted"]
     actions = None
-    fields = ["when", "finished", "days", "dry_run", "deleted"]
-    readonly_fields = fields
+    readonly_fields = ("when", "finished", "days", "dry_run", "deleted")
+    fields = readonly_fields  # every field shown, none editable
 
     @admin.display(description="Started", ordering="started_at")
     def when(self, row: PruneRun) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 
-from integration.http.audit import AuditContext
+from integration.models import AuditContext
 from integration.notion import pages
 from integration.notion.errors import NotionError
 from integration.notion.files import (

@@ -17,9 +17,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from integration import checks
-from integration.http.audit import AuditContext
 from integration.jobs import worker_seen_lately
-from integration.models import WorkerBeat
+from integration.models import AuditContext, WorkerBeat
 from integration.notion.diagnostics import Check, notion_checks
 from integration.notion.workspace import workspace
 

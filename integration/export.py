@@ -24,7 +24,7 @@ import httpx
 from django.conf import settings
 from django.db.models import QuerySet
 
-from integration.http.masking import mask_headers, mask_json, mask_url, scrub
+from integration.masking import mask_headers, mask_json, mask_url, scrub
 from integration.models import NotionRequestLog
 
 FORMATS = {"csv": "text/csv; charset=utf-8", "jsonl": "application/jsonl; charset=utf-8"}

@@ -6,13 +6,12 @@ from typing import Any
 from django.urls import reverse
 
 from integration.forms import CommentForm, ContentForm, DatabaseForm, NotionForm, PageForm
-from integration.http.audit import AuditContext
 from integration.ids import parse_notion_id
-from integration.models import FormSubmission, Source
+from integration.models import AuditContext, FormSubmission, Source
 from integration.notion import selectors
 from integration.notion.errors import NotionError
 from integration.notion.selectors import known_data_source
-from integration.submissions import expire_stale
+from integration.submissions import as_shown
 
 Action = FormSubmission.Action
 Status = FormSubmission.Status
@@ -101,7 +100,6 @@ def home_sections(
     `kept`: a form kept across a login (integration.middleware), put back as it was typed.
     `targets`: the blocks and comments of the comment form's page (`comment_targets`).
     """
-    expire_stale(user)
     recent = recent if recent is not None else recent_objects(user)
     carried = {}
     for name, objects in recent.items():
@@ -110,7 +108,7 @@ def home_sections(
     for step in STEPS:
         if only is not None and step.action != only:
             continue
-        history = list(FormSubmission.objects.filter(user=user, action=step.action)[:HISTORY])
+        history = as_shown(FormSubmission.objects.filter(user=user, action=step.action)[:HISTORY])
         restored = kept is not None and kept["action"] == step.action
         if bound is not None and bound.prefix == step.action:
             form = bound

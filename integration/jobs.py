@@ -21,10 +21,9 @@ from django.utils import timezone
 from django_tasks import TaskContext, default_task_backend, task
 
 from integration import attachments
-from integration.http.audit import AuditContext
-from integration.http.masking import mask_json
 from integration.imports import csvfile
-from integration.models import Job, JobRow, NotionRequestLog, Source, WorkerBeat
+from integration.masking import mask_json
+from integration.models import AuditContext, Job, JobRow, NotionRequestLog, Source, WorkerBeat
 from integration.notion import content
 from integration.notion.blocks import rich_text
 from integration.notion.client import notion_client

@@ -4,21 +4,32 @@ kept across the login and put back in its form, for the same person only.
 (With JavaScript the page's script keeps it in the browser instead.)
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware
+from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import resolve_url
 from django.urls import reverse
 
-from integration.http.masking import mask_json
+from integration.masking import mask_json
 
 KEPT = "notionforms.kept_form"  # in the session
 WHO = "notionforms_user"  # a signed cookie: who last used the app in this browser
 KEEP_AT_MOST = 200_000  # characters; a longer text is not kept in the session
 _MONTH = 30 * 24 * 3600
+
+
+class LoggedInRequest(HttpRequest):
+    """A request past `LoginKeepsWhatWasTyped`: every page but the login's has a logged-in user.
+    For the type checker only (django-stubs' README, "How do I annotate cases where
+    request.user is sure to be authenticated?")."""
+
+    user: User
 
 
 class LoginKeepsWhatWasTyped(LoginRequiredMiddleware):
@@ -33,7 +44,9 @@ class LoginKeepsWhatWasTyped(LoginRequiredMiddleware):
                 )  # fmt: skip
         return response
 
-    def handle_no_permission(self, request: HttpRequest, view_func: Any) -> HttpResponse:
+    def handle_no_permission(
+        self, request: HttpRequest, view_func: Callable[..., HttpResponseBase]
+    ) -> HttpResponseRedirect:
         action = getattr(getattr(view_func, "view_class", None), "action", None)
         who = request.get_signed_cookie(WHO, default=None, salt=WHO)
         by_script = request.headers.get("X-Requested-With") == "fetch"

@@ -1,5 +1,6 @@
 import json
 import uuid
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import models
@@ -13,6 +14,15 @@ class Source(models.TextChoices):
     # The capability checks of check_notion and the Connection page: their 404s are answers, not failures.
     PROBE = "probe", "Capability probe"
     OTHER = "other", "Other"
+
+
+@dataclass(frozen=True)
+class AuditContext:
+    """Who asked for the requests of one user action, and the id that groups them."""
+
+    correlation_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    username: str = ""
+    source: str = Source.OTHER
 
 
 class Outcome(models.TextChoices):

@@ -1,7 +1,8 @@
 """Retention: what grows without end (the request history, form submissions, jobs and the rows of
 imports, the task queue's results, the sandbox's trash, imported files), deleted past an age in
 batches, so the tables stay usable meanwhile; uploads whose import never started, with their
-files, past IMPORT_UPLOAD_HOURS. Each run is recorded as a `PruneRun`."""
+files, past IMPORT_UPLOAD_HOURS. Form submissions left pending by a process that died are marked
+interrupted. Each run is recorded as a `PruneRun`."""
 
 import time
 from collections.abc import Callable, Iterator
@@ -16,6 +17,7 @@ from django_tasks_db.models import DBTaskResult
 
 from integration.models import FormSubmission, Job, JobRow, NotionRequestLog, PruneRun, Upload
 from integration.sandbox.models import SandboxObject
+from integration.submissions import expire_stale
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,8 @@ def prune(
     now = timezone.now()
     cutoff = now - timedelta(days=days)
     run = PruneRun.objects.create(started_at=now, days=days, dry_run=dry_run)
+    if not dry_run:
+        expire_stale()  # the home page shows them interrupted already; this records it
     counts: dict[str, int] = {}
     for kept in KEPT:
         old = kept.old(cutoff)  # this run started after the cutoff: it is never among them
@@ -102,8 +106,8 @@ def prune(
         counts["uploads never started"] = sum(_in_batches(uploads, batch))
     files = stale_files(now)
     if not dry_run:
-        for path in files:
-            path.unlink(missing_ok=True)
+        for file in files:
+            file.unlink(missing_ok=True)
     counts["imported files"] = len(files)
     run.counts, run.finished_at = counts, timezone.now()
     run.save(update_fields=["counts", "finished_at"])

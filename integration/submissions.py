@@ -7,21 +7,21 @@
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import IntegrityError
 from django.urls import reverse
 from django.utils import timezone
 
 from integration import attachments, jobs
-from integration.http.audit import AuditContext
-from integration.http.masking import mask_json
 from integration.http.policy import action_timeout
-from integration.models import FormSubmission, NotionRequestLog, Source
+from integration.masking import mask_json
+from integration.models import AuditContext, FormSubmission, NotionRequestLog, Source
 from integration.notion import comments, content, databases
 from integration.notion.columns import DEFAULT_TITLE, Column
 from integration.notion.errors import MAYBE_DONE, NotionError
@@ -316,11 +316,29 @@ def _interrupted(submission: FormSubmission) -> dict[str, Any]:
     }
 
 
-def expire_stale(user: Any) -> int:
-    """Mark the user's submissions still pending past the longest an action may take as
-    interrupted: they may have been done. Returns how many there were."""
-    cutoff = timezone.now() - timedelta(seconds=action_timeout())
-    stale = FormSubmission.objects.filter(user=user, status=Status.PENDING, created_at__lt=cutoff)
+def _stale_before() -> datetime:
+    """Submissions still pending that were created before this may never finish."""
+    return timezone.now() - timedelta(seconds=action_timeout())
+
+
+def as_shown(submissions: Iterable[FormSubmission]) -> list[FormSubmission]:
+    """`submissions` as a page shows them: one still pending past the longest an action may take
+    is shown interrupted (it may have been done). Nothing is written: a page's GET only reads;
+    `expire_stale` records it."""
+    cutoff = _stale_before()
+    shown = list(submissions)
+    for submission in shown:
+        if submission.status == Status.PENDING and submission.created_at < cutoff:
+            submission.status, submission.error = Status.FAILED, _interrupted(submission)
+    return shown
+
+
+def expire_stale(user: User | None = None) -> int:
+    """Mark the submissions (of `user`, or everyone's) still pending past the longest an action
+    may take as interrupted: they may have been done. Returns how many there were."""
+    stale = FormSubmission.objects.filter(status=Status.PENDING, created_at__lt=_stale_before())
+    if user is not None:
+        stale = stale.filter(user=user)
     expired = 0
     for submission in stale:
         submission.error = _interrupted(submission)

@@ -24,10 +24,9 @@ from django.views.generic import FormView, ListView, TemplateView
 from integration import diagnostics, jobs
 from integration.forms import CommentForm, DatabaseForm, NotionForm, PageForm
 from integration.home import STEP, comment_targets, home_sections, recent_objects
-from integration.http.audit import AuditContext
 from integration.ids import parse_notion_id
 from integration.middleware import take_kept_form
-from integration.models import FormSubmission, Job, Source
+from integration.models import AuditContext, FormSubmission, Job, Source
 from integration.notion import selectors
 from integration.notion.errors import NotionError
 from integration.preview import Preview, content_preview

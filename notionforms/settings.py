@@ -10,6 +10,7 @@ import math
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import overload
 
 import environ
 from csp.constants import NONE, SELF
@@ -54,13 +55,19 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}.")
 
 
+@overload
+def env_number(name: str, default: float, *, minimum: float = 0, maximum: float | None = None) -> float: ...
+@overload
+def env_number(
+    name: str, default: float, *, minimum: float = 0, maximum: float | None = None, kind: type[int]
+) -> int: ...
 def env_number(
     name: str,
     default: float,
     *,
     minimum: float = 0,
     maximum: float | None = None,
-    kind: type = float,
+    kind: type[float] | type[int] = float,
 ) -> float:
     raw = env.str(name, default=str(default)).strip()
     try:
@@ -166,7 +173,7 @@ MIDDLEWARE = [
     "notionforms.security.private_pages",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "notionforms.oversized.PostOverLimits",  # a POST over Django's limits, answered before the CSRF check
+    "integration.oversized.PostOverLimits",  # a POST over Django's limits, answered before the CSRF check
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "integration.middleware.LoginKeepsWhatWasTyped",  # LoginRequiredMiddleware, keeping typed forms
@@ -361,4 +368,4 @@ IMPORT_UPLOAD_HOURS = env_number("IMPORT_UPLOAD_HOURS", 24, minimum=1, maximum=2
 # attached to content sent by a background job is copied here for the job (a worker must reach it).
 FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.TemporaryFileUploadHandler"]
 ATTACHMENTS_DIR = BASE_DIR / env.str("ATTACHMENTS_DIR", default="attachments")  # relative to the project
-CSRF_FAILURE_VIEW = "notionforms.csrf.csrf_failure"
+CSRF_FAILURE_VIEW = "integration.csrf.csrf_failure"

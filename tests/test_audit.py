@@ -7,8 +7,7 @@ import httpx
 import pytest
 from django.db import connections, transaction
 
-from integration.http.audit import AuditContext
-from integration.models import NotionRequestLog
+from integration.models import AuditContext, NotionRequestLog
 from integration.notion.comments import add_comment
 from integration.notion.content import append_content
 from integration.notion.databases import create_database
@@ -167,7 +166,7 @@ def test_a_request_without_a_body_is_kept_without_one(fake_notion, parent_page):
 
 @pytest.mark.no_db
 def test_masking_is_by_key_in_any_case_and_depth_and_extendable(settings):
-    from integration.http.masking import mask_json, mask_url
+    from integration.masking import mask_json, mask_url
 
     settings.NOTION_AUDIT_MASKED_KEYS = [*settings.NOTION_AUDIT_MASKED_KEYS, "X-Custom"]
 
@@ -186,7 +185,7 @@ from integration.notion.errors import NotionError
 from integration.notion.comments import add_comment
 from integration.notion.content import append_content
 from integration.notion.databases import create_database
-from integration.http.audit import AuditContext
+from integration.models import AuditContext
 print("sending", flush=True)
 add_comment(page_id="{page_id}", text="never answered", context=AuditContext(correlation_id="{cid}"))
 """

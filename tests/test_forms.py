@@ -500,6 +500,35 @@ def test_a_submission_left_pending_by_a_dead_worker_turns_into_may_have_been_don
     assert fake_notion.received == []
 
 
+def test_the_home_page_shows_a_submission_left_pending_by_a_dead_worker_interrupted_and_writes_nothing(
+    browser, user, settings
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import FormSubmissionFactory
+
+    started = timezone.now() - timedelta(seconds=settings.NOTION_ACTION_TIMEOUT + 60)
+    stuck = FormSubmissionFactory(user=user, input={"name": "Tasks"}, created_at=started)
+
+    page = browser.get("/").content.decode()
+
+    assert "stopped without an answer" in page and str(stuck.correlation_id) in page
+    stuck.refresh_from_db()
+    assert stuck.status == "pending" and stuck.error == {}
+
+
+def test_the_home_page_shows_a_submission_pending_within_the_action_timeout_as_sending(browser, user):
+    from tests.factories import FormSubmissionFactory
+
+    FormSubmissionFactory(user=user, input={"name": "Tasks"})
+
+    page = browser.get("/").content.decode()
+
+    assert "Sending to the sandbox…" in page and "stopped without an answer" not in page
+
+
 def test_a_page_id_given_as_the_data_source_says_it_is_a_page(submit, fake_notion, notion_page):
     submit("page", data_source_id=notion_page["id"], name="Dune")
 

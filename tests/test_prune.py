@@ -211,3 +211,27 @@ def test_more_verbosity_shows_progress_but_each_count_once(grown):
     assert lines.count("  Notion request history: 1") == 1
     assert sum(line.startswith("Notion request history: ") for line in lines) == 1  # its progress
     assert lines.count("  jobs: 1") == 1
+
+
+def test_it_marks_submissions_left_pending_by_a_dead_process_interrupted(db, settings):
+    now = timezone.now()
+    stuck = FormSubmissionFactory(created_at=now - timedelta(seconds=settings.NOTION_ACTION_TIMEOUT + 60))
+    running = FormSubmissionFactory()
+
+    prune()
+
+    stuck.refresh_from_db()
+    running.refresh_from_db()
+    assert stuck.status == "failed" and stuck.error["maybe_done"] and stuck.finished_at is not None
+    assert running.status == "pending"
+
+
+def test_a_dry_run_leaves_pending_submissions_as_they_are(db, settings):
+    stuck = FormSubmissionFactory(
+        created_at=timezone.now() - timedelta(seconds=settings.NOTION_ACTION_TIMEOUT + 60)
+    )
+
+    prune("--dry-run")
+
+    stuck.refresh_from_db()
+    assert stuck.status == "pending"

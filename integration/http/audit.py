@@ -19,15 +19,17 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from contextlib import nullcontext
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 from django.db import DatabaseError, connections, router, transaction
 from django.utils import timezone
 
-from integration.http.masking import (
+from integration.http.retry import ATTEMPT
+from integration.ids import parse_notion_id
+from integration.masking import (
     NOT_JSON,
     LoggedBody,
     body_for_log,
@@ -38,10 +40,7 @@ from integration.http.masking import (
     parse_json,
     scrub,
 )
-from integration.http.retry import ATTEMPT
-from integration.ids import parse_notion_id
-from integration.models import NotionRequestLog, Outcome, Source
-from integration.notion.endpoints import operation_name
+from integration.models import AuditContext, NotionRequestLog, Outcome
 
 logger = logging.getLogger(__name__)
 
@@ -125,15 +124,6 @@ def _mark_answered(pk: int, correlation_id: uuid.UUID, fields: dict[str, Any], e
     return _update(pk, correlation_id, {**mark, "outcome": Outcome.INCOMPLETE}) is None
 
 
-@dataclass(frozen=True)
-class AuditContext:
-    """Who asked for the requests of one user action, and the id that groups them."""
-
-    correlation_id: uuid.UUID = field(default_factory=uuid.uuid4)
-    username: str = ""
-    source: str = Source.OTHER
-
-
 def _parent_id(body: Any) -> str:
     parent = body.get("parent") if isinstance(body, dict) else None
     if isinstance(parent, dict):
@@ -154,7 +144,7 @@ def _object_id(path: str, response_body: Any) -> str:
 
 
 def start_attempt(
-    request: httpx.Request, *, attempt: int, context: AuditContext, sandbox: bool = False
+    request: httpx.Request, *, operation: str, attempt: int, context: AuditContext, sandbox: bool = False
 ) -> NotionRequestLog | None:
     """Record an attempt before it is sent. Returns None if the log could not be written."""
     described = multipart_for_log(request)
@@ -165,7 +155,7 @@ def start_attempt(
         logged = body_for_log(request.content, body)
     try:
         row = NotionRequestLog.objects.create(
-            operation=operation_name(request.method, request.url.path),
+            operation=operation,
             method=request.method,
             url=mask_url(str(request.url)),
             request_headers=mask_headers(request.headers),
@@ -240,16 +230,30 @@ def finish_attempt(
 
 
 class AuditTransport(httpx.BaseTransport):
-    """Write each attempt's row before sending it through `inner`, and complete it after."""
+    """Write each attempt's row before sending it through `inner`, and complete it after.
 
-    def __init__(self, inner: httpx.BaseTransport, *, context: AuditContext, sandbox: bool = False) -> None:
+    `name_operation(method, path)` names each request (the Notion layer's table of endpoints).
+    """
+
+    def __init__(
+        self,
+        inner: httpx.BaseTransport,
+        *,
+        context: AuditContext,
+        name_operation: Callable[[str, str], str],
+        sandbox: bool = False,
+    ) -> None:
         self.inner = inner
         self.context = context
+        self.name_operation = name_operation
         self.sandbox = sandbox
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         attempt = request.extensions.get(ATTEMPT, 1)
-        row = start_attempt(request, attempt=attempt, context=self.context, sandbox=self.sandbox)
+        operation = self.name_operation(request.method, request.url.path)
+        row = start_attempt(
+            request, operation=operation, attempt=attempt, context=self.context, sandbox=self.sandbox
+        )
         started = time.monotonic()
         try:
             response = self.inner.handle_request(request)

@@ -1,5 +1,7 @@
 """The layers under notion-client, put together."""
 
+from collections.abc import Callable
+
 import httpx
 
 from integration.http.audit import AuditContext, AuditTransport
@@ -16,12 +18,13 @@ class NotionTransport(httpx.BaseTransport):
         inner: httpx.BaseTransport,
         *,
         context: AuditContext,
+        name_operation: Callable[[str, str], str],
         policy: Policy,
         deadline: float | None = None,
         sandbox: bool = False,
     ) -> None:
         self.policy = policy
-        audited = AuditTransport(inner, context=context, sandbox=sandbox)
+        audited = AuditTransport(inner, context=context, name_operation=name_operation, sandbox=sandbox)
         paced = PacingTransport(audited, policy=policy, deadline=deadline)
         self.layers = RetryTransport(paced, policy=policy, deadline=deadline)
 

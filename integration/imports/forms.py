@@ -1,7 +1,7 @@
 """The CSV import's two forms: the file uploaded, then what to import from it and where."""
 
 from pathlib import PurePath
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -66,7 +66,9 @@ class ImportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.file = file
         self.plan: service.ImportPlan | None = None
-        self.fields["title_column"].choices = [(str(i), name) for i, name in enumerate(file.header)]
+        cast(forms.ChoiceField, self.fields["title_column"]).choices = [
+            (str(i), name) for i, name in enumerate(file.header)
+        ]
         self.fields["title_column"].initial = "0"
         self.fields["title"].initial = PurePath(file.name).stem
         self.fields["parent_page_id"].initial = default_parent
@@ -87,7 +89,8 @@ class ImportForm(forms.Form):
         ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("target") == DATA_SOURCE:
             if not data.get("data_source_id") and "data_source_id" not in self.errors:
                 self.add_error("data_source_id", "Enter the data source to import into.")

@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 
 from integration import jobs
-from integration.http.audit import AuditContext
 from integration.imports import csvfile
-from integration.models import Job
+from integration.models import AuditContext, Job
 from integration.notion import databases, selectors
 from integration.notion.columns import Column, ColumnError, check_names
 from integration.notion.shapes import plain_text
@@ -297,7 +297,7 @@ def _job_input(
 
 
 def start_new_database_import(
-    *, file: CsvFile, plan: ImportPlan, title: str, parent_page_id: str, user: Any, context: AuditContext
+    *, file: CsvFile, plan: ImportPlan, title: str, parent_page_id: str, user: User, context: AuditContext
 ) -> Started:
     """Create a database under `parent_page_id` ("" for the default) with the plan's columns, then
     queue the job adding a page per row of `file`, whose path (under IMPORTS_DIR) the job then owns."""
@@ -340,7 +340,7 @@ def earlier_import(*, source_key: str) -> Job | None:
 
 
 def start_data_source_import(
-    *, file: CsvFile, plan: ImportPlan, data_source_id: str, user: Any, context: AuditContext
+    *, file: CsvFile, plan: ImportPlan, data_source_id: str, user: User, context: AuditContext
 ) -> Started:
     """Import `file` into an existing data source: if this file was imported into it before and
     that job stopped, that job goes on (and `file`'s path is deleted); else the columns are matched
@@ -365,7 +365,8 @@ def start_data_source_import(
         )
     properties = properties_of(source)
     schema = _job_schema(plan.title_column, {name: properties[name] for name, _, _ in match.columns[1:]})
-    database = source.get("parent") if isinstance(source.get("parent"), dict) else {}
+    parent = source.get("parent")
+    database = parent if isinstance(parent, dict) else {}
     job = jobs.start_import_job(
         user=user,
         file=file.path,
@@ -384,7 +385,7 @@ def start_data_source_import(
     return Started(job)
 
 
-def _resume(job: Job, *, file: CsvFile, user: Any) -> Started:
+def _resume(job: Job, *, file: CsvFile, user: User) -> Started:
     if job.owner_id != user.pk and not user.has_perm("integration.manage_others_jobs"):
         raise CannotImport(
             f"This file was imported into this data source by another user's job {job.pk}: "

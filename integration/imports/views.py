@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.generic import FormView, TemplateView
@@ -24,6 +25,7 @@ from django.views.generic import FormView, TemplateView
 from integration.home import recent_objects
 from integration.imports import service
 from integration.imports.forms import DATA_SOURCE, ImportForm, UploadForm
+from integration.middleware import LoggedInRequest
 from integration.models import Job, Upload
 from integration.notion.errors import NotionError
 from integration.notion.workspace import workspace
@@ -42,6 +44,7 @@ class ImportUploadView(FormView):
 
     template_name = "integration/import_upload.html"
     form_class = UploadForm
+    request: LoggedInRequest
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return super().get_context_data(**kwargs) | {"max_bytes": settings.IMPORT_MAX_BYTES}
@@ -74,12 +77,14 @@ class ImportPreviewView(TemplateView):
     "Check" shows how the columns fit an existing data source, "Start import" queues the job."""
 
     template_name = "integration/import_preview.html"
+    request: LoggedInRequest
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         self.token = kwargs["token"]
-        self.upload = Upload.objects.filter(token=self.token, owner=request.user.pk).first()
-        if self.upload is None:
+        upload = Upload.objects.filter(token=self.token, owner=request.user.pk).first()
+        if upload is None:
             raise Http404("No such upload.")
+        self.upload = upload
         if self.upload.job_id is not None:  # started already: a resent form, or the address again
             return redirect("job", pk=self.upload.job_id)
         path = Path(self.upload.path)

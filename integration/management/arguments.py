@@ -6,8 +6,8 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.core.management.base import CommandError, OutputWrapper
 
-from integration.http.audit import AuditContext
 from integration.ids import parse_notion_id
+from integration.models import AuditContext
 from integration.notion.errors import MAYBE_DONE, NotionError
 from integration.notion.files import FileRefused
 from integration.notion.limits import TEXT_LIMIT

@@ -9,10 +9,10 @@ from django.conf import settings
 from notion_client import Client
 from notion_client.client import ClientOptions
 
-from integration.http.audit import AuditContext
 from integration.http.policy import Policy
 from integration.http.stack import NotionTransport
-from integration.models import Source
+from integration.models import AuditContext, Source
+from integration.notion.endpoints import operation_name
 from integration.notion.workspace import workspace
 
 
@@ -31,6 +31,7 @@ def notion_client(
     transport = NotionTransport(
         here.transport(),
         context=context,
+        name_operation=operation_name,
         policy=policy or Policy.from_settings(background=context.source == Source.JOB),
         deadline=deadline,
         sandbox=here.is_sandbox,

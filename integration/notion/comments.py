@@ -1,6 +1,6 @@
 """Comments on pages and on their blocks."""
 
-from integration.http.audit import AuditContext
+from integration.models import AuditContext
 from integration.notion.blocks import rich_text
 from integration.notion.client import notion_client
 from integration.notion.errors import expect, notion_call

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from integration.http.audit import AuditContext
+from integration.models import AuditContext
 from integration.notion.blocks import Append, ListChildren, children_of, plan_requests
 from integration.notion.client import notion_client
 from integration.notion.errors import NotionError, expect, notion_call, unexpected

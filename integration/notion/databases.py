@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from integration.http.audit import AuditContext
+from integration.models import AuditContext
 from integration.notion.blocks import rich_text
 from integration.notion.client import notion_client
 from integration.notion.columns import DEFAULT_TITLE, Column, properties

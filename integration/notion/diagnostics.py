@@ -13,8 +13,7 @@ from typing import Any
 
 from notion_client import APIErrorCode, APIResponseError, Client
 
-from integration.http.audit import AuditContext
-from integration.models import Source
+from integration.models import AuditContext, Source
 from integration.notion.client import notion_client
 from integration.notion.errors import NotionError, expect, notion_call
 from integration.notion.shapes import title_of

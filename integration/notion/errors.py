@@ -10,9 +10,9 @@ import httpx
 from notion_client import APIResponseError
 from notion_client.errors import HTTPResponseError, InvalidPathParameterError, RequestTimeoutError
 
-from integration.http.masking import scrub
 from integration.http.pacing import NotionBusy, PacingUnavailable
 from integration.http.retry import NEVER_SENT, OutOfTime
+from integration.masking import scrub
 from integration.notion.workspace import workspace
 
 logger = logging.getLogger(__name__)

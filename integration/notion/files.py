@@ -24,7 +24,7 @@ from pathlib import Path
 
 from django.core.cache import cache
 
-from integration.http.audit import AuditContext
+from integration.models import AuditContext
 from integration.notion.client import notion_client
 from integration.notion.errors import NotionError, expect, notion_call
 from integration.notion.limits import (

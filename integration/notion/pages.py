@@ -1,7 +1,7 @@
 """Pages: made in a data source, named through its title property, with an optional heading;
 moved to the trash."""
 
-from integration.http.audit import AuditContext
+from integration.models import AuditContext
 from integration.notion.blocks import rich_text
 from integration.notion.client import notion_client
 from integration.notion.errors import NotionError, expect, notion_call

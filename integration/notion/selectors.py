@@ -5,7 +5,7 @@ from typing import Any
 from django.core.cache import cache
 from notion_client import Client
 
-from integration.http.audit import AuditContext
+from integration.models import AuditContext
 from integration.notion.client import notion_client
 from integration.notion.errors import NotionError, expect, notion_call
 from integration.notion.limits import ARRAY_LIMIT

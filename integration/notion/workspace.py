@@ -14,6 +14,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from integration.ids import is_notion_url
+from integration.sandbox.store import BASE_URL, TOKEN, root_page, sandbox
 
 
 @dataclass(frozen=True)
@@ -54,16 +55,12 @@ class Workspace:
     def default_parent_page(self) -> str:
         """The page new databases go under: NOTION_PAGE_ID, or the sandbox's own top page."""
         if self.is_sandbox:
-            from integration.sandbox.store import root_page
-
             return root_page()
         return settings.NOTION_PAGE_ID
 
     def credentials(self) -> tuple[str, str]:
         """The token to send, and the base URL of the API."""
         if self.is_sandbox:
-            from integration.sandbox.store import BASE_URL, TOKEN
-
             return TOKEN, BASE_URL
         return settings.NOTION_KEY, settings.NOTION_BASE_URL
 
@@ -72,8 +69,6 @@ class Workspace:
         if settings.NOTION_TRANSPORT is not None:
             return settings.NOTION_TRANSPORT
         if self.is_sandbox:
-            from integration.sandbox.store import sandbox
-
             return httpx.MockTransport(sandbox())
         return _network()
 

@@ -560,9 +560,9 @@ class NotionSandbox:
                 f"body failed validation: {where}.type should be `text`, `mention` or `equation`, "
                 f"instead was `{json.dumps(kind)}`."
             )
-        content = value.get("content") if isinstance(value, dict) else None
-        if not isinstance(content, str):
+        if not isinstance(value, dict) or not isinstance(value.get("content"), str):
             raise _invalid(f"body failed validation: {where}.text.content should be defined.")
+        content = value["content"]
         if utf16_len(content) > TEXT_LIMIT:
             raise _invalid(
                 f"body failed validation: {where}.text.content.length should be ≤ "
@@ -796,7 +796,7 @@ class NotionSandbox:
 
     def _block(
         self, block: Any, parent: dict, where: str, level: int, *, table_width: int | None = None
-    ) -> tuple[dict, list[dict]]:
+    ) -> tuple[dict, list[tuple[dict, list]]]:
         """A new block from its request, and its children (each with theirs), not stored yet.
         `table_width`: the width of the table the block is a row of (only a table's children are
         rows, and all of them are)."""
@@ -1114,9 +1114,9 @@ class NotionSandbox:
                     new_name = self._property_name(change["name"], f"{where}.name")
                     schema[new_name] = {**schema.pop(name), "name": new_name}
                 continue
-            new_name = change.get("name", name or key) if isinstance(change, dict) else key
+            asked_name = change.get("name", name or key) if isinstance(change, dict) else key
             spec = self._property(
-                self._property_name(new_name, f"{where}.name"),
+                self._property_name(asked_name, f"{where}.name"),
                 {k: v for k, v in change.items() if k != "name"} if isinstance(change, dict) else change,
                 where,
             )
@@ -1648,6 +1648,7 @@ class NotionSandbox:
             # The sandbox fetches nothing: the import succeeds at once, and the file stays at its URL.
             upload.pop("upload_url")
             upload["status"] = "uploaded"
+            assert filename is not None  # required in this mode: checked above
             upload["content_type"] = content_type or content_type_for(filename)
             upload["file_import_result"] = {"imported_time": _iso(now), "type": "success", "success": {}}
             upload["_sandbox"]["url"] = url

@@ -8,10 +8,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from integration import attachments
-from integration.http.audit import AuditContext
 from integration.ids import parse_notion_id
 from integration.management.arguments import full_address, sending
-from integration.models import Source
+from integration.models import AuditContext, Source
 from integration.notion import content
 from integration.notion.files import LocalFile
 from integration.notion.workspace import workspace

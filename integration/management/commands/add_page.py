@@ -7,9 +7,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from integration import attachments
-from integration.http.audit import AuditContext
 from integration.management.arguments import data_source_id, full_address, one_line, sending
-from integration.models import Source
+from integration.models import AuditContext, Source
 from integration.notion.files import LocalFile, files_property_item, import_external, wait_for_import
 from integration.notion.selectors import data_source_schema
 from integration.notion.values import InvalidValues, page_values, properties_of, value_text

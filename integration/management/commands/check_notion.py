@@ -6,9 +6,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from integration.diagnostics import run_checks, target
-from integration.http.audit import AuditContext
 from integration.management.arguments import one_line
-from integration.models import Source
+from integration.models import AuditContext, Source
 
 
 class Command(BaseCommand):

@@ -5,9 +5,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from integration.http.audit import AuditContext
 from integration.management.arguments import database_title, full_address, one_line, parent_page, sending
-from integration.models import Source
+from integration.models import AuditContext, Source
 from integration.notion.columns import DEFAULT_TITLE, ColumnError, check_names, parse_column
 from integration.notion.databases import create_database
 from integration.notion.workspace import workspace

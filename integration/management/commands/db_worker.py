@@ -118,5 +118,6 @@ class Command(db_worker.Command):
             threading.Thread(
                 target=beat_forever, args=(options["worker_id"], every), name="heartbeat", daemon=True
             ).start()
-        db_worker.Worker = Worker  # the parent's handle() makes the worker by this name
+        # The parent's handle() makes the worker by this module-level name: ours takes its place.
+        db_worker.Worker = Worker  # type: ignore[misc]
         super().handle(*args, **options)

@@ -11,7 +11,6 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.urls import reverse
 
 from integration import jobs
-from integration.http.audit import AuditContext
 from integration.imports import service
 from integration.management.arguments import (
     data_source_id,
@@ -20,7 +19,7 @@ from integration.management.arguments import (
     one_line,
     parent_page,
 )
-from integration.models import Job, Source
+from integration.models import AuditContext, Job, Source
 from integration.notion.errors import NotionError
 from integration.notion.workspace import workspace
 

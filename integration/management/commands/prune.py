@@ -9,12 +9,17 @@ from django.utils import timezone
 from integration.retention import KEPT, prune
 
 
+def _quiet(_: str) -> None:
+    pass
+
+
 class Command(BaseCommand):
     help = (
         "Delete what is older than --days (default RETENTION_DAYS): "
         + ", ".join(kept.label for kept in KEPT)
         + ", imported files no job needs, and uploads whose import was never started (after "
-        "IMPORT_UPLOAD_HOURS); in batches, so the tables stay usable meanwhile. "
+        "IMPORT_UPLOAD_HOURS); in batches, so the tables stay usable meanwhile. Form submissions "
+        "left pending by a process that died are marked interrupted. "
         "Each run is recorded (admin: Prune runs). Run it daily."
     )
 
@@ -38,7 +43,7 @@ class Command(BaseCommand):
             days=days,
             batch=options["batch"],
             dry_run=options["dry_run"],
-            progress=self.stdout.write if verbose else lambda _: None,
+            progress=self.stdout.write if verbose else _quiet,
         )
         verb = "Would delete" if run.dry_run else "Deleted"
         cutoff = timezone.localtime(run.started_at - timedelta(days=days))

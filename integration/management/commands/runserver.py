@@ -9,7 +9,8 @@ from django.contrib.staticfiles.management.commands import runserver
 
 class Command(runserver.Command):
     def on_bind(self, server_port: Any) -> None:
-        url = f"{self.protocol}://{self.addr}:{server_port}/"
+        # `addr` is set by runserver's handle(); django-stubs does not declare it.
+        url = f"{self.protocol}://{self.addr}:{server_port}/"  # type: ignore[attr-defined]
         self.stdout.write("Django's development server is up: for a deployment, see docs/deploying.md.")
         if get_user_model().objects.filter(is_active=True).exists():
             self.stdout.write(self.style.SUCCESS(f"Open {url} and log in. Ctrl-C stops the app."))

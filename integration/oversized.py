@@ -28,11 +28,11 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.datastructures import MultiValueDict
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from integration.csrf import home_form_action
 from integration.forms import NotionForm
 from integration.home import STEP
 from integration.notion.selectors import known_data_source
 from integration.views import HomeView, chosen_data_source, wants_fragment
-from notionforms.csrf import home_form_action
 
 CHUNK = 64 * 1024
 URLENCODED = "application/x-www-form-urlencoded"
@@ -79,7 +79,7 @@ def _read_fields(request: HttpRequest) -> tuple[QueryDict, dict[str, int]]:
     of each other one. Never much more than the limit in memory, however big the body."""
     budget = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     most = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
-    kept, dropped = QueryDict(mutable=True), {}
+    kept, dropped = QueryDict(mutable=True), dict[str, int]()
     used = 0
     current = b""  # the field being read, while it may still be kept
     name, measured = "", None  # the field being measured instead, and its size so far
@@ -120,15 +120,18 @@ def read_oversized(request: HttpRequest, error: Exception) -> Oversized:
     too_big = isinstance(error, RequestDataTooBig)
     oversized = Oversized(QueryDict(mutable=True), too_big, _body_size(request))
     urlencoded = request.content_type == URLENCODED
-    if urlencoded and too_big and not request._read_started:
+    # Django's private request state (HttpRequest._load_post_and_files): django-stubs leaves it out.
+    if urlencoded and too_big and not request._read_started:  # type: ignore[attr-defined]
         oversized.fields, oversized.dropped = _read_fields(request)
     elif urlencoded and not too_big:  # the body was read: only its fields are too many
         pairs = parse_qsl(request.body.decode("utf-8", "replace"), keep_blank_values=True)
         oversized.field_count = len(pairs)
         for key, value in pairs[: settings.DATA_UPLOAD_MAX_NUMBER_FIELDS]:
             oversized.fields.appendlist(key, value)
-    request._post = oversized.fields
-    request._files = MultiValueDict()
+    # What request.POST and request.FILES then return, under WSGI and ASGI alike (ASGI's FILES
+    # has no setter).
+    request._post = oversized.fields  # type: ignore[attr-defined]
+    request._files = MultiValueDict()  # type: ignore[attr-defined]
     return oversized
 
 

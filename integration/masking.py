@@ -149,6 +149,8 @@ def multipart_for_log(request: httpx.Request) -> dict | None:
     if fields is None:
         return {"multipart": [], "size": request.headers.get("content-length")}
     described: list[dict[str, Any]] = []
+    size: int | None
+    sha256: str | None
     for field in fields:
         if hasattr(field, "file"):
             if isinstance(field.file, bytes | str):
