@@ -50,7 +50,7 @@ class NotionIdField(forms.CharField):
         "invalid": "Enter a Notion ID (32 hexadecimal digits, dashes optional) or paste the Notion link.",
     }
 
-    def __init__(self, *, pick_list: str = "", **kwargs: object) -> None:
+    def __init__(self, *, pick_list: str = "", **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 2000)
         super().__init__(**kwargs)
         self.widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
@@ -59,7 +59,7 @@ class NotionIdField(forms.CharField):
 
     def to_python(self, value: object) -> str:
         text = super().to_python(value)
-        if text in self.empty_values:
+        if text is None or text in self.empty_values:
             return ""
         parsed = parse_notion_id(text)
         if parsed is None:
@@ -74,7 +74,7 @@ class NotionTextField(forms.CharField):
     without a word): the page shows a count, and too long a text is refused here.
     """
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", TEXT_LIMIT)
         super().__init__(**kwargs)
 
@@ -91,7 +91,7 @@ class TextFormatField(forms.ChoiceField):
     A page from before the choice existed sends none: its text was meant as plain text.
     """
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(choices=[(MARKDOWN, "Markdown"), (PLAIN, "Plain text")], **kwargs)
 
     def to_python(self, value: object) -> str:
@@ -104,7 +104,7 @@ class NotionForm(forms.Form):
     submission_key = forms.UUIDField(widget=forms.HiddenInput)
     multipart = False  # whether it takes files, sent as multipart/form-data
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial["submission_key"] = uuid.uuid4()
@@ -115,8 +115,9 @@ class NotionForm(forms.Form):
 
     def expire(self) -> None:
         """Say the form had expired, and give it a fresh one-time key to be sent again with."""
-        self.data = self.data.copy()
-        self.data[self.add_prefix("submission_key")] = str(uuid.uuid4())
+        data = dict(self.data.items()) if not hasattr(self.data, "copy") else self.data.copy()  # type: ignore[attr-defined]  # a QueryDict, or a dict
+        data[self.add_prefix("submission_key")] = str(uuid.uuid4())
+        self.data = data
         self.errors.pop("submission_key", None)
         self.add_error(None, "This form had expired: check what it holds, then send it again.")
 
@@ -157,7 +158,8 @@ class ColumnForm(forms.Form):
     )
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         name, options, number_format = data.get("name", ""), data.get("options", ""), data.get("format", "")
         if {"name", "type", "format"} & set(self.errors):
             return data
@@ -241,18 +243,20 @@ class DatabaseForm(NotionForm):
         help_text="The column that holds each page’s title.",
     )
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    columns: "BaseColumnFormSet"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         prefix = self.add_prefix("columns")
         if self.is_bound and f"{prefix}-TOTAL_FORMS" in self.data:
-            self.columns = ColumnFormSet(self.data, prefix=prefix)
+            self.columns = ColumnFormSet(self.data, prefix=prefix)  # type: ignore[assignment]  # formset_factory's class is a BaseColumnFormSet
             return
         # Posted without the builder (by a script, or a page from before it), it has no columns.
         if "columns-TOTAL_FORMS" in self.initial:  # kept across a login, as typed
             rows = [row for row in typed_rows(self.initial, "columns") if row["name"] or row["options"]]
         else:
             rows = column_rows(self.initial.get("columns"))
-        self.columns = ColumnFormSet(prefix=prefix, initial=rows)
+        self.columns = ColumnFormSet(prefix=prefix, initial=rows)  # type: ignore[assignment]  # as above
 
     @classmethod
     def with_more_rows(cls, data: Mapping[str, str], *, prefix: str) -> "DatabaseForm":
@@ -269,7 +273,8 @@ class DatabaseForm(NotionForm):
         return self.cleaned_data["title_property"] or DEFAULT_TITLE
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         self.columns.title_property = data.get("title_property") or DEFAULT_TITLE
         if self.columns.is_bound and not self.columns.is_valid():
             raise ValidationError("Some columns need fixing: see below.", code="columns")
@@ -355,7 +360,7 @@ def _choices(prop: dict, *, blank: bool) -> list[tuple[str, str]]:
 def property_field(prop: dict) -> forms.Field | None:
     """The form field for one property of a data source's schema; None if a page can't set it here."""
     kind = prop.get("type")
-    text = {"required": False, "strip": True}
+    text: dict[str, Any] = {"required": False, "strip": True}
     if kind == "rich_text":
         return forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), **text)
     if kind == "url":
@@ -449,7 +454,8 @@ class PageForm(NotionForm):
         return [self[key] for key in keys]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         submitted = {prop: cleaned[key] for key, prop in self.property_names.items() if key in cleaned}
         try:
             cleaned["values"] = page_values(properties_of(self.source), submitted)
@@ -523,7 +529,8 @@ class ContentForm(NotionForm):
         return files
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if "content" not in cleaned or "attachments" not in cleaned:
             return cleaned
         try:
@@ -589,7 +596,7 @@ class BlockField(NotionIdField):
 
     WHOLE_PAGE = ("", "The whole page")
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(widget=forms.Select(choices=[self.WHOLE_PAGE]), **kwargs)
 
     def widget_attrs(self, widget: forms.Widget) -> dict[str, str]:
@@ -618,7 +625,7 @@ class CommentForm(NotionForm):
     )
     comment = NotionTextField(label="Comment", widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         chosen = self["block_id"].value()
         if chosen:  # sent back (with an error, say) before the blocks were listed again
