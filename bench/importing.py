@@ -24,7 +24,7 @@ from integration.notion.shapes import plain_text
 from integration.sandbox.engine import NotionSandbox
 
 SERVER = "postgresql://postgres@127.0.0.1:5432"
-IMPORT_KEY = "Import key"  # the column import_csv adds (integration.jobs.IMPORT_KEY)
+IMPORT_KEY = "Import key"  # the column import_csv adds (integration.imports.job.IMPORT_KEY)
 FINISHED = ("done", "failed", "cancelled")
 
 

@@ -301,7 +301,7 @@ def test_with_wait_it_shows_the_rows_done_until_the_job_ends(importing, queue_on
     def a_worker_runs_the_job(seconds: float) -> None:
         job = Job.objects.get()
         Job.objects.filter(pk=job.pk).update(state="running")
-        jobs.RUNNERS[job.kind](Job.objects.get(pk=job.pk))
+        jobs.KINDS[job.kind].run(Job.objects.get(pk=job.pk))
 
     monkeypatch.setattr(import_csv.time, "sleep", a_worker_runs_the_job)
 
@@ -317,7 +317,7 @@ def test_with_wait_it_shows_the_rows_done_until_the_job_ends(importing, queue_on
 def test_with_wait_and_json_stdout_holds_the_json_alone(importing, queue_only, monkeypatch):
     from integration.management.commands import import_csv
 
-    monkeypatch.setattr(import_csv.time, "sleep", lambda _: jobs.RUNNERS["import"](Job.objects.get()))
+    monkeypatch.setattr(import_csv.time, "sleep", lambda _: jobs.KINDS["import"].run(Job.objects.get()))
     out = StringIO()
 
     call_command("import_csv", str(importing(BOOKS)), "--wait", "--json", stdout=out, stderr=StringIO())

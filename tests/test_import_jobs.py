@@ -9,6 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from integration import jobs
+from integration.imports.job import LOST_ANSWERS
 from integration.models import Job, JobRow, NotionRequestLog
 from tests.factories import StaffFactory, UserFactory
 
@@ -100,8 +101,8 @@ def test_answers_lost_again_and_again_pause_the_job_with_the_row_pending(importi
     job = importing()
 
     assert job.step.startswith("Paused after 1 of 3 rows: Line 3 may have been added")
-    assert len(fake_notion.sent("POST", "/v1/pages$")) == 1 + jobs.LOST_ANSWERS + 1
-    assert len(fake_notion.sent("POST", "/query$")) == jobs.LOST_ANSWERS
+    assert len(fake_notion.sent("POST", "/v1/pages$")) == 1 + LOST_ANSWERS + 1
+    assert len(fake_notion.sent("POST", "/query$")) == LOST_ANSWERS
     assert JobRow.objects.get(job=job, line=3).outcome == "pending"
     fake_notion.faults.clear()
 

@@ -17,13 +17,14 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
 
 from integration import jobs
 from integration.imports import csvfile
+from integration.imports.job import IMPORT_KEY, start_import_job
+from integration.imports.state import ImportInput
 from integration.models import AuditContext, Job
 from integration.notion import databases, selectors
 from integration.notion.columns import Column, ColumnError, check_names
@@ -209,7 +210,7 @@ def new_database_columns(*, file: CsvFile, plan: ImportPlan) -> list[Column]:
             guess = file.column(name)
             options = guess.options if kind == "select" and guess.type == "select" else ()
             columns.append(Column(name, kind, options))
-        columns.append(Column(jobs.IMPORT_KEY, "rich_text"))
+        columns.append(Column(IMPORT_KEY, "rich_text"))
         check_names(plan.title_column, columns)
     except ColumnError as error:
         raise CannotImport(str(error)) from None
@@ -239,10 +240,10 @@ def match_data_source(
             mismatches.append(problem)
         else:
             matched.append((name, name, str(properties[name].get("type"))))
-    key = properties.get(jobs.IMPORT_KEY)
+    key = properties.get(IMPORT_KEY)
     if key is not None and key.get("type") != "rich_text":
         mismatches.append(
-            f"The data source has a {key.get('type')} property “{jobs.IMPORT_KEY}”: the import keeps "
+            f"The data source has a {key.get('type')} property “{IMPORT_KEY}”: the import keeps "
             "each row's key in a text property of that name. Rename that property in Notion."
         )
     return Match(
@@ -255,7 +256,7 @@ def match_data_source(
 
 def _mismatch(file: CsvFile, name: str, properties: Mapping[str, dict], title_property: str) -> str:
     """Why column `name` can't go into the data source, or ""."""
-    if name == jobs.IMPORT_KEY:
+    if name == IMPORT_KEY:
         return f"“{name}”: the import keeps each row's key in a property of that name; skip this column."
     if name == title_property:
         return f"“{name}” is the data source's title property: choose it as the title column, or skip it."
@@ -282,18 +283,19 @@ def copy_into_imports(*, path: Path) -> Path:
 
 def _job_input(
     file: CsvFile, *, database_id: str, source_id: str, url: str, schema: dict, created_database: bool
-) -> dict[str, Any]:
-    return {
-        "created_database": created_database,
-        "name": file.name,
-        "database_id": database_id,
-        "data_source_id": source_id,
-        "url": url,
-        "header": list(file.header),
-        "schema": schema,
-        "delimiter": file.delimiter,
-        "source": f"{source_id}:{file.digest}",
-    }
+) -> ImportInput:
+    return ImportInput(
+        created_database=created_database,
+        name=file.name,
+        database_id=database_id,
+        data_source_id=source_id,
+        url=url,
+        header=list(file.header),
+        schema=schema,
+        delimiter=file.delimiter,
+        source=f"{source_id}:{file.digest}",
+        file=str(file.path),
+    )
 
 
 def start_new_database_import(
@@ -312,14 +314,13 @@ def start_new_database_import(
     source_id = database["data_sources"][0]["id"]
     schema = _job_schema(
         plan.title_column,
-        {one.name: {"type": one.type, **one.schema()} for one in columns if one.name != jobs.IMPORT_KEY},
+        {one.name: {"type": one.type, **one.schema()} for one in columns if one.name != IMPORT_KEY},
     )
-    job = jobs.start_import_job(
+    job = start_import_job(
         user=user,
-        file=file.path,
         total=file.total,
         correlation_id=context.correlation_id,
-        input=_job_input(
+        spec=_job_input(
             file,
             database_id=database["id"],
             source_id=source_id,
@@ -361,18 +362,17 @@ def start_data_source_import(
     source = match.source
     if match.needs_import_key:
         source = databases.add_properties(
-            data_source_id=source_id, columns=[Column(jobs.IMPORT_KEY, "rich_text")], context=context
+            data_source_id=source_id, columns=[Column(IMPORT_KEY, "rich_text")], context=context
         )
     properties = properties_of(source)
     schema = _job_schema(plan.title_column, {name: properties[name] for name, _, _ in match.columns[1:]})
     parent = source.get("parent")
     database = parent if isinstance(parent, dict) else {}
-    job = jobs.start_import_job(
+    job = start_import_job(
         user=user,
-        file=file.path,
         total=file.total,
         correlation_id=context.correlation_id,
-        input=_job_input(
+        spec=_job_input(
             file,
             database_id=str(database.get("database_id") or source_id),
             source_id=source_id,

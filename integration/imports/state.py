@@ -1,0 +1,84 @@
+"""What an import job keeps: its input (`Job.input`) and how far it got (its keys in `Job.progress`).
+
+Shared by the import job that fills them and the undo job that reads them back.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ImportInput:
+    """The import of `file` (a copy the job owns) into `data_source_id` of `database_id`.
+
+    `header` is the file's columns in order (a JSON object's keys keep no order in PostgreSQL),
+    `schema` the type of each column but the title (`{name: {"type": ..., ...}}`), `source`
+    "{data source ID}:{digest}", which the rows' keys are made from, `created_database` whether
+    undoing the import trashes the database too.
+    """
+
+    database_id: str
+    data_source_id: str
+    header: list[str]
+    schema: dict[str, dict[str, Any]]
+    delimiter: str
+    source: str
+    file: str
+    name: str = ""
+    url: str = ""
+    created_database: bool = False
+
+    @property
+    def title_name(self) -> str:
+        return next(name for name, prop in self.schema.items() if prop["type"] == "title")
+
+    def remove_file(self) -> None:
+        """The job's copy of its file is kept while the job may be resumed, and no longer."""
+        if self.file:
+            Path(self.file).unlink(missing_ok=True)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "created_database": self.created_database,
+            "name": self.name,
+            "database_id": self.database_id,
+            "data_source_id": self.data_source_id,
+            "url": self.url,
+            "header": list(self.header),
+            "schema": self.schema,
+            "delimiter": self.delimiter,
+            "source": self.source,
+            "file": self.file,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ImportInput":
+        return cls(
+            database_id=data["database_id"],
+            data_source_id=data["data_source_id"],
+            header=list(data["header"]),
+            schema=data["schema"],
+            delimiter=data["delimiter"],
+            source=data["source"],
+            file=data.get("file", ""),
+            name=data.get("name", ""),
+            url=data.get("url") or "",
+            created_database=bool(data.get("created_database")),
+        )
+
+
+@dataclass
+class ImportProgress:
+    """How far an import got: `next`, the count of the file's records handled, and the undo job
+    under way for it, if any."""
+
+    next: int = 0
+    undo_job: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"next": self.next, "undo_job": self.undo_job}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ImportProgress":
+        return cls(next=data.get("next", 0), undo_job=data.get("undo_job"))

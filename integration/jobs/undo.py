@@ -1,0 +1,169 @@
+"""The undo job: the pages an import added moved to Notion's trash, then the database it made;
+resumable from the first page not yet trashed (each trashed row is marked so)."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.urls import reverse
+
+from integration.imports.state import ImportInput, ImportProgress
+from integration.jobs.base import JobKind, cancel_requested, end, save
+from integration.jobs.queue import run_job
+from integration.models import AuditContext, Job, JobRow, Source
+from integration.notion.errors import MAYBE_DONE, NotionError
+from integration.notion.pages import move_to_trash
+
+State = Job.State
+Outcome = JobRow.Outcome
+
+
+@dataclass(frozen=True)
+class UndoInput:
+    """The import job an undo job undoes (`Job.input`)."""
+
+    import_job: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"import_job": self.import_job}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "UndoInput":
+        return cls(import_job=data["import_job"])
+
+
+@dataclass
+class UndoProgress:
+    """Whether the import's database went to the trash (its keys in `Job.progress`)."""
+
+    database_trashed: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"database_trashed": self.database_trashed}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "UndoProgress":
+        return cls(database_trashed=bool(data.get("database_trashed")))
+
+
+def start_undo_job(*, user: Any, job: Job) -> Job:
+    """Queue the undoing of import `job`: its pages to Notion's trash, then its database if it made it.
+
+    Raises ValueError, saying why, for a job that can't be undone (not an import, still running,
+    already undone or being undone).
+    """
+    if job.kind != Job.Kind.IMPORT:
+        raise ValueError("Only an import can be undone.")
+    if not job.finished or job.state == State.UNDONE:
+        raise ValueError(f"This import is {job.get_state_display().lower()}: it can't be undone now.")
+    with transaction.atomic():
+        locked = Job.objects.select_for_update().get(pk=job.pk)
+        progress = ImportProgress.from_dict(locked.progress)
+        if progress.undo_job:
+            raise ValueError(f"This import is being undone by job {progress.undo_job}.")
+        pages = JobRow.objects.filter(job=job, outcome=Outcome.ADDED).count()
+        created = ImportInput.from_dict(job.input).created_database
+        undo = Job.objects.create(
+            kind=Job.Kind.UNDO,
+            owner=user,
+            total=pages + (1 if created else 0),
+            input=UndoInput(import_job=job.pk).as_dict(),
+            step="Waiting for a worker",
+        )
+        progress.undo_job = undo.pk
+        locked.progress.update(progress.as_dict())
+        save(locked, "progress")
+        run_job.enqueue(undo.pk)  # once the import names its undo job: the undo may run at once
+    return undo
+
+
+class UndoJob(JobKind):
+    unit = "pages"
+    resumable = ()  # undone again from the import's page instead, by a new undo job
+
+    def run(self, job: Job) -> None:
+        imported = _imported(job)
+        spec = ImportInput.from_dict(imported.input)
+        progress = UndoProgress.from_dict(job.progress)
+        context = AuditContext(
+            correlation_id=job.correlation_id, username=job.owner.get_username(), source=Source.JOB
+        )
+        try:
+            if not _trash_pages(job, imported, context):
+                return _finish_undo(job, imported, State.CANCELLED)
+            if spec.created_database and not progress.database_trashed:
+                move_to_trash(object_id=spec.database_id, what="database", context=context)
+                progress.database_trashed = True
+                job.progress.update(progress.as_dict())
+                job.done += 1
+                save(job, "done", "progress")
+        except NotionError as error:
+            hint = error.hint.removesuffix(MAYBE_DONE)
+            return _finish_undo(job, imported, State.FAILED, hint=hint, error=error.as_dict())
+        _finish_undo(job, imported, State.DONE)
+
+    def finish(self, job: Job, state: str, *, hint: str = "") -> None:
+        _finish_undo(job, _imported(job), state, hint=hint)
+
+    def counts_text(self, job: Job) -> str:
+        return f"{job.done} of {job.total} moved to Notion's trash"
+
+    def page_facts(self, job: Job) -> dict[str, Any]:
+        return {**super().page_facts(job), "undo_of": UndoInput.from_dict(job.input).import_job}
+
+
+def _imported(job: Job) -> Job:
+    return Job.objects.get(pk=UndoInput.from_dict(job.input).import_job)
+
+
+def _trash_pages(job: Job, imported: Job, context: AuditContext) -> bool:
+    """Move each page the import added to the trash, in line order; False if cancelled first."""
+    rows = JobRow.objects.filter(job=imported, outcome=Outcome.ADDED).order_by("line")
+    for row in rows.iterator(chunk_size=500):
+        if cancel_requested(job):
+            return False
+        move_to_trash(object_id=row.page_id, context=context)
+        row.outcome = Outcome.TRASHED
+        with transaction.atomic():
+            row.save(update_fields=["outcome"])
+            job.done += 1
+            job.step = f"{job.done}/{job.total} moved to the trash"
+            save(job, "done", "step")
+    return True
+
+
+def _finish_undo(job: Job, imported: Job, state: str, *, hint: str = "", **result: Any) -> None:
+    trashed = JobRow.objects.filter(job=imported, outcome=Outcome.TRASHED).count()
+    summary = (
+        f"{trashed} page{'s' if trashed != 1 else ''} of import job {imported.pk} moved to Notion's trash"
+    )
+    if UndoProgress.from_dict(job.progress).database_trashed:
+        summary += ", and the database it made"
+    summary += "."
+    if state == State.DONE:
+        imported.state = State.UNDONE
+        imported.result = {
+            **imported.result,
+            "hint": f"{imported.result.get('hint', '')} Undone by job {job.pk}.",
+        }
+        save(imported, "state", "result")
+        ImportInput.from_dict(imported.input).remove_file()
+    else:
+        progress = ImportProgress.from_dict(imported.progress)
+        progress.undo_job = None  # it may be undone again, from where this stopped
+        imported.progress.update(progress.as_dict())
+        save(imported, "progress")
+        summary += " The rest can be undone again from the import's page." + (f" {hint}" if hint else "")
+    end(
+        job,
+        state,
+        skipped=0,
+        failed=1 if state == State.FAILED else 0,
+        hint=("Cancelled: " if state == State.CANCELLED else "") + summary,
+        link={
+            "href": reverse("job", args=[imported.pk]),
+            "label": f"Import job {imported.pk}",
+            "external": False,
+        },
+        **result,
+    )
