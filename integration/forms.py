@@ -109,7 +109,7 @@ class NotionForm(forms.Form):
         if not self.is_bound:
             self.initial["submission_key"] = uuid.uuid4()
 
-    def notion_data(self) -> dict[str, str]:
+    def notion_data(self) -> dict[str, Any]:
         """What the user asked for, without the submission key."""
         return {name: value for name, value in self.cleaned_data.items() if name != "submission_key"}
 
@@ -265,7 +265,7 @@ class DatabaseForm(NotionForm):
         filled = [row for row in rows if row["name"] or row["options"]]
         initial = {name: data.get(f"{prefix}-{name}", "") for name in ("name", "title_property")}
         form = cls(prefix=prefix, initial=initial | {"columns": []})
-        form.columns = ColumnFormSet(prefix=f"{prefix}-columns", initial=filled)
+        form.columns = ColumnFormSet(prefix=f"{prefix}-columns", initial=filled)  # type: ignore[assignment]  # as in __init__
         form.columns.extra = len(rows) - len(filled) + COLUMN_ROWS
         return form
 
@@ -317,7 +317,12 @@ class MultipleFileField(forms.FileField):
 def local_files(uploads: list[UploadedFile]) -> list[LocalFile]:
     """The files of a form as the upload service takes them: on disk, where Django wrote them."""
     return [
-        LocalFile.at(Path(upload.temporary_file_path()), name=upload.name, content_type=upload.content_type)
+        LocalFile.at(
+            # FILE_UPLOAD_HANDLERS writes every file to disk as it arrives: each is a temporary file.
+            Path(upload.temporary_file_path()),  # type: ignore[attr-defined]
+            name=upload.name,
+            content_type=upload.content_type,
+        )
         for upload in uploads
     ]
 

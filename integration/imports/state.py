@@ -55,12 +55,13 @@ class ImportInput:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "ImportInput":
         return cls(
-            database_id=data["database_id"],
-            data_source_id=data["data_source_id"],
-            header=list(data["header"]),
-            schema=data["schema"],
-            delimiter=data["delimiter"],
-            source=data["source"],
+            # Read leniently: a job's page must show even a row written by an older version.
+            database_id=data.get("database_id", ""),
+            data_source_id=data.get("data_source_id", ""),
+            header=list(data.get("header") or []),
+            schema=data.get("schema") or {},
+            delimiter=data.get("delimiter") or ",",
+            source=data.get("source", ""),
             file=data.get("file", ""),
             name=data.get("name", ""),
             url=data.get("url") or "",

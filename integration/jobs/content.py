@@ -46,8 +46,8 @@ class ContentInput:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "ContentInput":
         return cls(
-            page_id=data["page_id"],
-            content=data["content"],
+            page_id=data.get("page_id", ""),
+            content=data.get("content", ""),
             format=data.get("format") or PLAIN,
             files=tuple(attachments.from_dict(one) for one in data.get("files", [])),
         )

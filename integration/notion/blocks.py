@@ -137,7 +137,7 @@ class _Sending:
 def _sending(block: dict) -> _Sending:
     # A block that NEEDS_CHILDREN is never sent as a block's child (a third level would hold its
     # rows): it goes in a request of its own parent's children.
-    used, sent = json_size(_with_children(block, [])), []
+    used, sent = json_size(_with_children(block, [])), list[dict]()
     for kid in children_of(block)[:ARRAY_LIMIT]:
         if kid["type"] in NEEDS_CHILDREN:
             break

@@ -77,7 +77,8 @@ def _token(client: Client, here: Workspace) -> tuple[Check, NotionError | None]:
                 "Internal Integration Secret), then restart."
             )
         return _failed(TOKEN, error, fix), error
-    bot = me.get("bot") if isinstance(me.get("bot"), dict) else {}
+    bot = me.get("bot")
+    bot = bot if isinstance(bot, dict) else {}
     who = (
         f"the bot “{me.get('name') or 'unnamed'}” of the workspace “{bot.get('workspace_name') or 'unnamed'}”"
     )

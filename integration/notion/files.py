@@ -21,6 +21,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.core.cache import cache
 
@@ -143,7 +144,8 @@ def workspace_max_file_size(*, context: AuditContext | None = None) -> int | Non
         return found or None
     with notion_client(context) as client, notion_call(write=False, what="bot user"):
         me = client.users.me()
-    limit = ((me.get("bot") or {}).get("workspace_limits") or {}).get("max_file_upload_size_in_bytes")
+    bot = me.get("bot") if isinstance(me, dict) else None
+    limit = ((bot or {}).get("workspace_limits") or {}).get("max_file_upload_size_in_bytes")
     limit = limit if isinstance(limit, int) and not isinstance(limit, bool) and limit > 0 else None
     cache.set(key, limit or 0, LIMIT_SECONDS)
     return limit
@@ -265,7 +267,7 @@ def _send_part(
     and send the part again only if Notion did not receive it."""
     for attempt in (1, 2):
         with FilePart(file.path, offset, length) as part:
-            fields = {"file": (file.name, part, file.content_type)}
+            fields: dict[str, Any] = {"file": (file.name, part, file.content_type)}
             if parts > 1:
                 fields["part_number"] = str(number)
             try:

@@ -18,6 +18,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
@@ -67,7 +68,7 @@ def _parser(*, html: bool) -> MarkdownIt:
         .use(dollarmath_plugin, allow_labels=False, allow_space=False, allow_digits=False)
     )
     # Every link is parsed as a link; `link_url` decides which Notion may keep, the others show their text.
-    parser.validateLink = lambda url: True
+    parser.validateLink = lambda url: True  # type: ignore[method-assign]  # markdown-it's documented hook
     return parser
 
 
@@ -235,9 +236,9 @@ def _groups_of(pieces: list[dict]) -> list[list[dict]]:
 
 def _blocks_of(kind: str, pieces: list[dict], children: list[dict], **payload: object) -> list[dict]:
     """One block of `kind`, or several in a row when its pieces are too many for one."""
-    blocks = []
+    blocks: list[dict[str, Any]] = []
     for group in _groups_of(pieces):
-        data: dict = {"rich_text": group, **payload}
+        data: dict[str, Any] = {"rich_text": group, **payload}
         blocks.append({"object": "block", "type": kind, kind: data})
     if children:
         blocks[-1][kind]["children"] = children
@@ -462,8 +463,9 @@ class _Converter:
         beside it (`leaf`) or under it."""
         items = self.inline(node, todo=todo)
         head: list[Run] = []
-        while items and isinstance(items[0], Run):
-            head.append(items.pop(0))
+        while items and isinstance(first := items[0], Run):
+            head.append(first)
+            items.pop(0)
         after: list[dict] = []
         runs: list[Run] = []
         for item in [*items, []]:
@@ -570,8 +572,10 @@ class _Converter:
                 [child for child in node.children if child.type != "alert_title"]
             )
             # Notion's "Callout" block: an emoji icon ("Emoji and icon") and a colour.
-            payload = {"icon": {"type": "emoji", "emoji": icon}, "color": color}
-            return self.text_blocks("callout", text, self.children(rest), leaf=False, **payload)
+            icon_object = {"type": "emoji", "emoji": icon}
+            return self.text_blocks(
+                "callout", text, self.children(rest), leaf=False, icon=icon_object, color=color
+            )
         if kind in ("bullet_list", "ordered_list"):
             blocks = []
             for item in node.children:

@@ -21,7 +21,7 @@ SCHEMA_SECONDS = 60
 
 def exists(client: Client, kind: str, object_id: str) -> bool:
     """Whether `object_id` is a `kind` ("page" or "database") the integration can see."""
-    retrieve = {"page": client.pages.retrieve, "database": client.databases.retrieve}[kind]
+    retrieve = client.pages.retrieve if kind == "page" else client.databases.retrieve
     try:
         with notion_call(write=False, what=kind):
             return isinstance(retrieve(object_id), dict)
@@ -183,9 +183,10 @@ def page_blocks(*, page_id: str, context: AuditContext | None = None) -> list[di
                 blocks.append({"id": block["id"], "type": kind, "text": text, "level": level})
                 if block.get("has_children") and level + 1 < BLOCK_LEVELS and kind not in _NOT_DESCENDED:
                     read(client, block["id"], level + 1)
-            cursor = answer.get("next_cursor") if answer.get("has_more") else None
-            if not isinstance(cursor, str) or not cursor:
+            following = answer.get("next_cursor") if answer.get("has_more") else None
+            if not isinstance(following, str) or not following:
                 return
+            cursor = following
 
     with notion_client(context) as client:
         read(client, page_id, 0)

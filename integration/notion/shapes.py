@@ -42,6 +42,6 @@ def title_of(obj: Any) -> str:
         return plain_text(obj.get("title"))
     properties = obj.get("properties")
     name = title_property(properties)
-    if name is None:
+    if name is None or not isinstance(properties, dict):
         return plain_text(obj.get("title"))
     return plain_text(properties[name].get("title"))

@@ -44,7 +44,7 @@ class InvalidValue(Exception):
         return self.message
 
 
-def properties_of(source: dict) -> dict[str, dict]:
+def properties_of(source: dict | None) -> dict[str, dict]:
     """The data source's properties, by name, whatever shape the answer had."""
     properties = source.get("properties") if isinstance(source, dict) else None
     if not isinstance(properties, dict):
