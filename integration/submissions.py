@@ -71,7 +71,7 @@ class ActionResult:
         }
 
 
-def _page_title(user: Any, page_id: str) -> str:
+def _page_title(user: User, page_id: str) -> str:
     """The title this user last saw for the page, if any."""
     titles = FormSubmission.objects.filter(user=user, kind="page", object_id=page_id).exclude(title="")
     return titles.values_list("title", flat=True).first() or ""
@@ -90,7 +90,7 @@ class Run:
     keep_going: Callable[[], bool] | None = None
 
 
-def _create_database(user: Any, data: dict, run: Run) -> ActionResult:
+def _create_database(user: User, data: dict, run: Run) -> ActionResult:
     title_property = data.get("title_property") or DEFAULT_TITLE
     columns = [Column.from_dict(one) for one in data.get("columns", [])]
     database = databases.create_database(
@@ -116,7 +116,7 @@ def _create_database(user: Any, data: dict, run: Run) -> ActionResult:
     )
 
 
-def _create_page(user: Any, data: dict, run: Run) -> ActionResult:
+def _create_page(user: User, data: dict, run: Run) -> ActionResult:
     uploads = {
         prop: [attachments.from_dict(one) for one in files]
         for prop, files in (data.get("uploads") or {}).items()
@@ -150,7 +150,7 @@ def _create_page(user: Any, data: dict, run: Run) -> ActionResult:
 
 
 def _content_in_background(
-    user: Any, data: dict, run: Run, parts: int, files: list[LocalFile]
+    user: User, data: dict, run: Run, parts: int, files: list[LocalFile]
 ) -> ActionResult:
     page_id = data["page_id"]
     job = jobs.start_content_job(
@@ -174,7 +174,7 @@ def _content_in_background(
     )
 
 
-def _append_content(user: Any, data: dict, run: Run) -> ActionResult:
+def _append_content(user: User, data: dict, run: Run) -> ActionResult:
     page_id = data["page_id"]
     text_format = data.get("format") or content.PLAIN
     files = [attachments.from_dict(one) for one in data.get("attachments") or []]
@@ -236,7 +236,7 @@ def _unattached_after(error: NotionError, files: list[LocalFile]) -> str:
     )
 
 
-def _add_comment(user: Any, data: dict, run: Run) -> ActionResult:
+def _add_comment(user: User, data: dict, run: Run) -> ActionResult:
     page_id = data["page_id"]
     block_id = data.get("block_id", "")
     comment = comments.add_comment(
@@ -260,7 +260,7 @@ def _add_comment(user: Any, data: dict, run: Run) -> ActionResult:
     )
 
 
-ACTIONS: dict[str, Callable[[Any, dict, Run], ActionResult]] = {
+ACTIONS: dict[str, Callable[[User, dict, Run], ActionResult]] = {
     Action.DATABASE: _create_database,
     Action.PAGE: _create_page,
     Action.CONTENT: _append_content,
@@ -284,7 +284,7 @@ def _app_error(submission: FormSubmission) -> dict[str, Any]:
     }
 
 
-def _run(submission: FormSubmission, user: Any, data: dict, run: Run) -> None:
+def _run(submission: FormSubmission, user: User, data: dict, run: Run) -> None:
     try:
         result = ACTIONS[submission.action](user, data, run)
         submission.result = mask_json(result.as_json())
@@ -370,7 +370,7 @@ def _storable(data: dict) -> dict:
 
 def submit(
     *,
-    user: Any,
+    user: User,
     action: str,
     key: uuid.UUID,
     data: dict,

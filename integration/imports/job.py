@@ -9,6 +9,7 @@ sent again.
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Count
 
@@ -33,7 +34,7 @@ BAD_ROWS_KEPT = 100  # bad rows listed in a job's result; the count has them all
 LOST_ANSWERS = 2  # a row whose answer was lost is looked for and sent again this often before a pause
 
 
-def start_import_job(*, user: Any, spec: ImportInput, total: int, correlation_id: Any) -> Job:
+def start_import_job(*, user: User, spec: ImportInput, total: int, correlation_id: Any) -> Job:
     """Queue the import of the `total` rows of `spec.file` (a copy kept for the job) as `spec` says."""
     return queue_job(
         kind=Job.Kind.IMPORT,

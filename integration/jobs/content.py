@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from integration import attachments
@@ -87,7 +88,7 @@ class ContentProgress:
 
 def start_content_job(
     *,
-    user: Any,
+    user: User,
     page_id: str,
     text: str,
     text_format: str,

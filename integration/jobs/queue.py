@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import QuerySet
 from django.db.models.functions import Coalesce
@@ -35,7 +36,7 @@ PAUSES = 6  # tries in a row without progress before the job gives up (about 25 
 REFUSED_AS_IT_IS = ("unexpected_response", "too_long", "too_deep")
 
 
-def queue_job(*, kind: str, user: Any, total: int, input: dict[str, Any], correlation_id: Any = None) -> Job:
+def queue_job(*, kind: str, user: User, total: int, input: dict[str, Any], correlation_id: Any = None) -> Job:
     """A new job of `kind` for a worker to run: queued, or not made at all."""
     with transaction.atomic():
         job = Job.objects.create(

@@ -4,6 +4,7 @@ resumable from the first page not yet trashed (each trashed row is marked so).""
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.urls import reverse
 
@@ -46,7 +47,7 @@ class UndoProgress:
         return cls(database_trashed=bool(data.get("database_trashed")))
 
 
-def start_undo_job(*, user: Any, job: Job) -> Job:
+def start_undo_job(*, user: User, job: Job) -> Job:
     """Queue the undoing of import `job`: its pages to Notion's trash, then its database if it made it.
 
     Raises ValueError, saying why, for a job that can't be undone (not an import, still running,
