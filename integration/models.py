@@ -1,4 +1,5 @@
 import json
+from typing import Any
 import uuid
 from dataclasses import dataclass, field
 
@@ -43,7 +44,7 @@ class Outcome(models.TextChoices):
 class CompactJSONEncoder(json.JSONEncoder):
     """JSON without spaces or escapes, as SQLite keeps it as text: `{"a":1,"é":2}`."""
 
-    def __init__(self, **options: object) -> None:
+    def __init__(self, **options: Any) -> None:
         super().__init__(**{**options, "separators": (",", ":"), "ensure_ascii": False})
 
 
