@@ -1,7 +1,7 @@
 import json
-from typing import Any
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db import models
