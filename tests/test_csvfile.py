@@ -13,20 +13,20 @@ from hypothesis import strategies as st
 from integration.imports.csvfile import (
     BadRow,
     CsvError,
+    CsvReader,
     Row,
     convert_row,
     guess_type,
     import_key,
     infer_columns,
     parse_number,
-    read_csv,
 )
 
 pytestmark = pytest.mark.no_db
 
 
 def reader(text: str, **options):
-    return read_csv(io.BytesIO(text.encode("utf-8")), **options)
+    return CsvReader(io.BytesIO(text.encode("utf-8")), **options)
 
 
 def rows_of(text: str, **options) -> list[Row | BadRow]:
@@ -47,8 +47,8 @@ def column(*values: str, decimal: str = ".") -> str:
 
 
 def test_a_file_with_a_byte_order_mark_reads_as_one_without():
-    with_bom = read_csv(io.BytesIO(b"\xef\xbb\xbfName,Age\r\nAda,36\r\n"))
-    without = read_csv(io.BytesIO(b"Name,Age\r\nAda,36\r\n"))
+    with_bom = CsvReader(io.BytesIO(b"\xef\xbb\xbfName,Age\r\nAda,36\r\n"))
+    without = CsvReader(io.BytesIO(b"Name,Age\r\nAda,36\r\n"))
     assert with_bom.header == without.header == ("Name", "Age")
     assert list(with_bom) == list(without) == [Row(2, ("Ada", "36"))]
 
@@ -98,7 +98,7 @@ def test_the_size_limit_stops_reading_in_the_middle_of_the_file():
     file = Counting(b"Name,Age\n" + b"Ada,36\n" * 1_000_000)  # 7 MB
     rows = 0
     with pytest.raises(CsvError, match=r"larger than the limit of 100,000 bytes \(stopped at line \d+"):
-        for _ in read_csv(file, limit=100_000):
+        for _ in CsvReader(file, limit=100_000):
             rows += 1
     assert 5_000 < rows < 14_285  # the chunk that passes the limit is refused whole
     assert file.read_bytes <= 100_001
@@ -106,36 +106,36 @@ def test_the_size_limit_stops_reading_in_the_middle_of_the_file():
 
 def test_a_file_exactly_at_the_size_limit_is_read():
     data = b"Name\nAda\n"
-    assert list(read_csv(io.BytesIO(data), limit=len(data))) == [Row(2, ("Ada",))]
+    assert list(CsvReader(io.BytesIO(data), limit=len(data))) == [Row(2, ("Ada",))]
 
 
 def test_a_file_that_is_not_utf8_is_refused_with_its_line_and_byte():
     data = "Name,City\nAda,London\nBob,Köln\n".encode("latin-1")
     with pytest.raises(CsvError, match=r"Line 3, byte 27 of the file is not UTF-8 \(0xF6\)"):
-        list(read_csv(io.BytesIO(data)))
+        list(CsvReader(io.BytesIO(data)))
 
 
 def test_a_bad_byte_after_a_byte_order_mark_and_many_chunks_is_placed_exactly():
     data = b"\xef\xbb\xbfName\n" + b"x\n" * 100_000 + b"\xff\n"
     with pytest.raises(CsvError, match=r"Line 100002, byte 200,009 of the file"):
-        list(read_csv(io.BytesIO(data)))
+        list(CsvReader(io.BytesIO(data)))
 
 
 def test_a_character_cut_by_the_end_of_the_file_is_not_utf8():
     with pytest.raises(CsvError, match=r"Line 2, byte 6 of the file is not UTF-8"):
-        list(read_csv(io.BytesIO(b"Name\n\xc3")))
+        list(CsvReader(io.BytesIO(b"Name\n\xc3")))
 
 
 def test_a_file_in_utf16_is_refused_by_name():
     with pytest.raises(CsvError, match="in UTF-16: save it as UTF-8"):
-        read_csv(io.BytesIO("Name\nAda\n".encode("utf-16")))
+        CsvReader(io.BytesIO("Name\nAda\n".encode("utf-16")))
 
 
 def test_an_empty_file_is_refused():
     with pytest.raises(CsvError, match="The file is empty"):
-        read_csv(io.BytesIO(b""))
+        CsvReader(io.BytesIO(b""))
     with pytest.raises(CsvError, match="Line 1 is empty"):
-        read_csv(io.BytesIO(b"\nName\n"))
+        CsvReader(io.BytesIO(b"\nName\n"))
 
 
 def test_a_header_with_an_empty_name_is_refused():
@@ -155,7 +155,7 @@ def test_a_header_with_more_columns_than_allowed_is_refused_before_any_row_is_re
     file = io.BytesIO(f"{header}\n".encode() + b"x,x,x,x,x\n" * 100_000)
 
     with pytest.raises(CsvError, match=r"^The header \(line 1\) names 5 columns; at most 4 can be imported"):
-        read_csv(file, max_columns=4)
+        CsvReader(file, max_columns=4)
 
     assert file.tell() < 64 * 1024 + 1  # the first chunk, not the file
 
@@ -219,7 +219,7 @@ def test_any_table_the_csv_module_writes_reads_back_exactly_with_its_line_number
     data = (b"\xef\xbb\xbf" if bom else b"") + out.getvalue().encode("utf-8")
 
     # One column can't show its delimiter: a comma is guessed, so that one is given.
-    csvfile = read_csv(io.BytesIO(data), delimiter=None if len(header) > 1 else delimiter)
+    csvfile = CsvReader(io.BytesIO(data), delimiter=None if len(header) > 1 else delimiter)
 
     assert (csvfile.delimiter, csvfile.header) == (delimiter, tuple(header))
     assert list(csvfile) == expected
@@ -241,7 +241,7 @@ def test_reading_100000_rows_keeps_memory_flat(tmp_path):
         tracemalloc.start()
         try:
             last = None
-            for last in read_csv(file):  # noqa: B007
+            for last in CsvReader(file):  # noqa: B007
                 pass
             _, peak = tracemalloc.get_traced_memory()
         finally:

@@ -163,14 +163,6 @@ class CsvReader:
                 yield Row(line, tuple(fields))
 
 
-def read_csv(
-    file: BinaryIO, *, limit: int = SIZE_LIMIT, delimiter: str | None = None, max_columns: int | None = None
-) -> CsvReader:
-    """`file`'s header and a stream of its rows (see CsvReader); CsvError if it can't be read, or
-    if its header has more than `max_columns` columns (read no further)."""
-    return CsvReader(file, limit=limit, delimiter=delimiter, max_columns=max_columns)
-
-
 class _Lines:
     """The text of a binary file, decoded as UTF-8, one physical line (with its break) at a time."""
 

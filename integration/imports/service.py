@@ -138,7 +138,7 @@ def read_file(*, path: Path, name: str = "", limit: int | None = None) -> CsvFil
     name = name or path.name
     try:
         with path.open("rb") as file:
-            reader = csvfile.read_csv(
+            reader = csvfile.CsvReader(
                 file, limit=limit or settings.IMPORT_MAX_BYTES, max_columns=settings.IMPORT_MAX_COLUMNS
             )
             sample: list[csvfile.Row] = []  # the good rows the types are guessed from
