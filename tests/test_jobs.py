@@ -307,3 +307,18 @@ def test_a_content_job_whose_markdown_is_nested_too_deep_fails_at_once_instead_o
     assert job.state == "failed"
     assert "nested" in job.result["hint"]
     assert fake_notion.received == []
+
+
+def test_a_paused_job_cancelled_says_how_many_parts_were_added(fake_notion, send_long, parent_page):
+    fake_notion.fail_like_notion(
+        "PATCH", "/children$", 529, "service_overload", "Overloaded.", after=2, times=3
+    )
+    send_long()
+    job = Job.objects.get()
+    assert (job.state, job.done) == ("paused", 2)
+
+    jobs.cancel_job(job)
+
+    job.refresh_from_db()
+    assert job.state == "cancelled"
+    assert job.result["hint"] == "Cancelled: 2 of 5 parts were added; the rest were not sent."

@@ -119,7 +119,11 @@ class ContentJob(JobKind):
 
     def finish(self, job: Job, state: str, *, hint: str = "") -> None:
         if state == State.CANCELLED:
-            _end(job, state, hint=f"Cancelled before it started: none of its {job.total} parts was sent.")
+            if job.done:  # paused part-way, then cancelled
+                hint = f"Cancelled: {job.done} of {job.total} parts were added; the rest were not sent."
+            else:
+                hint = f"Cancelled before it started: none of its {job.total} parts was sent."
+            _end(job, state, hint=hint)
         else:
             report = parts_report(job.done + 1, job.total, maybe_done=True)
             _end(job, state, failed=1, hint=hint + report)
