@@ -112,8 +112,9 @@ def home_sections(
     for name, objects in recent.items():
         carried[name] = (chosen or {}).get(name) or (objects[0]["id"] if objects else "")
     sections = []
+    histories = FormSubmission.objects.latest_of_actions(user, [step.action for step in shown], HISTORY)
     for step in shown:
-        history = list(FormSubmission.objects.filter(user=user, action=step.action)[:HISTORY])
+        history = histories[step.action]
         restored = kept is not None and kept["action"] == step.action
         if bound is not None and bound.prefix == step.action:
             form = bound

@@ -129,6 +129,23 @@ class SubmissionQuerySet(models.QuerySet):
                 objects[object_id]["name"] = title
         return {kind: list(objects.values())[:limit] for kind, objects in found.items()}
 
+    def latest_of_actions(
+        self, user: object, actions: list[str], limit: int
+    ) -> dict[str, list["FormSubmission"]]:
+        """The latest `limit` submissions of each of `actions` by `user`, newest first, in one query."""
+        latest = [self.filter(user=user, action=action)[:limit] for action in actions]
+        if len(latest) < 2:
+            return {action: list(rows) for action, rows in zip(actions, latest, strict=True)}
+        queries = [rows.query.sql_with_params() for rows in latest]
+        sql = " UNION ALL ".join(
+            f"SELECT * FROM ({query}) AS latest_{n}" for n, (query, _) in enumerate(queries)
+        )
+        found: dict[str, list[FormSubmission]] = {action: [] for action in actions}
+        rows = self.raw(sql, [param for _, params in queries for param in params])
+        for submission in sorted(rows, key=lambda row: (row.created_at, row.pk), reverse=True):
+            found[submission.action].append(submission)
+        return found
+
 
 class FormSubmission(models.Model):
     """One submission of one of the four forms, keyed by the one-time key its form carried.
