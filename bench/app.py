@@ -78,11 +78,13 @@ def prepare(env: dict[str, str], usernames: list[str]) -> None:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], *, workers: int, threads: int) -> Iterator[tuple[str, subprocess.Popen]]:
-    """The app under gunicorn (gunicorn.conf.py); yields its base URL and the master process."""
+def gunicorn(
+    env: dict[str, str], *, workers: int, threads: int, config: str = "gunicorn.conf.py"
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """The app under gunicorn (`config`); yields its base URL and the master process."""
     port = free_port()
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", "-b", f"127.0.0.1:{port}"],
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", config, "-b", f"127.0.0.1:{port}"],
         env={**env, "GUNICORN_WORKERS": str(workers), "GUNICORN_THREADS": str(threads)},
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip

@@ -2,6 +2,7 @@
 calls made directly with notion-client, to a fake Notion that answers at once.
 
     .venv/bin/python -m bench.overhead [--submissions 300] [--database postgres|sqlite]
+        [--paths in-place,page] [--latency-ms 0] [--profile FILE]
 
 Each of the four forms is sent `--submissions` times through the whole app under gunicorn
 (gunicorn.conf.py with 1 worker and 1 thread, so that everything is serial): logged in, the
@@ -12,6 +13,13 @@ the same request is made directly with notion-client, no Django, to the same fak
 form the app's time per submission and the direct call's (p50/p95), the app's own cost (their
 difference), the audit rows written per submission and the own cost per row, and the ratio; and
 the worker's RSS after all the submissions. Writes the figures to bench/results/.
+
+Two paths are timed, each submission sent once by each: `in-place`, as the page's script posts
+(the answer is the form's section, drawn in place), and `page`, as a browser without JavaScript
+(the post, its redirect, and the home page it leads to). `--latency-ms`: the fake Notion takes
+this long to answer each request (the app's and the direct ones alike), for the end-to-end
+ratio. `--profile FILE`: the worker runs under cProfile (bench/gunicorn_profiled.py) and writes
+its figures to FILE.<pid> when it stops (read them with `python -m pstats`).
 
 PostgreSQL: the server at 127.0.0.1:5432, database notionforms_bench_overhead (recreated).
 SQLite: a fresh file in a temporary folder.
@@ -48,6 +56,7 @@ from integration.sandbox.engine import NotionSandbox
 from tests.fake_notion import served
 
 ACTIONS = ["database", "page", "content", "comment"]
+FORM_PATHS = ["in-place", "page"]
 PATHS = {"database": "/databases/", "page": "/pages/", "content": "/content/", "comment": "/comments/"}
 HEADLINES = {"database": "created", "page": "added", "content": "blocks added", "comment": "Comment added"}
 SERVER = "postgresql://postgres@127.0.0.1:5432"
@@ -68,9 +77,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--submissions", type=int, default=300, help="of each form")
     parser.add_argument("--database", choices=["postgres", "sqlite"], default="sqlite")
+    parser.add_argument("--paths", default=",".join(FORM_PATHS), help="in-place, page, or both")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="the fake Notion's time to answer")
+    parser.add_argument("--profile", help="run the worker under cProfile, its figures to this file")
     args = parser.parse_args()
+    form_paths = [path for path in FORM_PATHS if path in args.paths.split(",")]
 
-    sandbox = NotionSandbox(token=TOKEN)  # no latency, no rate limit
+    sandbox = NotionSandbox(token=TOKEN, latency=args.latency_ms / 1000)  # no rate limit
     parent = sandbox.add_page("Bench space")
     database = sandbox.create_database(
         body={"parent": {"page_id": parent["id"]}, "title": text("Bench")}, query={}
@@ -97,6 +110,10 @@ def main() -> None:
         NOTION_RATE_BURST=str(RATE),
     )
     prepare(env, ["overhead"])
+    config = "gunicorn.conf.py"
+    if args.profile:
+        env["BENCH_PROFILE"] = str(Path(args.profile).resolve())
+        config = "bench/gunicorn_profiled.py"
 
     fields = {
         "database": lambda n: {"name": f"Bench database {n}"},
@@ -128,45 +145,56 @@ def main() -> None:
         ),
     }
 
-    app_times: dict[str, list[float]] = {action: [] for action in ACTIONS}
+    app_times = {(path, action): [] for path in form_paths for action in ACTIONS}
     direct_times: dict[str, list[float]] = {action: [] for action in ACTIONS}
     began = time.time()
-    served_app = gunicorn(env, workers=1, threads=1)
+    served_app = gunicorn(env, workers=1, threads=1, config=config)
     with served_app as (base, server), httpx.Client(base_url=base, timeout=60) as client:
         log_in(client, "overhead")
 
-        def send(action: str, n: int) -> float:
+        def send(path: str, action: str, n: int) -> float:
             data = filled_form(client, action, fields[action](n))
-            started = time.perf_counter()
-            answer = client.post(PATHS[action], data=data, headers={"X-Requested-With": "fetch"})
+            if path == "in-place":
+                started = time.perf_counter()
+                answer = client.post(PATHS[action], data=data, headers={"X-Requested-With": "fetch"})
+            else:
+                started = time.perf_counter()
+                redirect = client.post(PATHS[action], data=data)
+                assert redirect.status_code == 302, redirect.text[:500]
+                answer = client.get(redirect.headers["Location"])
             took = time.perf_counter() - started
             assert answer.status_code == 200 and HEADLINES[action] in answer.text, answer.text[:500]
             return took
 
+        def direct_call(action: str, n: int) -> float:
+            started = time.perf_counter()
+            calls[action](n)
+            return time.perf_counter() - started
+
         for n in range(WARM_UP):
-            for action in ACTIONS:
-                send(action, n)
-                calls[action](n)
+            for path in form_paths:
+                for action in ACTIONS:
+                    send(path, action, n)
+                    direct_call(action, n)
         rss_after_warm_up = worker_rss_mb(server.pid)
         for n in range(WARM_UP, WARM_UP + args.submissions):
-            for action in ACTIONS:
-                app_times[action].append(send(action, n))
-                started = time.perf_counter()
-                calls[action](n)
-                direct_times[action].append(time.perf_counter() - started)
-        sent = len(ACTIONS) * (WARM_UP + args.submissions)
+            for path in form_paths:
+                for action in ACTIONS:
+                    app_times[path, action].append(send(path, action, n))
+                    direct_times[action].append(direct_call(action, n))
+        sent = len(form_paths) * len(ACTIONS) * (WARM_UP + args.submissions)
         rss = worker_rss_mb(server.pid)
     elapsed = time.time() - began
     direct.close()
     rows, succeeded, sent_at = audit_figures(args.database, database_url)
     stack.close()  # the fake Notion, and the SQLite folder
-    forms = {}
-    for action in ACTIONS:
-        app, floor = app_times[action], direct_times[action]
+    forms: dict[str, dict[str, dict]] = {path: {} for path in form_paths}
+    for path, action in app_times:
+        app, floor = app_times[path, action], direct_times[action]
         own_p50 = statistics.median(app) - statistics.median(floor)
         own_p95 = percentile(app, 0.95) - percentile(floor, 0.95)
-        per_submission = rows[action] / (WARM_UP + args.submissions)
-        forms[action] = {
+        per_submission = rows[action] / (len(form_paths) * (WARM_UP + args.submissions))
+        forms[path][action] = {
             "app_p50_ms": ms(statistics.median(app)),
             "app_p95_ms": ms(percentile(app, 0.95)),
             "direct_p50_ms": ms(statistics.median(floor)),
@@ -176,12 +204,13 @@ def main() -> None:
             "audit_rows": rows[action],
             "audit_rows_per_submission": round(per_submission, 3),
             "own_p50_ms_per_audit_row": ms(own_p50 / per_submission),
-            "ratio_p50": round(statistics.median(app) / statistics.median(floor), 1),
+            "ratio_p50": round(statistics.median(app) / statistics.median(floor), 3),
             "succeeded": succeeded[action],
         }
     report = {
         "database": args.database,
         "submissions_per_form": args.submissions,
+        "notion_latency_ms": args.latency_ms,
         "warm_up_per_form": WARM_UP,
         "gunicorn": {"workers": 1, "threads": 1},
         "notion_rate_limit": RATE,
@@ -234,22 +263,24 @@ def audit_figures(kind: str, database_url: str) -> tuple[dict[str, int], dict[st
 
 def table(report: dict) -> str:
     head = (
-        f"{'form':<9} {'app p50/p95 ms':>15} {'direct p50/p95':>15} {'own p50/p95 ms':>15} "
+        f"{'path':<9} {'form':<9} {'app p50/p95 ms':>15} {'direct p50/p95':>15} {'own p50/p95 ms':>15} "
         f"{'rows/sub':>8} {'own/row ms':>10} {'app/direct':>10}"
     )
     lines = [
-        f"{report['database']}: {report['submissions_per_form']} submissions of each form, "
-        "1 gunicorn worker with 1 thread (serial)",
+        f"{report['database']}: {report['submissions_per_form']} submissions of each form by each path, "
+        f"Notion answering in {report['notion_latency_ms']:g} ms, 1 gunicorn worker with 1 thread (serial), "
+        f"load {' '.join(report['loadavg'])}",
         head,
     ]
-    for action, f in report["forms"].items():
-        lines.append(
-            f"{action:<9} {f['app_p50_ms']:>7.2f}/{f['app_p95_ms']:<7.2f} "
-            f"{f['direct_p50_ms']:>7.2f}/{f['direct_p95_ms']:<7.2f} "
-            f"{f['own_p50_ms']:>7.2f}/{f['own_p95_ms']:<7.2f} "
-            f"{f['audit_rows_per_submission']:>8.2f} {f['own_p50_ms_per_audit_row']:>10.2f} "
-            f"{f['ratio_p50']:>9.1f}x"
-        )
+    for path, forms in report["forms"].items():
+        for action, f in forms.items():
+            lines.append(
+                f"{path:<9} {action:<9} {f['app_p50_ms']:>7.2f}/{f['app_p95_ms']:<7.2f} "
+                f"{f['direct_p50_ms']:>7.2f}/{f['direct_p95_ms']:<7.2f} "
+                f"{f['own_p50_ms']:>7.2f}/{f['own_p95_ms']:<7.2f} "
+                f"{f['audit_rows_per_submission']:>8.2f} {f['own_p50_ms_per_audit_row']:>10.2f} "
+                f"{f['ratio_p50']:>9.3f}x"
+            )
     lines.append(
         f"worker RSS after {report['worker_rss_after_submissions']} submissions: "
         f"{report['worker_rss_mb']} MB (after warm-up: {report['worker_rss_mb_after_warm_up']} MB)"

@@ -41,9 +41,12 @@ STEP = {step.action: step for step in STEPS}
 KIND_OF_FIELD = {"data_source_id": "data_source", "page_id": "page"}
 
 
-def recent_objects(user: Any) -> dict[str, list[dict[str, str]]]:
-    """The data sources and pages `user` made or used lately, by the form field that takes them."""
-    return {name: FormSubmission.objects.recent_objects(user, kind) for name, kind in KIND_OF_FIELD.items()}
+def recent_objects(user: Any, fields: list[str] | None = None) -> dict[str, list[dict[str, str]]]:
+    """The data sources and pages `user` made or used lately, by the form field that takes them
+    (of `fields` only, if given), in one query."""
+    names = list(KIND_OF_FIELD) if fields is None else fields
+    found = FormSubmission.objects.recent_objects_of_kinds(user, [KIND_OF_FIELD[name] for name in names])
+    return {name: found[KIND_OF_FIELD[name]] for name in names}
 
 
 def comment_targets(user: Any, *, page_id: str, block_id: str = "", cursor: str = "") -> dict[str, Any]:
@@ -100,15 +103,16 @@ def home_sections(
     `kept`: a form kept across a login (integration.middleware), put back as it was typed.
     `targets`: the blocks and comments of the comment form's page (`comment_targets`).
     """
-    recent = recent if recent is not None else recent_objects(user)
+    shown = [step for step in STEPS if only is None or step.action == only]
+    if recent is None:  # the ID fields shown offer the newest object made or used
+        recent = recent_objects(user, [step.id_field for step in shown if step.id_field])
     carried = {}
     for name, objects in recent.items():
         carried[name] = (chosen or {}).get(name) or (objects[0]["id"] if objects else "")
     sections = []
-    for step in STEPS:
-        if only is not None and step.action != only:
-            continue
-        history = as_shown(FormSubmission.objects.filter(user=user, action=step.action)[:HISTORY])
+    histories = FormSubmission.objects.latest_of_actions(user, [step.action for step in shown], HISTORY)
+    for step in shown:
+        history = as_shown(histories[step.action])
         restored = kept is not None and kept["action"] == step.action
         if bound is not None and bound.prefix == step.action:
             form = bound

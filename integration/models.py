@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models
 from django.utils import timezone
 
 
@@ -108,16 +108,54 @@ class NotionRequestLog(models.Model):
 class SubmissionQuerySet(models.QuerySet):
     def recent_objects(self, user: object, kind: str, limit: int = 10) -> list[dict[str, str]]:
         """The pages or data sources `user` made or used lately, newest first, without repeats."""
-        rows = self.filter(user=user, kind=kind, status=FormSubmission.Status.SUCCEEDED).order_by(
-            "-created_at"
+        return self.recent_objects_of_kinds(user, [kind], limit)[kind]
+
+    def recent_objects_of_kinds(
+        self, user: object, kinds: list[str], limit: int = 10
+    ) -> dict[str, list[dict[str, str]]]:
+        """`recent_objects` of each kind, read in one query: each kind's latest rows, put together."""
+        if not kinds:
+            return {}
+        latest = [
+            self.filter(user=user, kind=kind, status=FormSubmission.Status.SUCCEEDED)
+            .order_by("-created_at")
+            .values_list("created_at", "kind", "object_id", "title")[: limit * 5]
+            for kind in kinds
+        ]
+        # One round trip; each kind's query in a subquery of its own, where SQLite allows a LIMIT.
+        queries = [query.query.sql_with_params() for query in latest]
+        sql = " UNION ALL ".join(
+            f"SELECT * FROM ({query}) AS recent_{n}" for n, (query, _) in enumerate(queries)
         )
-        found: dict[str, dict[str, str]] = {}
-        for object_id, title in rows.values_list("object_id", "title")[: limit * 5]:
-            if object_id not in found:
-                found[object_id] = {"id": object_id, "name": title}
-            elif not found[object_id]["name"]:
-                found[object_id]["name"] = title
-        return list(found.values())[:limit]
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(sql, [param for _, params in queries for param in params])
+            rows = cursor.fetchall()
+        found: dict[str, dict[str, dict[str, str]]] = {kind: {} for kind in kinds}
+        # A union keeps no order: newest first again.
+        for _, kind, object_id, title in sorted(rows, key=lambda row: row[0], reverse=True):
+            objects = found[kind]
+            if object_id not in objects:
+                objects[object_id] = {"id": object_id, "name": title}
+            elif not objects[object_id]["name"]:
+                objects[object_id]["name"] = title
+        return {kind: list(objects.values())[:limit] for kind, objects in found.items()}
+
+    def latest_of_actions(
+        self, user: object, actions: list[str], limit: int
+    ) -> dict[str, list["FormSubmission"]]:
+        """The latest `limit` submissions of each of `actions` by `user`, newest first, in one query."""
+        latest = [self.filter(user=user, action=action)[:limit] for action in actions]
+        if len(latest) < 2:
+            return {action: list(rows) for action, rows in zip(actions, latest, strict=True)}
+        queries = [rows.query.sql_with_params() for rows in latest]
+        sql = " UNION ALL ".join(
+            f"SELECT * FROM ({query}) AS latest_{n}" for n, (query, _) in enumerate(queries)
+        )
+        found: dict[str, list[FormSubmission]] = {action: [] for action in actions}
+        rows = self.raw(sql, [param for _, params in queries for param in params])
+        for submission in sorted(rows, key=lambda row: (row.created_at, row.pk), reverse=True):
+            found[submission.action].append(submission)
+        return found
 
 
 class FormSubmission(models.Model):

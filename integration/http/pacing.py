@@ -11,10 +11,11 @@ rate × (1 - reserve): a share of the rate and the burst stay free for people. "
 read once the schedule is held (on Redis's clock in Redis): a slow connection to the store
 must not make a request early.
 
-The schedule lives in PostgreSQL or SQLite (the `PacingState` table, one row updated under a
-lock, on the audit connection so that it commits at once), or in Redis when REDIS_URL is
-set (one key, updated by a Lua script). If that store cannot be reached the request is not
-sent: pacing that fails open could let every worker overrun Notion at once.
+The schedule lives in PostgreSQL or SQLite (the `PacingState` table, one row moved on by one
+`UPDATE … RETURNING` on the database's clock, on the audit connection so that it commits at
+once), or in Redis when REDIS_URL is set (one key, updated by a Lua script). If that store
+cannot be reached the request is not sent: pacing that fails open could let every worker overrun
+Notion at once.
 """
 
 import contextlib
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 
 import httpx
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connections, transaction
 
 from integration.http.policy import Policy
 
@@ -59,26 +60,50 @@ class PacingUnavailable(Exception):
     """The shared schedule could not be reached: the request is not sent."""
 
 
+# The database's own clock in seconds since the epoch, read once the row is held. SQLite reads
+# 'now' once per statement ("Date And Time Functions"), with millisecond precision.
+_NOW = {
+    "postgresql": "extract(epoch from clock_timestamp())::float8",
+    "sqlite": "((julianday('now') - 2440587.5) * 86400.0)",
+}
+
+
 class DatabaseSchedule:
-    """The schedule in the app's database, one row per schedule."""
+    """The schedule in the app's database, one row per schedule, moved on by one statement."""
 
     def reserve(self, key: str, *, interval: float, tolerance: float, max_wait: float) -> Turn:
         from integration.models import PacingState
 
-        rows = PacingState.objects.using("audit")
+        connection = connections["audit"]
+        quote = connection.ops.quote_name
+        table, row_key = quote(PacingState._meta.db_table), quote("key")
+        now = _NOW[connection.vendor]
+        due = f"{'GREATEST' if connection.vendor == 'postgresql' else 'MAX'}(next_at, {now})"
+        take = (
+            f"UPDATE {table} SET next_at = {due} + %s "
+            f"WHERE {row_key} = %s AND {due} - %s - {now} <= %s RETURNING next_at, {now}"
+        )
+        read = f"SELECT next_at, {now} FROM {table} WHERE {row_key} = %s"
         try:
-            with transaction.atomic(using="audit"):
-                row = rows.select_for_update().filter(key=key).first()
-                if row is None:  # the first request ever, or the table was emptied
-                    with contextlib.suppress(IntegrityError), transaction.atomic(using="audit"):
-                        rows.create(key=key, next_at=0.0)
-                    row = rows.select_for_update().get(key=key)
-                now = time.time()  # once the row is ours: waiting for it must not make "now" stale
-                due = max(row.next_at, now)
-                wait = max(0.0, due - tolerance - now)
-                if wait <= max_wait:
-                    rows.filter(key=key).update(next_at=due + interval)
-                return Turn(at=now + wait, waited=wait)
+            with connection.cursor() as cursor:
+                while True:
+                    cursor.execute(take, [interval, key, tolerance, max_wait])
+                    taken = cursor.fetchone()
+                    if taken is not None:
+                        next_at, now_at = taken
+                        wait = max(0.0, next_at - interval - tolerance - now_at)
+                        return Turn(at=now_at + wait, waited=wait)
+                    # No turn: the first request ever (or the table was emptied), or one too far away.
+                    cursor.execute(read, [key])
+                    found = cursor.fetchone()
+                    if found is None:
+                        with contextlib.suppress(IntegrityError), transaction.atomic(using="audit"):
+                            PacingState.objects.using("audit").create(key=key, next_at=0.0)
+                        continue
+                    next_at, now_at = found
+                    wait = max(0.0, max(next_at, now_at) - tolerance - now_at)
+                    if wait > max_wait:  # else time went on since the UPDATE: try it again
+                        return Turn(at=now_at + wait, waited=wait)
         except DatabaseError as error:
             raise PacingUnavailable(f"the pacing table could not be used ({type(error).__name__})") from error
 
