@@ -1,11 +1,12 @@
 """What the home page shows: the four forms, each with its latest answers, IDs carried forward."""
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
+from django.contrib.auth.models import User
 from django.urls import reverse
 
-from integration.forms import CommentForm, ContentForm, DatabaseForm, NotionForm, PageForm
+from integration.forms import BlockField, CommentForm, ContentForm, DatabaseForm, NotionForm, PageForm
 from integration.ids import parse_notion_id
 from integration.models import AuditContext, FormSubmission, Source
 from integration.notion import selectors
@@ -41,7 +42,7 @@ STEP = {step.action: step for step in STEPS}
 KIND_OF_FIELD = {"data_source_id": "data_source", "page_id": "page"}
 
 
-def recent_objects(user: Any, fields: list[str] | None = None) -> dict[str, list[dict[str, str]]]:
+def recent_objects(user: User, fields: list[str] | None = None) -> dict[str, list[dict[str, str]]]:
     """The data sources and pages `user` made or used lately, by the form field that takes them
     (of `fields` only, if given), in one query."""
     names = list(KIND_OF_FIELD) if fields is None else fields
@@ -49,7 +50,7 @@ def recent_objects(user: Any, fields: list[str] | None = None) -> dict[str, list
     return {name: found[KIND_OF_FIELD[name]] for name in names}
 
 
-def comment_targets(user: Any, *, page_id: str, block_id: str = "", cursor: str = "") -> dict[str, Any]:
+def comment_targets(user: User, *, page_id: str, block_id: str = "", cursor: str = "") -> dict[str, Any]:
     """What form 4 can comment on: the page's blocks, nested ones indented (not read again for
     the next page of comments, from `cursor`), and the comments already on the page or on the
     chosen block (oldest first, a page of them from `cursor`)."""
@@ -87,7 +88,7 @@ def _unbound(step: Step, initial: dict[str, Any], *, read_for: Any = None) -> No
 
 
 def home_sections(
-    user: Any,
+    user: User,
     *,
     chosen: dict[str, str] | None = None,
     bound: NotionForm | None = None,
@@ -116,7 +117,7 @@ def home_sections(
         restored = kept is not None and kept["action"] == step.action
         if bound is not None and bound.prefix == step.action:
             form = bound
-        elif restored:
+        elif restored and kept is not None:
             form = _unbound(step, kept["fields"])
         else:
             latest = history[0] if history else None
@@ -139,5 +140,5 @@ def home_sections(
             }
         )
         if targets is not None and step.action == Action.COMMENT:
-            form.fields["block_id"].offer(targets["blocks"])
+            cast(BlockField, form.fields["block_id"]).offer(targets["blocks"])
     return sections

@@ -8,11 +8,12 @@ section alone and puts it in place.
 
 import socket
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import UserPassesTestMixin
+from django.contrib.auth.models import User
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,10 +23,10 @@ from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
 from integration import diagnostics, jobs
-from integration.forms import CommentForm, DatabaseForm, NotionForm, PageForm
+from integration.forms import BlockField, CommentForm, DatabaseForm, NotionForm, PageForm
 from integration.home import STEP, comment_targets, home_sections, recent_objects
 from integration.ids import parse_notion_id
-from integration.middleware import take_kept_form
+from integration.middleware import LoggedInRequest, take_kept_form
 from integration.models import AuditContext, FormSubmission, Job, Source
 from integration.notion import selectors
 from integration.notion.errors import NotionError
@@ -75,6 +76,7 @@ def chosen_ids(request: HttpRequest) -> dict[str, str]:
 
 
 class HomeView(TemplateView):
+    request: LoggedInRequest
     template_name = "integration/home.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -105,6 +107,7 @@ class NotionFormView(FormView):
     """Send one form to Notion once, then go back to the home page to show the result."""
 
     action: ClassVar[str]
+    request: LoggedInRequest
     template_name = "integration/home.html"
     http_method_names = ["get", "post"]
 
@@ -289,7 +292,7 @@ class AddCommentView(NotionFormView):
         page_id = parse_notion_id(typed["page_id"]) or ""
         block_id = parse_notion_id(typed["block_id"]) or ""
         form = CommentForm(prefix=self.action, initial=typed | {"page_id": page_id or typed["page_id"]})
-        targets = comment_targets(request.user, page_id=page_id, block_id=block_id) if page_id else None
+        targets = comment_targets(self.request.user, page_id=page_id, block_id=block_id) if page_id else None
         context = HomeView(request=request).get_context_data(bound_form=form, targets=targets)
         return self.render_to_response(context)
 
@@ -297,6 +300,7 @@ class AddCommentView(NotionFormView):
 class CommentTargetsView(TemplateView):
     """The blocks of a page and the comments on it or on one of its blocks, for form 4."""
 
+    request: LoggedInRequest
     template_name = "integration/comment_targets_page.html"
 
     def get_template_names(self) -> list[str]:
@@ -313,7 +317,7 @@ class CommentTargetsView(TemplateView):
         if page_id:
             cursor = self.request.GET.get("cursor", "")[:100]
             targets = comment_targets(self.request.user, page_id=page_id, block_id=block_id, cursor=cursor)
-            form.fields["block_id"].offer(targets["blocks"])
+            cast(BlockField, form.fields["block_id"]).offer(targets["blocks"])
         context.update(form=form, targets=targets, more=bool(self.request.GET.get("cursor")))
         return context
 
@@ -372,12 +376,12 @@ class SearchView(TemplateView):
         return context
 
 
-def may_manage(user: Any, job: Job) -> bool:
+def may_manage(user: User, job: Job) -> bool:
     """Whether `user` may cancel, resume or undo `job`: their own, or with `manage_others_jobs`."""
     return job.owner_id == user.pk or user.has_perm("integration.manage_others_jobs")
 
 
-def owned_job(request: HttpRequest, pk: int, *, acting: bool = False) -> Job:
+def owned_job(request: LoggedInRequest, pk: int, *, acting: bool = False) -> Job:
     """The job, if it is the user's own or the user may see other users' jobs (`view_job`); else
     404, as for a job that is not. To cancel, resume or undo another user's job (`acting`), the
     user needs `manage_others_jobs` too; else 403, nothing done."""
@@ -391,7 +395,7 @@ def owned_job(request: HttpRequest, pk: int, *, acting: bool = False) -> Job:
     return job
 
 
-def job_page(request: HttpRequest, job: Job, error: str = "") -> HttpResponse:
+def job_page(request: LoggedInRequest, job: Job, error: str = "") -> HttpResponse:
     """The job page; with `error`, saying why what was asked of the job was not done."""
     context = {"job": job, "status": jobs.job_status(job), "error": error, **jobs.job_summary(job)}
     context["may_manage"] = may_manage(request.user, job)
@@ -403,19 +407,19 @@ def job_page(request: HttpRequest, job: Job, error: str = "") -> HttpResponse:
 class JobView(View):
     """A job's progress, kept up to date by the page's script, or by a refresh without it."""
 
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: LoggedInRequest, pk: int) -> HttpResponse:
         return job_page(request, owned_job(request, pk))
 
 
 class JobStatusView(View):
     """A job's progress as JSON, for the job page's script."""
 
-    def get(self, request: HttpRequest, pk: int) -> JsonResponse:
+    def get(self, request: LoggedInRequest, pk: int) -> JsonResponse:
         return JsonResponse(jobs.job_status(owned_job(request, pk)))
 
 
 class CancelJobView(View):
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def post(self, request: LoggedInRequest, pk: int) -> HttpResponse:
         jobs.cancel_job(owned_job(request, pk, acting=True))
         return redirect("job", pk=pk)
 
@@ -423,7 +427,7 @@ class CancelJobView(View):
 class ResumeJobView(View):
     """Go on with a paused, failed or cancelled import now, from the first row not handled."""
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def post(self, request: LoggedInRequest, pk: int) -> HttpResponse:
         job = owned_job(request, pk, acting=True)
         if not jobs.resume_job(job):
             return job_page(
@@ -435,7 +439,7 @@ class ResumeJobView(View):
 class UndoJobView(View):
     """Queue the undoing of an import; its own job page shows the progress."""
 
-    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def post(self, request: LoggedInRequest, pk: int) -> HttpResponse:
         job = owned_job(request, pk, acting=True)
         try:
             undo = jobs.start_undo_job(user=request.user, job=job)
@@ -447,6 +451,7 @@ class UndoJobView(View):
 class JobListView(ListView):
     """The user's own jobs, newest first (staff see everyone's in the admin)."""
 
+    request: LoggedInRequest
     template_name = "integration/job_list.html"
     context_object_name = "jobs"
     paginate_by = 50

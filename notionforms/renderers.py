@@ -87,7 +87,7 @@ class WidgetRenderer(Jinja2):
             return _django_templates().get_template(template_name)
 
     def render(self, template_name: str, context: dict[str, Any], request: Any = None) -> str:
-        widget = context.get("widget")
+        widget: dict[str, Any] = context.get("widget") or {}
         if template_name in INPUTS:
             return input_html(widget)
         if template_name == TEXTAREA:
