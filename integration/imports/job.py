@@ -17,7 +17,6 @@ from integration.imports import csvfile
 from integration.imports.state import ImportInput, ImportProgress
 from integration.jobs.base import JobKind, cancel_requested, end, save
 from integration.jobs.queue import gave_up, is_outage, made_progress, pause, queue_job
-from integration.masking import mask_json
 from integration.models import AuditContext, Job, JobRow, Source
 from integration.notion.blocks import rich_text
 from integration.notion.client import notion_client
@@ -41,7 +40,7 @@ def start_import_job(*, user: User, spec: ImportInput, total: int, correlation_i
         user=user,
         total=total,
         correlation_id=correlation_id,
-        input=mask_json(spec.as_dict()),
+        input=spec.as_dict(),
     )
 
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django_tasks import TaskContext, default_task_backend, task
 
 from integration.jobs.base import KINDS, save
+from integration.masking import mask_json
 from integration.models import Job, WorkerBeat
 from integration.notion.errors import NotionError
 
@@ -37,13 +38,14 @@ REFUSED_AS_IT_IS = ("unexpected_response", "too_long", "too_deep")
 
 
 def queue_job(*, kind: str, user: User, total: int, input: dict[str, Any], correlation_id: Any = None) -> Job:
-    """A new job of `kind` for a worker to run: queued, or not made at all."""
+    """A new job of `kind` for a worker to run: queued, or not made at all. Its `input` is kept with
+    secrets masked: the token never reaches the database, even typed into the content by mistake."""
     with transaction.atomic():
         job = Job.objects.create(
             kind=kind,
             owner=user,
             total=total,
-            input=input,
+            input=mask_json(input),
             step="Waiting for a worker",
             **({"correlation_id": correlation_id} if correlation_id is not None else {}),
         )
