@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 # An integration's capabilities ("Integration capabilities": content and comment capabilities), as
 # the sandbox names and checks them; it does not model "update content", so the endpoints needing
-# it (data_sources.update, blocks.delete) have no capability below.
+# it (data_sources.update, pages.update, blocks.delete) have no capability below.
 CAPABILITIES = frozenset({"read_content", "insert_content", "read_comments", "insert_comments"})
 
 
@@ -34,6 +34,7 @@ ENDPOINTS = [
     _endpoint("data_sources.query", "POST", r"data_sources/([^/]+)/query", "read_content"),
     _endpoint("pages.create", "POST", r"pages", "insert_content"),
     _endpoint("pages.retrieve", "GET", r"pages/([^/]+)", "read_content"),
+    _endpoint("pages.update", "PATCH", r"pages/([^/]+)"),  # "Update page properties"
     _endpoint("blocks.children.append", "PATCH", r"blocks/([^/]+)/children", "insert_content"),
     _endpoint("blocks.children.list", "GET", r"blocks/([^/]+)/children", "read_content"),
     _endpoint("blocks.delete", "DELETE", r"blocks/([^/]+)"),

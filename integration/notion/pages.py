@@ -1,5 +1,5 @@
 """Pages: made in a data source, named through its title property, with an optional heading;
-moved to the trash."""
+their properties changed; moved to the trash."""
 
 from integration.models import AuditContext
 from integration.notion.blocks import rich_text
@@ -35,6 +35,17 @@ def create_page(
                 children=children,
             )
     return expect(page, "page", write=True, check=lambda p: isinstance(p.get("parent", {}), dict))
+
+
+def update_page(*, page_id: str, values: dict[str, dict], context: AuditContext | None = None) -> dict:
+    """Set some of a page's properties ("Update page properties"); the others keep their values.
+
+    `values`: by property name, as Notion takes them (integration.notion.values). Sending the same
+    values again changes nothing: a request whose answer was lost may be sent again.
+    """
+    with notion_client(context) as client, notion_call(write=True, what="page"):
+        page = client.pages.update(page_id=page_id, properties=values)
+    return expect(page, "page", write=True)
 
 
 def move_to_trash(*, object_id: str, what: str = "page", context: AuditContext | None = None) -> bool:

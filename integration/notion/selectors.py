@@ -1,5 +1,6 @@
 """Reading from Notion: data sources and their schema, titles, and the workspace's search."""
 
+from collections.abc import Iterator
 from typing import Any
 
 from django.core.cache import cache
@@ -108,6 +109,27 @@ def find_page_by_text(client: Client, source_id: str, property_name: str, text: 
     answer = expect(answer, "list", write=False, check=lambda a: isinstance(a["results"], list))
     found = [page for page in answer["results"] if isinstance(page, dict) and isinstance(page.get("id"), str)]
     return found[0] if found else None
+
+
+def query_pages(client: Client, source_id: str, filter: dict | None = None) -> Iterator[dict]:
+    """The pages of the data source matching `filter` ("Filter data source entries"), all of them,
+    a page of 100 results per request ("Pagination")."""
+    cursor = None
+    while True:
+        with notion_call(write=False, what="data source"):
+            answer = client.data_sources.query(
+                source_id,
+                **({"filter": filter} if filter else {}),
+                page_size=100,
+                **({"start_cursor": cursor} if cursor else {}),
+            )
+        answer = expect(answer, "list", write=False, check=lambda a: isinstance(a["results"], list))
+        yield from (
+            page for page in answer["results"] if isinstance(page, dict) and isinstance(page.get("id"), str)
+        )
+        cursor = answer.get("next_cursor")
+        if not answer.get("has_more") or not cursor:
+            return
 
 
 def title_property(source: dict) -> str:

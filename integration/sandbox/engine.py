@@ -313,6 +313,34 @@ _EMPTY_VALUES: dict[str, Any] = {
     "verification": {"state": "unverified", "verified_by": None, "date": None},
 }  # fmt: skip
 
+# The operators the sandbox's query filters take, by property type ("Filter data source entries").
+_FILTERED = {
+    "title": ("equals", "contains"),
+    "rich_text": ("equals", "contains"),
+    "number": ("equals",),
+    "select": ("equals",),
+    "email": ("equals",),
+    "url": ("equals",),
+    "phone_number": ("equals",),
+    "checkbox": ("equals",),
+    "unique_id": ("equals",),
+    "relation": ("contains",),
+}
+
+
+def _filter_value(kind: str, value: dict) -> Any:
+    """A page property's value as a filter compares it."""
+    held = value.get(kind)
+    if kind in ("title", "rich_text"):
+        return plain_text(held or [])
+    if kind == "select":
+        return held.get("name") if isinstance(held, dict) else None
+    if kind == "unique_id":
+        return held.get("number") if isinstance(held, dict) else None
+    if kind == "relation":
+        return [parse_notion_id(item.get("id", "")) for item in held or []]
+    return held
+
 
 def _shaped_options(spec: dict) -> list[dict]:
     """The options of a select, multi-select or status property, each given an ID and a colour
@@ -404,6 +432,7 @@ class NotionSandbox:
             "data_sources.query": self.query_data_source,
             "pages.create": self.create_page,
             "pages.retrieve": self.retrieve_page,
+            "pages.update": self.update_page,
             "blocks.children.append": self.append_children,
             "blocks.children.list": self.list_children,
             "blocks.delete": self.delete_block,
@@ -1146,11 +1175,10 @@ class NotionSandbox:
         return name
 
     def query_data_source(self, raw_id: str, *, body: dict, query: dict) -> dict:
-        """The data source's pages, oldest first, those matching `body.filter` only: a filter on one
-        title or rich_text property (`equals`, `contains`), or none."""
+        """The data source's pages, oldest first, those matching `body.filter` only (see `_filter`)."""
         source_id = self._id(raw_id, "path failed validation: path.data_source_id")
         source = self._get(source_id, ("data_source",), "data_source")
-        matches = self._text_filter(source, body.get("filter"))
+        matches = self._filter(source, body.get("filter"), "body.filter")
         pages = [
             obj
             for obj in reversed(list(self.store.newest_first(("page",))))
@@ -1160,12 +1188,25 @@ class NotionSandbox:
         ]
         return self._listing(pages, body, "page_or_data_source")
 
-    @staticmethod
-    def _text_filter(source: dict, condition: Any) -> Callable[[dict], bool]:
-        if condition is None:
+    def _filter(self, source: dict, condition: Any, where: str, depth: int = 0) -> Callable[[dict], bool]:
+        """A test of a page for a filter ("Filter data source entries"): a compound `or`/`and` of
+        conditions, nested two levels at most, or one condition on a property: `equals` (and
+        `contains` for text) on title, rich_text, number, select, email, url, phone_number,
+        checkbox and unique_id, `contains` on a relation (a page ID), `is_empty` on any of them."""
+        if condition is None and depth == 0:
             return lambda page: True
+        if isinstance(condition, dict) and len(condition) == 1 and set(condition) <= {"or", "and"}:
+            [(joined, parts)] = condition.items()
+            if depth >= 2:
+                raise _invalid(f"body failed validation: {where} is nested more than two levels deep.")
+            tests = [
+                self._filter(source, part, f"{where}.{joined}[{i}]", depth + 1)
+                for i, part in enumerate(self._items(parts, f"{where}.{joined}"))
+            ]
+            combine = any if joined == "or" else all
+            return lambda page: combine(test(page) for test in tests)
         if not isinstance(condition, dict) or not isinstance(condition.get("property"), str):
-            raise _invalid("body failed validation: body.filter.property should be defined.")
+            raise _invalid(f"body failed validation: {where}.property should be defined.")
         name = condition["property"]
         by_id = {spec["id"]: key for key, spec in source["properties"].items()}
         name = name if name in source["properties"] else by_id.get(name, name)
@@ -1173,18 +1214,24 @@ class NotionSandbox:
             raise _invalid(f"Could not find property with name or id: {condition['property']}")
         kind = source["properties"][name]["type"]
         test = condition.get(kind)
-        if kind not in ("title", "rich_text") or not isinstance(test, dict) or len(test) != 1:
+        if kind not in _FILTERED or not isinstance(test, dict) or len(test) != 1:
             raise _invalid(
-                f"body failed validation: body.filter.{kind} should be a {kind} filter "
-                "(this sandbox filters title and rich_text properties only)."
+                f"body failed validation: {where}.{kind} should be a {kind} filter "
+                f"(this sandbox filters {', '.join(sorted(_FILTERED))} properties)."
             )
         [(operator, wanted)] = test.items()
-        if operator not in ("equals", "contains") or not isinstance(wanted, str):
-            raise _invalid(f"body failed validation: body.filter.{kind}.{operator} is not supported here.")
+        if operator == "is_empty" and wanted is True:
+            return lambda page: _filter_value(kind, page["properties"].get(name, {})) in (None, "", [])
+        if operator not in _FILTERED[kind]:
+            raise _invalid(f"body failed validation: {where}.{kind}.{operator} is not supported here.")
 
         def matches(page: dict) -> bool:
-            text = plain_text(page["properties"].get(name, {}).get(kind) or [])
-            return text == wanted if operator == "equals" else wanted.lower() in text.lower()
+            held = _filter_value(kind, page["properties"].get(name, {}))
+            if operator == "contains" and kind == "relation":
+                return parse_notion_id(str(wanted)) in held
+            if operator == "contains":
+                return str(wanted).lower() in str(held or "").lower()
+            return held == wanted
 
         return matches
 
@@ -1416,6 +1463,32 @@ class NotionSandbox:
 
     def retrieve_page(self, raw_id: str, *, body: dict, query: dict) -> dict:
         return dict(self._get(self._id(raw_id, "path failed validation: path.page_id"), ("page",), "page"))
+
+    def update_page(self, raw_id: str, *, body: dict, query: dict) -> dict:
+        """ "Update page properties": the values given replace the page's, the others stay;
+        `in_trash` moves it to the trash or back."""
+        page_id = self._id(raw_id, "path failed validation: path.page_id")
+        page = copy.deepcopy(self._get(page_id, ("page",), "page"))
+        properties = body.get("properties", {})
+        if not isinstance(properties, dict):
+            raise _invalid("body failed validation: body.properties should be an object.")
+        if page.get("in_trash") and body.get("in_trash") is not False:
+            raise _invalid("Can't edit block that is archived. You must unarchive the block before editing.")
+        source_id = page.get("parent", {}).get("data_source_id")
+        if properties:
+            if not source_id:
+                raise _invalid("body failed validation: a page under a page has only a title property.")
+            source = copy.deepcopy(self._get(source_id, ("data_source",), "data_source"))
+            shaped = self._page_values(source, properties)
+            given = {name for name in shaped if name in properties or shaped[name]["id"] in properties}
+            for name in given:
+                page["properties"][name] = shaped[name]
+            self.store.put(source)
+        if isinstance(body.get("in_trash"), bool):
+            page["in_trash"] = page["archived"] = body["in_trash"]
+        page["last_edited_time"] = _now()
+        self.store.put(page)
+        return dict(page)
 
     def append_children(self, raw_id: str, *, body: dict, query: dict) -> dict:
         block_id = self._id(raw_id, "path failed validation: path.block_id")
