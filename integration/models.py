@@ -313,18 +313,24 @@ class WorkerBeat(models.Model):
 
 
 class JobRow(models.Model):
-    """One row of an import job's file and what became of it; the pages an undo moves to the trash.
+    """One row of an import job's file and what became of it; the pages an undo moves to the trash
+    or puts back as they were.
 
     A row is written `pending` before its page is asked for: if no answer comes back, the next
-    run looks for the row's `key` in the data source before asking again.
+    run looks for the row's `key` in the data source before asking again. An update's row keeps
+    the properties it changed as they were (`before`), written before the update is sent.
     """
 
     class Outcome(models.TextChoices):
         PENDING = "pending", "Sent, no answer yet"
         ADDED = "added", "Added"
+        UPDATED = "updated", "Updated"
+        UNCHANGED = "unchanged", "Already as it is"
+        LEFT_OUT = "left_out", "Left out"
         SKIPPED = "skipped", "Skipped"
         REFUSED = "refused", "Refused by Notion"
         TRASHED = "trashed", "Moved to the trash"
+        RESTORED = "restored", "Put back as it was"
 
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="rows")
     line = models.PositiveIntegerField()
@@ -333,6 +339,8 @@ class JobRow(models.Model):
     page_id = models.CharField(max_length=36, blank=True)
     column = models.CharField(max_length=200, blank=True)
     message = models.TextField(blank=True)
+    # An updated page's properties as they were before, as a request sets them: what undo sends back.
+    before = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["job", "line", "id"]

@@ -535,19 +535,19 @@ def test_the_same_file_into_the_same_data_source_resumes_its_stopped_job(importi
     assert len(fake_notion.sent("POST", "/v1/pages$")) == 3 + 3  # and three 529s, which made nothing
 
 
-def test_the_same_file_again_after_it_went_in_is_refused_naming_the_job(
+def test_the_same_file_again_after_it_went_in_has_nothing_to_do_naming_the_job(
     importing, fake_notion, shelf, settings
 ):
     path = str(importing(BOOKS))
     run(path, "--data-source", shelf)
     job = Job.objects.get()
+    fake_notion.received.clear()
 
-    with pytest.raises(
-        CommandError, match=rf"already imported into this data source by job {job.pk} \(3 of 3"
-    ):
-        run(path, "--data-source", shelf)
+    output = run(path, "--data-source", shelf)  # no CommandError: exit 0
 
+    assert f"Nothing to do: this file was imported into this data source by job {job.pk} (3 of 3" in output
     assert Job.objects.count() == 1
+    assert fake_notion.received == []
     assert list(settings.IMPORTS_DIR.iterdir()) == []  # the done job's copy went, the refused run kept none
 
 

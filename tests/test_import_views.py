@@ -487,15 +487,19 @@ def test_the_manage_permission_resumes_my_import_with_the_same_file(stopped, fak
     assert (Job.objects.get().state, Job.objects.get().done) == ("done", 3)
 
 
-def test_the_same_file_again_after_a_finished_import_is_refused_naming_the_job(browser, fake_notion, shelf):
+def test_the_same_file_again_after_a_finished_import_leads_to_its_job_with_nothing_to_do(
+    browser, fake_notion, shelf
+):
     send(browser, uploaded(browser), target="data_source", data_source_id=shelf)
     job = Job.objects.get()
 
     response = send(browser, uploaded(browser), target="data_source", data_source_id=shelf)
 
-    assert response.status_code == 400
-    assert f"already imported into this data source by job {job.pk} (3 of 3 rows added)" in (
-        response.content.decode()
+    assert response.url == f"/jobs/{job.pk}/"
+    page = browser.get(response.url).content.decode()
+    assert (
+        f"Nothing to do: this file was imported into this data source by job {job.pk} (3 of 3 rows added"
+        in page
     )
     assert Job.objects.count() == 1
     assert len(fake_notion.sent("POST", "/v1/pages$")) == 3

@@ -1,5 +1,6 @@
-"""The import job: a page for each row of a CSV file, added by a worker from the first row not yet
-handled, resumable without adding a row twice.
+"""The import job: a page for each row of a CSV file, added, or updated where the data source holds
+it already (imports/merge.py decides), by a worker from the first row not yet handled, resumable
+without adding a row twice.
 
 Each handled row has its JobRow, written with the job's counts in one transaction. A row whose
 request went out has a `pending` JobRow until Notion's answer is in: if none came back, the row's
@@ -13,7 +14,8 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Count
 
-from integration.imports import csvfile
+from integration.imports import csvfile, merge
+from integration.imports.merge import IMPORT_KEY
 from integration.imports.state import ImportInput, ImportProgress
 from integration.jobs.base import JobKind, cancel_requested, end, save
 from integration.jobs.queue import gave_up, is_outage, made_progress, pause, queue_job
@@ -21,14 +23,22 @@ from integration.models import AuditContext, Job, JobRow, Source
 from integration.notion.blocks import rich_text
 from integration.notion.client import notion_client
 from integration.notion.errors import MAYBE_DONE, NotionError
-from integration.notion.pages import create_page
-from integration.notion.selectors import find_page_by_text
+from integration.notion.pages import create_page, update_page
+from integration.notion.selectors import find_page_by_text, query_pages
 from integration.notion.workspace import workspace
 
 State = Job.State
 Outcome = JobRow.Outcome
 
-IMPORT_KEY = "Import key"  # the rich_text column each imported page keeps its row's key in
+# The rows that went in as the file has them (and those an undo took out again since).
+GONE_IN = (
+    Outcome.ADDED,
+    Outcome.UPDATED,
+    Outcome.UNCHANGED,
+    Outcome.LEFT_OUT,
+    Outcome.TRASHED,
+    Outcome.RESTORED,
+)
 BAD_ROWS_KEPT = 100  # bad rows listed in a job's result; the count has them all
 LOST_ANSWERS = 2  # a row whose answer was lost is looked for and sent again this often before a pause
 
@@ -59,7 +69,7 @@ class ImportJob(JobKind):
         return ImportProgress.from_dict(job.progress).next
 
     def counts_text(self, job: Job) -> str:
-        counts = f"{self.handled(job)} of {job.total} rows read: {job.done} added"
+        counts = f"{self.handled(job)} of {job.total} rows read: {job.done} in the data source"
         if job.skipped or job.failed:
             counts += f", {job.skipped} skipped, {job.failed} failed"
         return counts
@@ -96,8 +106,6 @@ class _Importing:
         self.job = job
         self.spec = ImportInput.from_dict(job.input)
         self.progress = ImportProgress.from_dict(job.progress)
-        self.title_name = self.spec.title_name
-        self.title_index = self.spec.header.index(self.title_name)
         self.context = AuditContext(
             correlation_id=job.correlation_id, username=job.owner.get_username(), source=Source.JOB
         )
@@ -109,32 +117,73 @@ class _Importing:
             reader = csvfile.CsvReader(file, delimiter=self.spec.delimiter)
             if list(reader.header) != self.spec.header:
                 raise ValueError(f"The file of job {job.pk} no longer has the columns it was imported with.")
-            for index, row in enumerate(reader):
-                if index < self.progress.next:  # handled by an earlier run
-                    continue
-                if cancel_requested(job):
-                    return finish_import(job, State.CANCELLED)
-                if not self.take(reader, row):
-                    return None
+            # A database the import made holds only the pages its rows record: nothing to look up.
+            find = None if self.spec.created_database else self.find
+            try:
+                for decision in merge.decisions(reader, self.spec, start=self.progress.next, find=find):
+                    if cancel_requested(job):
+                        return finish_import(job, State.CANCELLED)
+                    if not self.take(decision):
+                        return None
+            except _Paused as paused:  # looking the rows' pages up failed
+                self.wait_for_notion(paused)
+                return None
         finish_import(job, State.DONE)
 
-    def take(self, reader: csvfile.CsvReader, row: csvfile.Row | csvfile.BadRow) -> bool:
-        """Handle one record of the file; False if the job stopped on it (paused or failed)."""
-        if isinstance(row, csvfile.BadRow):
-            self.handled(self.skipped(row.line, row.column, row.message))
+    def take(self, decision: merge.Decision) -> bool:
+        """Do what the decision says of one record of the file; False if the job stopped on it
+        (paused or failed)."""
+        if isinstance(decision, merge.Bad):
+            self.handled(*(self.skipped(bad.line, bad.column, bad.message) for bad in decision.problems))
             return True
-        key = csvfile.import_key(reader.header, row.values, source=self.spec.source)
-        earlier = JobRow.objects.filter(job=self.job, key=key).first()
-        if earlier is not None and earlier.line != row.line:
-            self.handled(self.skipped(row.line, None, f"The same as line {earlier.line}: imported once."))
+        earlier = JobRow.objects.filter(job=self.job, key=decision.key).first()
+        if earlier is not None and earlier.line != decision.line:
+            if self.spec.key_column:
+                message = (
+                    f"{self.spec.key_column} is the same as on line {earlier.line}: the row was left out."
+                )
+            else:
+                message = f"The same as line {earlier.line}: imported once."
+            self.handled(self.skipped(decision.line, self.spec.key_column or None, message))
             return True
-        values = csvfile.convert_row(reader.header, row, self.spec.schema, decimal=reader.decimal)
-        if isinstance(values, list):
-            self.handled(*(self.skipped(bad.line, bad.column, bad.message) for bad in values))
+        if isinstance(decision, merge.Add):
+            record = earlier or JobRow(
+                job=self.job, line=decision.line, key=decision.key, outcome=Outcome.PENDING
+            )
+            return self.add(record, decision.title, decision.values)
+        if isinstance(decision, merge.Change):
+            record = earlier or JobRow(
+                job=self.job,
+                line=decision.line,
+                key=decision.key,
+                outcome=Outcome.PENDING,
+                before=decision.before,
+            )
+            return self.change(record, decision)
+        if isinstance(decision, merge.LeftOut):
+            record = JobRow(job=self.job, line=decision.line, key=decision.key, outcome=Outcome.LEFT_OUT)
+            record.message = decision.message
+            self.handled(record)
             return True
-        record = earlier or JobRow(job=self.job, line=row.line, key=key, outcome=Outcome.PENDING)
-        values.pop(self.title_name, None)
-        return self.add(record, row.values[self.title_index].strip(), values)
+        # Same: the page shows the row, perhaps because a request whose answer was lost went through.
+        record = earlier or JobRow(job=self.job, line=decision.line, key=decision.key)
+        if earlier is not None and earlier.outcome == Outcome.PENDING:
+            record.outcome = Outcome.UPDATED if earlier.before is not None else Outcome.ADDED
+        else:
+            record.outcome = Outcome.LEFT_OUT if decision.left_out else Outcome.UNCHANGED
+        record.page_id, record.message = decision.page_id, decision.left_out
+        self.handled(record)
+        return True
+
+    def find(self, query: dict) -> list[dict]:
+        """The pages of the data source matching `query`; _Paused if Notion is away."""
+        try:
+            with notion_client(self.context) as client:
+                return list(query_pages(client, self.spec.data_source_id, query))
+        except NotionError as error:
+            if is_outage(error):
+                raise _Paused(f"Looking up rows' pages failed: {error.hint}", error) from error
+            raise
 
     def add(self, record: JobRow, title: str, values: dict[str, Any]) -> bool:
         """Add the row's page and record it; False if the job stopped (paused or failed)."""
@@ -144,18 +193,39 @@ class _Importing:
             self.wait_for_notion(paused)
             return False
         except NotionError as error:
-            if error.status == 400:  # Notion refused this row only
-                record.outcome, record.message = Outcome.REFUSED, error.hint
-                self.handled(record)
-                return True
-            if record.pk is not None and not record.message:  # Notion answered: nothing was made
-                record.delete()
-            finish_import(self.job, State.FAILED, hint=error.hint, error=error.as_dict())
-            return False
+            return self.refused(record, error)
         record.outcome, record.message = Outcome.ADDED, ""
         made_progress(self.job)
         self.handled(record)
         return True
+
+    def change(self, record: JobRow, decision: merge.Change) -> bool:
+        """Set the changed properties of the row's page; its `before` is saved first, for undo.
+        Sending an update again is harmless: a lost answer only pauses the job."""
+        record.page_id = decision.page_id
+        if record.pk is None:
+            record.save()
+        try:
+            update_page(page_id=decision.page_id, values=decision.values, context=self.context)
+        except NotionError as error:
+            if is_outage(error):
+                self.wait_for_notion(_Paused(error.hint.removesuffix(MAYBE_DONE), error))
+                return False
+            return self.refused(record, error)
+        record.outcome, record.message = Outcome.UPDATED, "Changed: " + ", ".join(decision.columns)
+        made_progress(self.job)
+        self.handled(record)
+        return True
+
+    def refused(self, record: JobRow, error: NotionError) -> bool:
+        if error.status == 400:  # Notion refused this row only
+            record.outcome, record.message = Outcome.REFUSED, error.hint
+            self.handled(record)
+            return True
+        if record.pk is not None and not record.message and record.before is None:  # nothing was made
+            record.delete()
+        finish_import(self.job, State.FAILED, hint=error.hint, error=error.as_dict())
+        return False
 
     def send(self, record: JobRow, title: str, values: dict[str, Any]) -> str:
         """The ID of the row's page: found, if an earlier request for it went unanswered, or made.
@@ -177,12 +247,11 @@ class _Importing:
             found = self.look_for(record)
             if found:
                 return found
+        if not self.spec.key_column:
+            values = {**values, IMPORT_KEY: {"rich_text": rich_text(record.key)}}
         try:
             page = create_page(
-                data_source_id=self.spec.data_source_id,
-                title=title,
-                values={**values, IMPORT_KEY: {"rich_text": rich_text(record.key)}},
-                context=self.context,
+                data_source_id=self.spec.data_source_id, title=title, values=values, context=self.context
             )
         except NotionError as error:
             if not is_outage(error):
@@ -197,6 +266,8 @@ class _Importing:
 
     def look_for(self, record: JobRow) -> str | None:
         """The ID of the page Notion made for `record` from a request whose answer was lost, if any."""
+        if self.spec.key_column:
+            return None  # the row's pages were looked up just before: a page found made it a Same
         try:
             with notion_client(self.context) as client:
                 page = find_page_by_text(client, self.spec.data_source_id, IMPORT_KEY, record.key)
@@ -218,12 +289,12 @@ class _Importing:
         job.progress.update(self.progress.as_dict())
         job.step = f"{self.progress.next}/{job.total} rows"
         outcome = rows[0].outcome  # a row skipped for several cells has a record for each
-        if outcome == Outcome.ADDED:
-            job.done += 1
-        elif outcome == Outcome.REFUSED:
+        if outcome == Outcome.REFUSED:
             job.failed += 1
-        else:
+        elif outcome == Outcome.SKIPPED:
             job.skipped += 1
+        else:
+            job.done += 1
         with transaction.atomic():
             for row in rows:
                 row.save()
@@ -244,34 +315,62 @@ def _resume_hint(job: Job) -> str:
     )
 
 
-def count_rows(job: Job) -> None:
-    """Set the job's counts from its rows."""
+def outcome_counts(job: Job) -> dict[str, int]:
+    """How many of the job's rows ended each way (a row skipped for several cells counts once)."""
     counts = dict(
         JobRow.objects.filter(job=job)
+        .exclude(outcome=Outcome.SKIPPED)
         .values_list("outcome")
         .annotate(n=Count("id"))
         .values_list("outcome", "n")
     )
-    job.done = counts.get(Outcome.ADDED, 0) + counts.get(Outcome.TRASHED, 0)
+    counts[Outcome.SKIPPED] = (
+        JobRow.objects.filter(job=job, outcome=Outcome.SKIPPED).values("line").distinct().count()
+    )
+    return counts
+
+
+def count_rows(job: Job) -> None:
+    """Set the job's counts from its rows."""
+    counts = outcome_counts(job)
+    job.done = sum(counts.get(outcome, 0) for outcome in GONE_IN)
     job.failed = counts.get(Outcome.REFUSED, 0)
-    job.skipped = JobRow.objects.filter(job=job, outcome=Outcome.SKIPPED).values("line").distinct().count()
+    job.skipped = counts[Outcome.SKIPPED]
+
+
+def _counts_text(job: Job, counts: dict[str, int]) -> str:
+    added = counts.get(Outcome.ADDED, 0) + counts.get(Outcome.TRASHED, 0)
+    updated = counts.get(Outcome.UPDATED, 0) + counts.get(Outcome.RESTORED, 0)
+    parts = [f"{added} of {job.total} rows added"]
+    if updated:
+        parts.append(f"{updated} updated")
+    if counts.get(Outcome.UNCHANGED):
+        parts.append(f"{counts[Outcome.UNCHANGED]} already as they are")
+    if counts.get(Outcome.LEFT_OUT):
+        parts.append(f"{counts[Outcome.LEFT_OUT]} left out")
+    if job.skipped:
+        parts.append(f"{job.skipped} skipped")
+    if job.failed:
+        parts.append(f"{job.failed} refused by Notion")
+    return ", ".join(parts)
 
 
 def finish_import(job: Job, state: str, *, hint: str = "", **result: Any) -> None:
-    """End the import with its summary: rows added, skipped, refused, not known, not sent."""
+    """End the import with its summary: rows added, updated, left as they are, skipped, refused,
+    not known, not sent."""
+    counts = outcome_counts(job)
     count_rows(job)
-    pending = JobRow.objects.filter(job=job, outcome=Outcome.PENDING).exists()
+    pending = counts.get(Outcome.PENDING, 0) > 0
     left = job.total - ImportProgress.from_dict(job.progress).next - (1 if pending else 0)
-    counts = f"{job.done} of {job.total} rows added"
-    if job.skipped:
-        counts += f", {job.skipped} skipped"
-    if job.failed:
-        counts += f", {job.failed} refused by Notion"
+    counts_text = _counts_text(job, counts)
     if pending:
-        counts += ", 1 not known"
+        counts_text += ", 1 not known"
     if left and state != State.DONE:
-        counts += f", {left} not sent"
-    summary = counts + "." + (f" {hint}" if hint else "")
+        counts_text += f", {left} not sent"
+    written = counts.get(Outcome.ADDED, 0) + counts.get(Outcome.UPDATED, 0)
+    if state == State.DONE and not written and not job.skipped and not job.failed:
+        counts_text = f"Nothing to do: every row is in the data source already ({counts_text})"
+    summary = counts_text + "." + (f" {hint}" if hint else "")
     if state == State.CANCELLED:
         summary = f"Cancelled: {summary}"
     bad = JobRow.objects.filter(job=job, outcome__in=(Outcome.SKIPPED, Outcome.REFUSED))
@@ -285,6 +384,12 @@ def finish_import(job: Job, state: str, *, hint: str = "", **result: Any) -> Non
         hint=summary,
         bad_rows=[[r.line, r.column or None, r.message] for r in bad[:BAD_ROWS_KEPT]],
         link=workspace().link(spec.database_id, spec.url).as_dict(),
+        counts={
+            "added": counts.get(Outcome.ADDED, 0),
+            "updated": counts.get(Outcome.UPDATED, 0),
+            "unchanged": counts.get(Outcome.UNCHANGED, 0),
+            "left_out": counts.get(Outcome.LEFT_OUT, 0),
+        },
         **result,
     )
     save(job, "progress")

@@ -15,18 +15,21 @@ import hashlib
 import shutil
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
 
 from integration import jobs
-from integration.imports import csvfile
-from integration.imports.job import IMPORT_KEY, start_import_job
+from integration.imports import csvfile, merge
+from integration.imports.job import start_import_job
+from integration.imports.merge import ADD_ONLY, IMPORT_KEY, KEY_TYPES, MERGE, MODES, UPDATE_ONLY
 from integration.imports.state import ImportInput
 from integration.models import AuditContext, Job
 from integration.notion import databases, selectors
+from integration.notion.client import notion_client
 from integration.notion.columns import Column, ColumnError, check_names
 from integration.notion.shapes import plain_text
 from integration.notion.values import properties_of
@@ -45,6 +48,7 @@ IMPORT_TYPES = {
     "phone_number": "Phone",
 }
 PREVIEW_ROWS = 5
+BAD_ROWS_SHOWN = 100  # bad rows (and changes) a dry run lists; its counts have them all
 
 
 class CannotImport(ValueError):
@@ -111,6 +115,7 @@ class Match:
     columns: tuple[tuple[str, str, str], ...]  # (column, property, property type), the title first
     mismatches: tuple[str, ...]
     needs_import_key: bool  # the "Import key" property is to be added
+    key: "Key | None" = None  # the key column and the property holding it; None: the app's row key
 
     @property
     def source_id(self) -> str:
@@ -122,9 +127,21 @@ class Match:
 
 
 @dataclass(frozen=True)
+class Key:
+    """How the rows find their pages: the file's `column`, held by the data source's `property`
+    of type `type`, and what to do with what is found (`mode`: merge, update or add)."""
+
+    column: str
+    property: str
+    type: str
+    mode: str = MERGE
+
+
+@dataclass(frozen=True)
 class Started:
     job: Job
     resumed: bool = False
+    nothing_to_do: bool = False  # the same file was imported into the same data source before
     message: str = ""
 
 
@@ -222,12 +239,22 @@ def _job_schema(title_column: str, properties: Mapping[str, dict]) -> dict[str, 
 
 
 def match_data_source(
-    *, file: CsvFile, plan: ImportPlan, data_source_id: str, context: AuditContext | None = None
+    *,
+    file: CsvFile,
+    plan: ImportPlan,
+    data_source_id: str,
+    key_column: str = "",
+    mode: str = "",
+    context: AuditContext | None = None,
 ) -> Match:
     """The plan's columns against the data source's properties (read from Notion, kept a minute).
 
     A column fits a property of its exact name whose type takes its values (its first distinct
     values are tried); the title column goes into the title property, whatever its name.
+    `key_column` (see imports/merge.py) must be the title column or an imported one, held by a
+    property an `equals` filter finds pages by; without it the app's "Import key" property is
+    used, added if the data source has none. `mode`: merge (the default with a key column),
+    update (it needs a key column) or add (the default without one).
     """
     source = selectors.data_source_schema(source_id=data_source_id, context=context)
     properties = properties_of(source)
@@ -240,18 +267,53 @@ def match_data_source(
             mismatches.append(problem)
         else:
             matched.append((name, name, str(properties[name].get("type"))))
-    key = properties.get(IMPORT_KEY)
-    if key is not None and key.get("type") != "rich_text":
+    mode = mode or (MERGE if key_column else ADD_ONLY)
+    if mode not in MODES:
+        raise CannotImport(f"Unknown way to import “{mode}”: {', '.join(MODES)}.")
+    key = None
+    if key_column:
+        key, problem = _key(plan, key_column, mode, {name: (prop, kind) for name, prop, kind in matched})
+        if problem:
+            mismatches.append(problem)
+    elif mode == UPDATE_ONLY:
+        raise CannotImport(
+            "Updating only needs a key column: without one, a changed row can't be told from a new one."
+        )
+    import_key = properties.get(IMPORT_KEY)
+    if not key_column and import_key is not None and import_key.get("type") != "rich_text":
         mismatches.append(
-            f"The data source has a {key.get('type')} property “{IMPORT_KEY}”: the import keeps "
-            "each row's key in a text property of that name. Rename that property in Notion."
+            f"The data source has a {import_key.get('type')} property “{IMPORT_KEY}”: the import keeps "
+            "each row's key in a text property of that name. Rename that property in Notion, or "
+            "choose a key column."
         )
     return Match(
         source=source,
         columns=tuple(matched),
         mismatches=tuple(mismatches),
-        needs_import_key=key is None,
+        needs_import_key=not key_column and import_key is None,
+        key=key,
     )
+
+
+def _key(
+    plan: ImportPlan, column: str, mode: str, matched: dict[str, tuple[str, str]]
+) -> tuple[Key | None, str]:
+    """The key column `column` as the data source holds it, or why it can't be the key."""
+    if column != plan.title_column and column not in plan.types:
+        return None, f"There is no column “{column}” to be the key."
+    if column not in matched:
+        return (
+            None,
+            f"The key column “{column}” must go into a property of the data source: "
+            "it is skipped, or fits none.",
+        )
+    property_name, kind = matched[column]
+    if kind not in KEY_TYPES:
+        return None, (
+            f"The key column “{column}” goes into a {kind} property, which can't find a page by its "
+            f"value: a key is held by a property of type {', '.join(KEY_TYPES)}."
+        )
+    return Key(column, property_name, kind, mode), ""
 
 
 def _mismatch(file: CsvFile, name: str, properties: Mapping[str, dict], title_property: str) -> str:
@@ -281,8 +343,20 @@ def copy_into_imports(*, path: Path) -> Path:
     return copy
 
 
+def _identity(source_id: str, file: CsvFile, key: Key | None) -> str:
+    """What makes two imports one: the data source, the file's bytes, and how rows find pages."""
+    return f"{source_id}:{file.digest}" + (f":{key.mode}:{key.column}" if key else "")
+
+
 def _job_input(
-    file: CsvFile, *, database_id: str, source_id: str, url: str, schema: dict, created_database: bool
+    file: CsvFile,
+    *,
+    database_id: str,
+    source_id: str,
+    url: str,
+    schema: dict,
+    created_database: bool,
+    key: Key | None = None,
 ) -> ImportInput:
     return ImportInput(
         created_database=created_database,
@@ -293,8 +367,13 @@ def _job_input(
         header=list(file.header),
         schema=schema,
         delimiter=file.delimiter,
-        source=f"{source_id}:{file.digest}",
+        source=_identity(source_id, file, key),
         file=str(file.path),
+        key_column=key.column if key else "",
+        key_property=key.property if key else "",
+        key_type=key.type if key else "",
+        mode=key.mode if key else ADD_ONLY,
+        key_source=source_id,
     )
 
 
@@ -341,48 +420,188 @@ def earlier_import(*, source_key: str) -> Job | None:
 
 
 def start_data_source_import(
-    *, file: CsvFile, plan: ImportPlan, data_source_id: str, user: User, context: AuditContext
+    *,
+    file: CsvFile,
+    plan: ImportPlan,
+    data_source_id: str,
+    user: User,
+    context: AuditContext,
+    key_column: str = "",
+    mode: str = "",
 ) -> Started:
-    """Import `file` into an existing data source: if this file was imported into it before and
-    that job stopped, that job goes on (and `file`'s path is deleted); else the columns are matched
-    (CannotImport with the mismatches, nothing sent), "Import key" is added to the data source if
-    it has none, and a job is queued, owning `file`'s path."""
-    match = match_data_source(file=file, plan=plan, data_source_id=data_source_id, context=context)
+    """Import `file` into an existing data source, its rows matched to pages by `key_column` (or
+    the app's row key) as `mode` says (see `match_data_source`): if this file was imported into it
+    the same way before, that job goes on if it stopped, or there is nothing to do if it was done
+    (and `file`'s path is deleted); else the columns are matched (CannotImport with the
+    mismatches, nothing sent), "Import key" is added to the data source if it has none and no key
+    column is given, and a job is queued, owning `file`'s path."""
+    match = match_data_source(
+        file=file, plan=plan, data_source_id=data_source_id, key_column=key_column, mode=mode, context=context
+    )
     source_id = match.source_id
-    earlier = earlier_import(source_key=f"{source_id}:{file.digest}")
+    earlier = earlier_import(source_key=_identity(source_id, file, match.key))
     if earlier is not None:
         return _resume(earlier, file=file, user=user)
     if match.mismatches:
-        count = len(match.mismatches)
-        raise CannotImport(
-            f"{count} column{'s' if count != 1 else ''} of {file.name} "
-            f"{'do' if count != 1 else 'does'} not fit the data source “{match.name}”: nothing was sent.",
-            mismatches=match.mismatches,
-        )
-    source = match.source
+        raise CannotImport(_misfit(file, match), mismatches=match.mismatches)
     if match.needs_import_key:
-        source = databases.add_properties(
+        databases.add_properties(
             data_source_id=source_id, columns=[Column(IMPORT_KEY, "rich_text")], context=context
         )
-    properties = properties_of(source)
-    schema = _job_schema(plan.title_column, {name: properties[name] for name, _, _ in match.columns[1:]})
-    parent = source.get("parent")
-    database = parent if isinstance(parent, dict) else {}
     job = start_import_job(
         user=user,
         total=file.total,
         correlation_id=context.correlation_id,
-        spec=_job_input(
-            file,
-            database_id=str(database.get("database_id") or source_id),
-            source_id=source_id,
-            url=str(source.get("url") or ""),
-            schema=schema,
-            created_database=False,
-        ),
+        spec=_data_source_input(file, plan, match),
     )
     job.refresh_from_db()
     return Started(job)
+
+
+def _data_source_input(file: CsvFile, plan: ImportPlan, match: Match) -> ImportInput:
+    properties = properties_of(match.source)
+    parent = match.source.get("parent")
+    database = parent if isinstance(parent, dict) else {}
+    return _job_input(
+        file,
+        database_id=str(database.get("database_id") or match.source_id),
+        source_id=match.source_id,
+        url=str(match.source.get("url") or ""),
+        schema=_job_schema(plan.title_column, {name: properties[name] for name, _, _ in match.columns[1:]}),
+        created_database=False,
+        key=match.key,
+    )
+
+
+@dataclass
+class DryRun:
+    """What an import would do, row by row, with nothing written: pages to add, pages to update
+    (and which columns change), pages already as the file has them, rows left out, bad rows."""
+
+    rows: int = 0  # records looked at
+    complete: bool = True  # every record of the file was
+    add: int = 0
+    update: int = 0
+    same: int = 0
+    left_out: int = 0
+    bad: int = 0
+    changed_columns: dict[str, int] = field(default_factory=dict)
+    changes: list[tuple[int, str, list[str]]] = field(default_factory=list)  # (line, page ID, columns)
+    bad_rows: list[tuple[int, str | None, str]] = field(default_factory=list)
+    adds_import_key: bool = False  # the data source gets the "Import key" property
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return self.complete and not (self.add or self.update or self.bad)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "complete": self.complete,
+            "add": self.add,
+            "update": self.update,
+            "same": self.same,
+            "left_out": self.left_out,
+            "bad": self.bad,
+            "changed_columns": self.changed_columns,
+            "changes": [list(change) for change in self.changes],
+            "bad_rows": [list(row) for row in self.bad_rows],
+            "adds_import_key": self.adds_import_key,
+        }
+
+
+def dry_run(
+    *,
+    file: CsvFile,
+    plan: ImportPlan,
+    data_source_id: str = "",
+    key_column: str = "",
+    mode: str = "",
+    limit: int | None = None,
+    context: AuditContext | None = None,
+) -> DryRun:
+    """What importing `file` as `plan` says would do (see `start_data_source_import`; without
+    `data_source_id`, into a new database: every good row added), its first `limit` records only
+    if given. Reads the data source's pages holding the rows' keys, 100 rows a query; writes
+    nothing. CannotImport if the columns don't fit."""
+    if data_source_id:
+        match = match_data_source(
+            file=file,
+            plan=plan,
+            data_source_id=data_source_id,
+            key_column=key_column,
+            mode=mode,
+            context=context,
+        )
+        if match.mismatches:
+            raise CannotImport(_misfit(file, match), mismatches=match.mismatches)
+        spec = _data_source_input(file, plan, match)
+        source_id = match.source_id
+
+        def find(query: dict) -> list[dict]:
+            with notion_client(context) as client:
+                return list(selectors.query_pages(client, source_id, query))
+
+        finder: merge.Finder | None = None if match.needs_import_key else find
+    else:
+        columns = new_database_columns(file=file, plan=plan)
+        schema = _job_schema(
+            plan.title_column,
+            {one.name: {"type": one.type, **one.schema()} for one in columns if one.name != IMPORT_KEY},
+        )
+        spec = _job_input(file, database_id="", source_id="", url="", schema=schema, created_database=True)
+        finder = None
+    report = DryRun(adds_import_key=bool(data_source_id) and match.needs_import_key)
+    seen: dict[str, int] = {}  # row key: the line it is first on
+    with file.path.open("rb") as opened:
+        reader = csvfile.CsvReader(opened, delimiter=file.delimiter)
+        for decision in merge.decisions(reader, spec, find=finder):
+            if limit is not None and report.rows >= limit:
+                report.complete = False
+                break
+            report.rows += 1
+            _count(report, decision, spec, seen)
+    return report
+
+
+def _count(report: DryRun, decision: merge.Decision, spec: ImportInput, seen: dict[str, int]) -> None:
+    if isinstance(decision, merge.Bad):
+        report.bad += 1
+        report.bad_rows.extend((bad.line, bad.column, bad.message) for bad in decision.problems)
+        del report.bad_rows[BAD_ROWS_SHOWN:]
+        return
+    first = seen.setdefault(decision.key, decision.line)
+    if first != decision.line:
+        report.bad += 1
+        if len(report.bad_rows) < BAD_ROWS_SHOWN:
+            what = (
+                f"{spec.key_column} is the same as on line {first}"
+                if spec.key_column
+                else f"The same as line {first}"
+            )
+            report.bad_rows.append(
+                (decision.line, spec.key_column or None, f"{what}: the row would be left out.")
+            )
+    elif isinstance(decision, merge.Add):
+        report.add += 1
+    elif isinstance(decision, merge.Change):
+        report.update += 1
+        for column in decision.columns:
+            report.changed_columns[column] = report.changed_columns.get(column, 0) + 1
+        if len(report.changes) < BAD_ROWS_SHOWN:
+            report.changes.append((decision.line, decision.page_id, decision.columns))
+    elif isinstance(decision, merge.LeftOut) or decision.left_out:
+        report.left_out += 1
+    else:
+        report.same += 1
+
+
+def _misfit(file: CsvFile, match: Match) -> str:
+    count = len(match.mismatches)
+    return (
+        f"{count} column{'s' if count != 1 else ''} of {file.name} "
+        f"{'do' if count != 1 else 'does'} not fit the data source “{match.name}”: nothing was sent."
+    )
 
 
 def _resume(job: Job, *, file: CsvFile, user: User) -> Started:
@@ -392,10 +611,13 @@ def _resume(job: Job, *, file: CsvFile, user: User) -> Started:
             "ask them, or someone allowed to manage others' jobs, to resume it."
         )
     if job.state == Job.State.DONE:
-        raise CannotImport(
-            f"This file was already imported into this data source by job {job.pk} "
-            f"({job.done} of {job.total} rows added): nothing to do. To import it again, "
-            "change the file or choose another target."
+        file.path.unlink(missing_ok=True)
+        return Started(
+            job,
+            nothing_to_do=True,
+            message=f"Nothing to do: this file was imported into this data source by job {job.pk} "
+            f"({job.result.get('hint', '').rstrip('.')}). To import it again, change the file or "
+            "choose another target.",
         )
     if not jobs.resume_job(job):
         raise CannotImport(

@@ -14,8 +14,12 @@ class ImportInput:
 
     `header` is the file's columns in order (a JSON object's keys keep no order in PostgreSQL),
     `schema` the type of each column but the title (`{name: {"type": ..., ...}}`), `source`
-    "{data source ID}:{digest}", which the rows' keys are made from, `created_database` whether
-    undoing the import trashes the database too.
+    "{data source ID}:{digest}", the file's identity in the data source, `created_database`
+    whether undoing the import trashes the database too.
+
+    Rows are matched to pages (imports/merge.py) by `key_column`, a column of the file held by the
+    data source's property `key_property` of type `key_type`, or, when it is "", by the app's own
+    row key, a digest of the row's values and `key_source`; `mode` is merge, update or add.
     """
 
     database_id: str
@@ -28,6 +32,11 @@ class ImportInput:
     name: str = ""
     url: str = ""
     created_database: bool = False
+    key_column: str = ""
+    key_property: str = ""
+    key_type: str = ""
+    mode: str = "add"
+    key_source: str = ""
 
     @property
     def title_name(self) -> str:
@@ -50,6 +59,11 @@ class ImportInput:
             "delimiter": self.delimiter,
             "source": self.source,
             "file": self.file,
+            "key_column": self.key_column,
+            "key_property": self.key_property,
+            "key_type": self.key_type,
+            "mode": self.mode,
+            "key_source": self.key_source,
         }
 
     @classmethod
@@ -66,6 +80,12 @@ class ImportInput:
             name=data.get("name", ""),
             url=data.get("url") or "",
             created_database=bool(data.get("created_database")),
+            key_column=data.get("key_column") or "",
+            key_property=data.get("key_property") or "",
+            key_type=data.get("key_type") or "",
+            mode=data.get("mode") or "add",
+            # Jobs made before merging keyed their rows by the file's digest too: resumed, they go on so.
+            key_source=data.get("key_source") or data.get("source", ""),
         )
 
 

@@ -66,6 +66,27 @@ class Command(BaseCommand):
             help=f"a column's type instead of the guessed one ({', '.join(service.IMPORT_TYPES)}), "
             "skip to leave it out, or title for the title column (default: the first); repeatable",
         )
+        parser.add_argument(
+            "--key",
+            default="",
+            metavar="COLUMN",
+            help="with --data-source: match each row to the page whose property of this column's name "
+            "(or the title, for the title column) holds its value; pages found are updated where they "
+            "differ, the others added (default: the app's own row key, which only adds)",
+        )
+        modes = parser.add_mutually_exclusive_group()
+        modes.add_argument(
+            "--update-only", action="store_true", help="with --key: update the pages found, add no page"
+        )
+        modes.add_argument(
+            "--add-only", action="store_true", help="add the rows no page holds, change no page"
+        )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="say what the import would do (pages added, updated, left as they are, bad rows), "
+            "writing nothing",
+        )
         parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -78,7 +99,10 @@ class Command(BaseCommand):
         elif not options["file"]:
             raise CommandError("Give the CSV file to import, or --resume JOB.")
         else:
-            job = self._start(options)
+            started = self._start(options)
+            if started is None:  # a dry run, or nothing to do: said already
+                return
+            job = started
         if not job.finished and options["wait"]:
             job = self._wait(job, quiet=options["json"])
         self._report(job, options["json"])
@@ -95,7 +119,7 @@ class Command(BaseCommand):
         job.refresh_from_db()
         return job
 
-    def _start(self, options: dict[str, Any]) -> Job:
+    def _start(self, options: dict[str, Any]) -> Job | None:
         path = Path(options["file"])
         target = options["data_source"]
         if target and (options["title"] or options["parent"]):
@@ -107,20 +131,45 @@ class Command(BaseCommand):
         parent = parent_page(options["parent"])
         owner = self._owner(options["owner"])
         title_column, types = self._properties(options["property"])
+        key_column, mode = options["key"].strip(), self._mode(options)
+        if (key_column or mode) and not target:
+            raise CommandError(
+                "--key, --update-only and --add-only match rows to the pages of an existing data source: "
+                "give --data-source."
+            )
         context = AuditContext(source=Source.COMMAND, username=getpass.getuser())
         try:
             file = service.read_file(path=path)
             plan = service.make_plan(file=file, title_column=title_column, types=types)
             if not target:
                 service.new_database_columns(file=file, plan=plan)  # checked before the file is copied
+            if options["dry_run"]:
+                report = service.dry_run(
+                    file=file,
+                    plan=plan,
+                    data_source_id=source_id,
+                    key_column=key_column,
+                    mode=mode,
+                    context=context,
+                )
+                self._report_dry_run(file, report, options["json"])
+                return None
         except service.CannotImport as error:
-            raise CommandError(one_line(error.message)) from None
+            raise CommandError(one_line(" ".join((error.message, *error.mismatches)))) from None
+        except NotionError as error:
+            raise CommandError(one_line(str(error))) from None
         copy = service.copy_into_imports(path=path)
         file = replace(file, path=copy)
         try:
             if target:
                 started = service.start_data_source_import(
-                    file=file, plan=plan, data_source_id=source_id, user=owner, context=context
+                    file=file,
+                    plan=plan,
+                    data_source_id=source_id,
+                    user=owner,
+                    context=context,
+                    key_column=key_column,
+                    mode=mode,
                 )
             else:
                 started = service.start_new_database_import(
@@ -135,9 +184,60 @@ class Command(BaseCommand):
         except BaseException:
             copy.unlink(missing_ok=True)
             raise
+        if started.nothing_to_do:
+            self.stdout.write(started.message)
+            return None
         if started.message:
             self.stderr.write(started.message)
         return started.job
+
+    @staticmethod
+    def _mode(options: dict[str, Any]) -> str:
+        if options["update_only"]:
+            return service.UPDATE_ONLY
+        return service.ADD_ONLY if options["add_only"] else ""
+
+    def _report_dry_run(self, file: service.CsvFile, report: service.DryRun, as_json: bool) -> None:
+        """What the import would do; exit 1 if a row would be left out as bad."""
+        if as_json:
+            self.stdout.write(json.dumps(report.as_dict()))
+        else:
+            scope = (
+                f"{report.rows} rows" if report.complete else f"the first {report.rows} of {file.total} rows"
+            )
+            lines = [
+                f"Dry run of {file.name}, {scope}; nothing was written.",
+                f"Pages to add: {report.add}",
+                f"Pages to update: {report.update}"
+                + (
+                    " ("
+                    + ", ".join(f"{name}: {count}" for name, count in report.changed_columns.items())
+                    + ")"
+                    if report.changed_columns
+                    else ""
+                ),
+                f"Pages already as the file has them: {report.same}",
+            ]
+            if report.left_out:
+                lines.append(f"Rows left out: {report.left_out}")
+            lines.append(f"Bad rows: {report.bad}")
+            lines.extend(
+                f"Line {line}: {page_id}: {', '.join(columns)}" for line, page_id, columns in report.changes
+            )
+            lines.extend(
+                f"Line {line}: {f'{column}: ' if column else ''}{message}"
+                for line, column, message in report.bad_rows
+            )
+            if report.adds_import_key:
+                lines.append(
+                    f"The import would add a text property “{service.IMPORT_KEY}” to the data source, "
+                    "to find each row's page again (--key COLUMN uses a column of yours instead)."
+                )
+            if report.nothing_to_do:
+                lines.append("Nothing to do: every row is in the data source already.")
+            self.stdout.write("\n".join(lines))
+        if report.bad:
+            raise CommandError(f"{report.bad} row{'s' if report.bad != 1 else ''} would be left out as bad.")
 
     def _properties(self, specs: list[str]) -> tuple[str, dict[str, str]]:
         """The title column (NAME:title) and the types (NAME:TYPE or NAME:skip) of `--property`."""
