@@ -232,10 +232,10 @@ def _decide_row(row: _Row, pages: list[dict], spec: ImportInput) -> Decision:
             )
         return Add(row.line, row.key, row.title, row.values)
     page = pages[0]
-    if spec.mode == ADD_ONLY:
-        return Same(row.line, row.key, page["id"], left_out="Already in the data source: left as it is.")
     if not spec.key_column:  # the app's key is a digest of the values: the page shows them
         return Same(row.line, row.key, page["id"])
+    if spec.mode == ADD_ONLY:
+        return Same(row.line, row.key, page["id"], left_out="Already in the data source: left as it is.")
     changed, before = changes(page, row.title, row.values, spec)
     if not changed:
         return Same(row.line, row.key, page["id"])

@@ -1,5 +1,6 @@
-"""The undo job: the pages an import added moved to Notion's trash, then the database it made;
-resumable from the first page not yet trashed (each trashed row is marked so)."""
+"""The undo job: the pages an import updated put back as they were, the pages it added moved to
+Notion's trash, then the database it made; resumable from the first page not yet undone (each
+row is marked so)."""
 
 from dataclasses import dataclass
 from typing import Any
@@ -13,7 +14,7 @@ from integration.jobs.base import JobKind, cancel_requested, end, save
 from integration.jobs.queue import run_job
 from integration.models import AuditContext, Job, JobRow, Source
 from integration.notion.errors import MAYBE_DONE, NotionError
-from integration.notion.pages import move_to_trash
+from integration.notion.pages import move_to_trash, update_page
 
 State = Job.State
 Outcome = JobRow.Outcome
@@ -62,7 +63,7 @@ def start_undo_job(*, user: User, job: Job) -> Job:
         progress = ImportProgress.from_dict(locked.progress)
         if progress.undo_job:
             raise ValueError(f"This import is being undone by job {progress.undo_job}.")
-        pages = JobRow.objects.filter(job=job, outcome=Outcome.ADDED).count()
+        pages = JobRow.objects.filter(job=job, outcome__in=(Outcome.ADDED, Outcome.UPDATED)).count()
         created = ImportInput.from_dict(job.input).created_database
         undo = Job.objects.create(
             kind=Job.Kind.UNDO,
@@ -90,7 +91,7 @@ class UndoJob(JobKind):
             correlation_id=job.correlation_id, username=job.owner.get_username(), source=Source.JOB
         )
         try:
-            if not _trash_pages(job, imported, context):
+            if not _restore_pages(job, imported, context) or not _trash_pages(job, imported, context):
                 return _finish_undo(job, imported, State.CANCELLED)
             if spec.created_database and not progress.database_trashed:
                 move_to_trash(object_id=spec.database_id, what="database", context=context)
@@ -117,6 +118,23 @@ def _imported(job: Job) -> Job:
     return Job.objects.get(pk=UndoInput.from_dict(job.input).import_job)
 
 
+def _restore_pages(job: Job, imported: Job, context: AuditContext) -> bool:
+    """Put back the properties the import changed, in line order; False if cancelled first.
+    Sending them again after a lost answer is harmless."""
+    rows = JobRow.objects.filter(job=imported, outcome=Outcome.UPDATED).order_by("line")
+    for row in rows.iterator(chunk_size=500):
+        if cancel_requested(job):
+            return False
+        update_page(page_id=row.page_id, values=row.before or {}, context=context)
+        row.outcome = Outcome.RESTORED
+        with transaction.atomic():
+            row.save(update_fields=["outcome"])
+            job.done += 1
+            job.step = f"{job.done}/{job.total} undone"
+            save(job, "done", "step")
+    return True
+
+
 def _trash_pages(job: Job, imported: Job, context: AuditContext) -> bool:
     """Move each page the import added to the trash, in line order; False if cancelled first."""
     rows = JobRow.objects.filter(job=imported, outcome=Outcome.ADDED).order_by("line")
@@ -135,9 +153,12 @@ def _trash_pages(job: Job, imported: Job, context: AuditContext) -> bool:
 
 def _finish_undo(job: Job, imported: Job, state: str, *, hint: str = "", **result: Any) -> None:
     trashed = JobRow.objects.filter(job=imported, outcome=Outcome.TRASHED).count()
+    restored = JobRow.objects.filter(job=imported, outcome=Outcome.RESTORED).count()
     summary = (
         f"{trashed} page{'s' if trashed != 1 else ''} of import job {imported.pk} moved to Notion's trash"
     )
+    if restored:
+        summary += f", {restored} page{'s' if restored != 1 else ''} it updated put back as they were"
     if UndoProgress.from_dict(job.progress).database_trashed:
         summary += ", and the database it made"
     summary += "."
