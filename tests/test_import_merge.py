@@ -16,6 +16,7 @@ from integration.notion.databases import create_database
 from integration.notion.pages import create_page
 from integration.notion.shapes import plain_text
 from tests.factories import StaffFactory
+from tests.test_import_views import send, uploaded
 
 PEOPLE = [  # Name, Email, Age, Team: what the data source holds before the import
     ("Ada", "ada@example.com", 36, "Ops"),
@@ -315,3 +316,29 @@ def test_a_number_key_finds_pages_by_number(fake_notion, settings, tmp_path, csv
         "number": {"equals": 1001.0},
     }
     assert fake_notion.bodies("PATCH", "/v1/pages/") == [{"properties": {"Qty": {"number": 7}}}]
+
+
+def test_in_the_browser_check_shows_what_a_merge_would_do_and_start_does_it(fake_notion, people, browser):
+    url = uploaded(browser, WEEK_2, "people.csv")
+
+    checked = send(
+        browser, url, action="check", target="data_source", data_source_id=people, key_column="Email"
+    )
+
+    html = checked.content.decode()
+    assert checked.status_code == 200
+    assert "Pages to add: 1" in html
+    assert "Pages to update: 1 (Age: 1, Team: 1)" in html
+    assert "Pages already as the file has them: 2" in html
+    assert "Import key" not in html.split("What Start import would do")[1]  # no column added with a key
+    assert writes(fake_notion) == []
+
+    started = send(
+        browser, url, target="data_source", data_source_id=people, key_column="Email", mode="update"
+    )
+
+    job = Job.objects.get()
+    assert started.url == f"/jobs/{job.pk}/"
+    assert (job.state, job.input["key_column"], job.input["mode"]) == ("done", "Email", "update")
+    assert fake_notion.sent("POST", "/v1/pages$") == []  # update only: Di is not added
+    assert rows_of(fake_notion, people)["Bo"]["Age"] == 29

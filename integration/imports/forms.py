@@ -62,6 +62,25 @@ class ImportForm(forms.Form):
         "Its properties are matched to the columns by name, case included.",
     )
 
+    key_column = forms.ChoiceField(
+        label="Key column",
+        required=False,
+        help_text="Rows whose key a page of the data source holds (in the property of the column’s name) "
+        "update that page where it differs; the others are added. Without one, each page keeps its "
+        "row’s digest in an “Import key” property, and a changed row is added as a new page.",
+    )
+    mode = forms.ChoiceField(
+        label="Pages found by their key",
+        choices=[
+            (service.MERGE, "Update them, and add the rows no page holds"),
+            (service.UPDATE_ONLY, "Update them only: add no page"),
+            (service.ADD_ONLY, "Leave them as they are: only add the rows no page holds"),
+        ],
+        initial=service.MERGE,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
     def __init__(self, *args: Any, file: service.CsvFile, default_parent: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.file = file
@@ -70,6 +89,10 @@ class ImportForm(forms.Form):
             (str(i), name) for i, name in enumerate(file.header)
         ]
         self.fields["title_column"].initial = "0"
+        cast(forms.ChoiceField, self.fields["key_column"]).choices = [
+            ("", "None: the app’s own row key"),
+            *((name, name) for name in file.header),
+        ]
         self.fields["title"].initial = PurePath(file.name).stem
         self.fields["parent_page_id"].initial = default_parent
         for index, column in enumerate(file.columns):
@@ -94,6 +117,12 @@ class ImportForm(forms.Form):
         if data.get("target") == DATA_SOURCE:
             if not data.get("data_source_id") and "data_source_id" not in self.errors:
                 self.add_error("data_source_id", "Enter the data source to import into.")
+            if not data.get("key_column"):
+                data["mode"] = (
+                    service.ADD_ONLY
+                )  # without a key, a row found is one the file has word for word
+            else:
+                data["mode"] = data.get("mode") or service.MERGE
         elif data.get("target") == NEW_DATABASE:
             data["title"] = (data.get("title") or "").strip()
             if not data["title"] and "title" not in self.errors:

@@ -128,20 +128,37 @@ class ImportPreviewView(TemplateView):
             return self.render_to_response(self.get_context_data(form=form), status=400)
         starting = request.POST.get("action") == "start"
         data = form.cleaned_data
-        match = None
+        match = dry = None
         if data["target"] == DATA_SOURCE:
             try:
                 match = service.match_data_source(
                     file=self.file,
                     plan=form.plan,
                     data_source_id=data["data_source_id"],
+                    key_column=data["key_column"],
+                    mode=data["mode"],
                     context=web_context(request),
                 )
+                if not starting and not match.mismatches:  # what the import would do, row by row
+                    dry = service.dry_run(
+                        file=self.file,
+                        plan=form.plan,
+                        data_source_id=data["data_source_id"],
+                        key_column=data["key_column"],
+                        mode=data["mode"],
+                        limit=settings.IMPORT_CHECK_ROWS,
+                        context=web_context(request),
+                    )
             except NotionError as error:
                 form.add_error("data_source_id", error.hint)
                 return self.render_to_response(self.get_context_data(form=form), status=400)
+            except service.CannotImport as error:
+                form.add_error(None, error.message)
+                return self.render_to_response(self.get_context_data(form=form), status=400)
         if not starting:
-            return self.render_to_response(self.get_context_data(form=form, match=match, checked=True))
+            return self.render_to_response(
+                self.get_context_data(form=form, match=match, dry=dry, checked=True)
+            )
         return self.start(form, match)
 
     def start(self, form: ImportForm, match: service.Match | None) -> HttpResponse:
@@ -163,6 +180,8 @@ class ImportPreviewView(TemplateView):
                     data_source_id=data["data_source_id"],
                     user=self.request.user,
                     context=context,
+                    key_column=data["key_column"],
+                    mode=data["mode"],
                 )
             else:
                 started = service.start_new_database_import(
@@ -184,6 +203,6 @@ class ImportPreviewView(TemplateView):
                 status=400,
             )
         Upload.objects.filter(pk=self.upload.pk).update(job=started.job)
-        if started.message:
+        if started.message:  # resumed, or nothing to do
             messages.info(self.request, started.message)
         return redirect("job", pk=started.job.pk)
