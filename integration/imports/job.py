@@ -4,7 +4,8 @@ handled, resumable without adding a row twice.
 Each handled row has its JobRow, written with the job's counts in one transaction. A row whose
 request went out has a `pending` JobRow until Notion's answer is in: if none came back, the row's
 key (kept in the page's "Import key" column) is looked for in the data source before the row is
-sent again.
+sent again. The pages a row's relation cells name are looked up before its page is made
+(integration.imports.relations), the answers kept for the rest of the run.
 """
 
 from typing import Any
@@ -14,6 +15,7 @@ from django.db import transaction
 from django.db.models import Count
 
 from integration.imports import csvfile
+from integration.imports.relations import Lookup, RelationError
 from integration.imports.state import ImportInput, ImportProgress
 from integration.jobs.base import JobKind, cancel_requested, end, save
 from integration.jobs.queue import gave_up, is_outage, made_progress, pause, queue_job
@@ -101,6 +103,8 @@ class _Importing:
         self.context = AuditContext(
             correlation_id=job.correlation_id, username=job.owner.get_username(), source=Source.JOB
         )
+        decimal = csvfile.decimal_separator(self.spec.delimiter)
+        self.lookup = Lookup(self.spec.relations, context=self.context, decimal=decimal)
 
     def run(self) -> None:
         job = self.job
@@ -132,9 +136,34 @@ class _Importing:
         if isinstance(values, list):
             self.handled(*(self.skipped(bad.line, bad.column, bad.message) for bad in values))
             return True
+        if self.spec.relations:
+            references = self.references(reader.header, row)
+            if references is None:
+                return False
+            if isinstance(references, list):
+                self.handled(*(self.skipped(bad.line, bad.column, bad.message) for bad in references))
+                return True
+            values.update(references)
         record = earlier or JobRow(job=self.job, line=row.line, key=key, outcome=Outcome.PENDING)
         values.pop(self.title_name, None)
         return self.add(record, row.values[self.title_index].strip(), values)
+
+    def references(
+        self, header: tuple[str, ...], row: csvfile.Row
+    ) -> dict[str, dict] | list[csvfile.BadRow] | None:
+        """The row's relation values, or its values that name no page or several; None if the job
+        stopped (paused or failed) looking them up."""
+        try:
+            return self.lookup.references(row.line, dict(zip(header, row.values, strict=True)))
+        except NotionError as error:
+            if is_outage(error):
+                hint = f"Looking up the pages line {row.line} relates to failed: {error.hint}"
+                self.wait_for_notion(_Paused(hint, error))
+            else:
+                finish_import(self.job, State.FAILED, hint=error.hint, error=error.as_dict())
+        except RelationError as error:
+            finish_import(self.job, State.FAILED, hint=f"A relation column can't be looked up: {error}")
+        return None
 
     def add(self, record: JobRow, title: str, values: dict[str, Any]) -> bool:
         """Add the row's page and record it; False if the job stopped (paused or failed)."""

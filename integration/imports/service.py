@@ -8,6 +8,11 @@ not fit; `start_import` queues the import job, into a new database under a page 
 existing data source. The same file into the same data source is one import: started again, its
 earlier job goes on where it stopped (never adding a row twice) instead of a new one.
 
+A relation column names pages of another data source (`relations`): into a new database it is
+created pointing at the data source the plan names; into an existing data source it goes into a
+relation property of its name, pointing where that property points. Either way the related data
+source must be readable, and the property its values are matched against one Notion filters.
+
 Nothing is sent to Notion before every check has passed.
 """
 
@@ -15,7 +20,7 @@ import hashlib
 import shutil
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from django.conf import settings
@@ -24,10 +29,12 @@ from django.contrib.auth.models import User
 from integration import jobs
 from integration.imports import csvfile
 from integration.imports.job import IMPORT_KEY, start_import_job
+from integration.imports.relations import Relation, RelationError, read_target
 from integration.imports.state import ImportInput
 from integration.models import AuditContext, Job
 from integration.notion import databases, selectors
-from integration.notion.columns import Column, ColumnError, check_names
+from integration.notion.columns import RELATION, Column, ColumnError, check_names
+from integration.notion.errors import NotionError
 from integration.notion.shapes import plain_text
 from integration.notion.values import properties_of
 
@@ -43,6 +50,7 @@ IMPORT_TYPES = {
     "email": "Email",
     "url": "URL",
     "phone_number": "Phone",
+    RELATION: "Relation",  # with the data source it relates to: ImportPlan.relations
 }
 PREVIEW_ROWS = 5
 
@@ -92,10 +100,12 @@ class CsvFile:
 
 @dataclass(frozen=True)
 class ImportPlan:
-    """What to import: the title column, and each other column's type (or SKIP)."""
+    """What to import: the title column, each other column's type (or SKIP), and the target of
+    each relation column (one without is a relation property's, into an existing data source)."""
 
     title_column: str
     types: dict[str, str]
+    relations: dict[str, Relation] = field(default_factory=dict)
 
     @property
     def imported(self) -> list[str]:
@@ -111,6 +121,7 @@ class Match:
     columns: tuple[tuple[str, str, str], ...]  # (column, property, property type), the title first
     mismatches: tuple[str, ...]
     needs_import_key: bool  # the "Import key" property is to be added
+    relations: dict[str, Relation] = field(default_factory=dict)  # of the columns going into relations
 
     @property
     def source_id(self) -> str:
@@ -173,10 +184,17 @@ def read_file(*, path: Path, name: str = "", limit: int | None = None) -> CsvFil
     )
 
 
-def make_plan(*, file: CsvFile, title_column: str = "", types: Mapping[str, str] | None = None) -> ImportPlan:
-    """The plan for `file`: `title_column` (by default the first) and `types` ({column: type or
-    SKIP}; a column not named keeps its guessed type). CannotImport names a column or type that
-    is not there."""
+def make_plan(
+    *,
+    file: CsvFile,
+    title_column: str = "",
+    types: Mapping[str, str] | None = None,
+    relations: Mapping[str, Relation] | None = None,
+) -> ImportPlan:
+    """The plan for `file`: `title_column` (by default the first), `types` ({column: type or
+    SKIP}; a column not named keeps its guessed type) and `relations` (the target of each column
+    of type relation). CannotImport names a column or type that is not there, or a relation given
+    to a column of another type."""
     header = file.header
     title_column = title_column or header[0]
     if title_column not in header:
@@ -191,14 +209,21 @@ def make_plan(*, file: CsvFile, title_column: str = "", types: Mapping[str, str]
             )
     if chosen.get(title_column, "") == SKIP:
         raise CannotImport(f"The title column “{title_column}” can't be skipped: every page needs a title.")
-    return ImportPlan(
+    plan = ImportPlan(
         title_column=title_column,
         types={
             column.name: chosen.get(column.name, column.type)
             for column in file.columns
             if column.name != title_column
         },
+        relations=dict(relations or {}),
     )
+    for name in plan.relations:
+        if name == title_column:
+            raise CannotImport(f"The title column “{name}” can't be a relation: it names each page.")
+        if plan.types.get(name) != RELATION:
+            raise CannotImport(f"Column “{name}” relates to a data source, but its type is not relation.")
+    return plan
 
 
 def new_database_columns(*, file: CsvFile, plan: ImportPlan) -> list[Column]:
@@ -209,7 +234,8 @@ def new_database_columns(*, file: CsvFile, plan: ImportPlan) -> list[Column]:
             kind = plan.types[name]
             guess = file.column(name)
             options = guess.options if kind == "select" and guess.type == "select" else ()
-            columns.append(Column(name, kind, options))
+            related = plan.relations[name].data_source_id if name in plan.relations else ""
+            columns.append(Column(name, kind, options, data_source_id=related))
         columns.append(Column(IMPORT_KEY, "rich_text"))
         check_names(plan.title_column, columns)
     except ColumnError as error:
@@ -227,15 +253,27 @@ def match_data_source(
     """The plan's columns against the data source's properties (read from Notion, kept a minute).
 
     A column fits a property of its exact name whose type takes its values (its first distinct
-    values are tried); the title column goes into the title property, whatever its name.
+    values are tried); the title column goes into the title property, whatever its name. A
+    relation property's column names pages of the data source that property relates to (read
+    too, to check the property they are matched against).
     """
     source = selectors.data_source_schema(source_id=data_source_id, context=context)
     properties = properties_of(source)
     title_property = selectors.title_property(source)
     matched = [(plan.title_column, title_property, "title")]
     mismatches = []
+    relations = {}
     for name in plan.imported:
         problem = _mismatch(file, name, properties, title_property)
+        if not problem and properties[name].get("type") == RELATION:
+            relation, problem = _relation_fit(name, properties[name], plan.relations.get(name), context)
+            if relation is not None:
+                relations[name] = relation
+        elif not problem and name in plan.relations:
+            problem = (
+                f"“{name}” goes into a {properties[name].get('type')} property, not a relation: "
+                "choose another type for it, or skip it."
+            )
         if problem:
             mismatches.append(problem)
         else:
@@ -251,7 +289,51 @@ def match_data_source(
         columns=tuple(matched),
         mismatches=tuple(mismatches),
         needs_import_key=key is None,
+        relations=relations,
     )
+
+
+def _relation_fit(
+    name: str, prop: Mapping, asked: Relation | None, context: AuditContext | None
+) -> tuple[Relation | None, str]:
+    """Column `name` into relation property `prop`: the relation its values are looked up by, or why
+    they can't be. `asked`, the plan's target if it names one, must be where the property points."""
+    config = prop.get(RELATION)
+    config = config if isinstance(config, dict) else {}
+    related = str(config.get("data_source_id") or "")
+    if asked is not None and asked.data_source_id not in (related, config.get("database_id")):
+        return None, (
+            f"“{name}” is a relation to the data source {related}, not to {asked.data_source_id}: "
+            "give that one, or none."
+        )
+    relations, problems = check_relations(
+        relations={name: Relation(related, asked.match if asked else "")}, context=context
+    )
+    return relations.get(name), "".join(problems)
+
+
+# Notion's answers that say a related data source can't be used (any other error is raised).
+_UNREADABLE = ("object_not_found", "not_a_data_source", "ambiguous_database", "restricted_resource")
+
+
+def check_relations(
+    *, relations: Mapping[str, Relation], context: AuditContext | None = None
+) -> tuple[dict[str, Relation], list[str]]:
+    """The relations whose data sources can be read and matched against (each by its data source's
+    own ID, had a database's been given), and for each other one, what is wrong."""
+    checked, problems = {}, []
+    for column, relation in relations.items():
+        try:
+            target = read_target(relation, context=context)
+        except NotionError as error:
+            if error.code not in _UNREADABLE:
+                raise
+            problems.append(f"“{column}”: the data source it relates to can't be read: {error.hint}")
+        except RelationError as error:
+            problems.append(f"“{column}”: {error}")
+        else:
+            checked[column] = replace(relation, data_source_id=target.source_id)
+    return checked, problems
 
 
 def _mismatch(file: CsvFile, name: str, properties: Mapping[str, dict], title_property: str) -> str:
@@ -282,7 +364,14 @@ def copy_into_imports(*, path: Path) -> Path:
 
 
 def _job_input(
-    file: CsvFile, *, database_id: str, source_id: str, url: str, schema: dict, created_database: bool
+    file: CsvFile,
+    *,
+    database_id: str,
+    source_id: str,
+    url: str,
+    schema: dict,
+    created_database: bool,
+    relations: dict[str, Relation],
 ) -> ImportInput:
     return ImportInput(
         created_database=created_database,
@@ -295,6 +384,7 @@ def _job_input(
         delimiter=file.delimiter,
         source=f"{source_id}:{file.digest}",
         file=str(file.path),
+        relations=relations,
     )
 
 
@@ -302,7 +392,17 @@ def start_new_database_import(
     *, file: CsvFile, plan: ImportPlan, title: str, parent_page_id: str, user: User, context: AuditContext
 ) -> Started:
     """Create a database under `parent_page_id` ("" for the default) with the plan's columns, then
-    queue the job adding a page per row of `file`, whose path (under IMPORTS_DIR) the job then owns."""
+    queue the job adding a page per row of `file`, whose path (under IMPORTS_DIR) the job then owns.
+    The data sources of relation columns are read first: CannotImport, nothing sent, if one can't be."""
+    relations, problems = check_relations(relations=plan.relations, context=context)
+    if problems:
+        count = len(problems)
+        raise CannotImport(
+            f"{count} relation column{'s' if count != 1 else ''} of {file.name} can't be imported: "
+            "nothing was sent.",
+            mismatches=tuple(problems),
+        )
+    plan = replace(plan, relations=relations)
     columns = new_database_columns(file=file, plan=plan)
     database = databases.create_database(
         title=title,
@@ -327,6 +427,7 @@ def start_new_database_import(
             url=database.get("url") or "",
             schema=schema,
             created_database=True,
+            relations=plan.relations,
         ),
     )
     job.refresh_from_db()
@@ -379,6 +480,7 @@ def start_data_source_import(
             url=str(source.get("url") or ""),
             schema=schema,
             created_database=False,
+            relations=match.relations,
         ),
     )
     job.refresh_from_db()

@@ -3,9 +3,11 @@
 Shared by the import job that fills them and the undo job that reads them back.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from integration.imports.relations import Relation
 
 
 @dataclass(frozen=True)
@@ -15,7 +17,7 @@ class ImportInput:
     `header` is the file's columns in order (a JSON object's keys keep no order in PostgreSQL),
     `schema` the type of each column but the title (`{name: {"type": ..., ...}}`), `source`
     "{data source ID}:{digest}", which the rows' keys are made from, `created_database` whether
-    undoing the import trashes the database too.
+    undoing the import trashes the database too, `relations` each relation column's target.
     """
 
     database_id: str
@@ -28,6 +30,7 @@ class ImportInput:
     name: str = ""
     url: str = ""
     created_database: bool = False
+    relations: dict[str, Relation] = field(default_factory=dict)
 
     @property
     def title_name(self) -> str:
@@ -50,6 +53,7 @@ class ImportInput:
             "delimiter": self.delimiter,
             "source": self.source,
             "file": self.file,
+            "relations": {column: relation.as_dict() for column, relation in self.relations.items()},
         }
 
     @classmethod
@@ -66,7 +70,15 @@ class ImportInput:
             name=data.get("name", ""),
             url=data.get("url") or "",
             created_database=bool(data.get("created_database")),
+            relations={
+                str(column): Relation.from_dict(relation)
+                for column, relation in _mapping(data.get("relations")).items()
+            },
         )
+
+
+def _mapping(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
 
 
 @dataclass
