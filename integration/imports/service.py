@@ -301,7 +301,11 @@ def _relation_fit(
     config = prop.get(RELATION)
     config = config if isinstance(config, dict) else {}
     related = str(config.get("data_source_id") or "")
-    if asked is not None and asked.data_source_id not in (related, config.get("database_id")):
+    if (
+        asked is not None
+        and asked.data_source_id
+        and asked.data_source_id not in (related, config.get("database_id"))
+    ):
         return None, (
             f"“{name}” is a relation to the data source {related}, not to {asked.data_source_id}: "
             "give that one, or none."
@@ -323,6 +327,9 @@ def check_relations(
     own ID, had a database's been given), and for each other one, what is wrong."""
     checked, problems = {}, []
     for column, relation in relations.items():
+        if not relation.data_source_id:
+            problems.append(f"“{column}”: name the data source it relates to.")
+            continue
         try:
             target = read_target(relation, context=context)
         except NotionError as error:
