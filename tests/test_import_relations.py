@@ -2,6 +2,7 @@
 a key property, looked up in batches and sent as page references (the immediate backend runs each
 job at once)."""
 
+import contextlib
 import json
 from io import StringIO
 from pathlib import Path
@@ -44,10 +45,8 @@ def importing(fake_notion, tmp_path):
 def run(*args: str) -> dict:
     """The command's JSON result; a run that skipped rows ends in a CommandError, its job kept."""
     out = StringIO()
-    try:
+    with contextlib.suppress(CommandError):
         call_command("import_csv", *args, "--json", stdout=out)
-    except CommandError:
-        pass
     return json.loads(out.getvalue())
 
 
