@@ -374,3 +374,19 @@ def test_the_sandbox_refuses_more_than_a_hundred_related_pages(fake_notion, proj
         create_page(data_source_id=tasks, title="Launch", values={"Project": {"relation": references}})
 
     assert "relation.length should be ≤ `100`" in raised.value.message
+
+
+def test_a_number_key_matches_the_number_however_it_is_written(fake_notion):
+    source = create_database(title="Rooms", title_property="Name", columns=[Column("No", "number")])
+    rooms = source["data_sources"][0]["id"]
+    room = create_page(data_source_id=rooms, title="Hall", values={"No": {"number": 1200}})["id"]
+    lookup = Lookup({"Room": Relation(rooms, "No")})
+
+    found = lookup.resolve("Room", ["1200", "1,200", "1200.0", "12", "hall"])
+
+    assert found == {"1200": [room], "1,200": [room], "1200.0": [room], "12": [], "hall": []}
+    [query] = fake_notion.bodies("POST", f"/v1/data_sources/{rooms}/query$")
+    assert query["filter"]["or"] == [
+        {"property": "No", "number": {"equals": 1200}},
+        {"property": "No", "number": {"equals": 12}},
+    ]
