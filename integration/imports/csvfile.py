@@ -31,7 +31,8 @@ The title column (the first by default) is "title" whatever it holds.
 
 Converting (`convert_row`): a row against a schema shaped like a data source's properties
 ({name: {"type": ...}}, as Notion answers it) gives the page
-property values of integration.notion.values, or a BadRow for each cell Notion would refuse.
+property values of integration.notion.values, or a BadRow for each cell Notion would refuse;
+relation columns are looked up elsewhere.
 
 Keys (`import_key`): see there.
 """
@@ -411,13 +412,14 @@ def convert_row(
     """The page property values for `row`, or a BadRow for each of its cells Notion would refuse.
 
     Only the columns named in `properties` (a data source's schema, by name) are converted;
-    empty cells are left out, as a new page leaves them empty.
+    empty cells are left out, as a new page leaves them empty. Relation columns are left out too:
+    their cells name pages of another data source, found there (integration.imports.relations).
     """
     values: dict[str, dict] = {}
     bad: list[BadRow] = []
     for name, text in zip(header, row.values, strict=True):
         prop = properties.get(name)
-        if prop is None:
+        if prop is None or prop.get("type") == "relation":
             continue
         try:
             value = property_value(prop, _raw(prop.get("type"), text.strip(), decimal))

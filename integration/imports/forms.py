@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 
 from integration.forms import NotionIdField, NotionTextField
 from integration.imports import service
+from integration.imports.relations import Relation
+from integration.notion.limits import PROPERTY_NAME_LIMIT
 
 NEW_DATABASE = "new"
 DATA_SOURCE = "data_source"
@@ -38,7 +40,11 @@ class UploadForm(forms.Form):
 
 class ImportForm(forms.Form):
     """A type (or Skip) per column of `file`, its title column, and the target: a new database
-    (its name, its parent page) or an existing data source. `plan` once valid."""
+    (its name, its parent page) or an existing data source. `plan` once valid.
+
+    A column of type Relation names the data source its values are pages of (needed for a new
+    database; into an existing data source, its relation property's), and the property of it they
+    are matched against (by default its title)."""
 
     title_column = forms.ChoiceField(label="Title column", widget=forms.RadioSelect)
     target = forms.ChoiceField(
@@ -99,17 +105,55 @@ class ImportForm(forms.Form):
             self.fields[self.type_field(index)] = forms.ChoiceField(
                 label=f"Type of “{column.name}”", choices=TYPE_CHOICES, initial=column.type
             )
+            self.fields[self.relation_field(index)] = NotionIdField(
+                label="Relates to (data source ID or link)", required=False, pick_list="recent-data-sources"
+            )
+            self.fields[self.match_field(index)] = forms.CharField(
+                label="Matched by property (default: its title)",
+                required=False,
+                max_length=PROPERTY_NAME_LIMIT,
+            )
 
     @staticmethod
     def type_field(index: int) -> str:
         return f"type_{index}"
 
+    @staticmethod
+    def relation_field(index: int) -> str:
+        return f"relation_{index}"
+
+    @staticmethod
+    def match_field(index: int) -> str:
+        return f"match_{index}"
+
     def columns(self) -> list[dict[str, Any]]:
-        """For the page: each column with its type field and its first values."""
+        """For the page: each column with its type field, its relation's fields and its first values."""
         return [
-            {"column": column, "type": self[self.type_field(index)], "title": self["title_column"][index]}
+            {
+                "column": column,
+                "type": self[self.type_field(index)],
+                "relation": self[self.relation_field(index)],
+                "match": self[self.match_field(index)],
+                "title": self["title_column"][index],
+            }
             for index, column in enumerate(self.file.columns)
         ]
+
+    def relations(self, title_index: int) -> dict[str, Relation]:
+        """The target of each column but the title typed Relation that names one (into an existing
+        data source one may not); an error on the field of each other one."""
+        data = self.cleaned_data
+        relations = {}
+        for index, name in enumerate(self.file.header):
+            if index == title_index or data.get(self.type_field(index)) != service.RELATION:
+                continue
+            field = self.relation_field(index)
+            source_id, match = data.get(field) or "", (data.get(self.match_field(index)) or "").strip()
+            if source_id or match:
+                relations[name] = Relation(source_id, match)
+            if not source_id and data.get("target") != DATA_SOURCE and field not in self.errors:
+                self.add_error(field, f"Enter the data source “{name}” relates to: its ID or link.")
+        return relations
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -134,8 +178,13 @@ class ImportForm(forms.Form):
         types = {
             name: data[self.type_field(i)] for i, name in enumerate(header) if self.type_field(i) in data
         }
+        relations = self.relations(int(index))
+        if any(self.relation_field(i) in self.errors for i in range(len(header))):
+            return data
         try:
-            self.plan = service.make_plan(file=self.file, title_column=header[int(index)], types=types)
+            self.plan = service.make_plan(
+                file=self.file, title_column=header[int(index)], types=types, relations=relations
+            )
             if data.get("target") == NEW_DATABASE:
                 service.new_database_columns(file=self.file, plan=self.plan)
         except service.CannotImport as error:

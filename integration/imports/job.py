@@ -5,7 +5,8 @@ without adding a row twice.
 Each handled row has its JobRow, written with the job's counts in one transaction. A row whose
 request went out has a `pending` JobRow until Notion's answer is in: if none came back, the row's
 key (kept in the page's "Import key" column) is looked for in the data source before the row is
-sent again.
+sent again. The pages a row's relation cells name are looked up before its page is made
+(integration.imports.relations), the answers kept for the rest of the run.
 """
 
 from typing import Any
@@ -16,6 +17,7 @@ from django.db.models import Count
 
 from integration.imports import csvfile, merge
 from integration.imports.merge import IMPORT_KEY
+from integration.imports.relations import Lookup, RelationError
 from integration.imports.state import ImportInput, ImportProgress
 from integration.jobs.base import JobKind, cancel_requested, end, save
 from integration.jobs.queue import gave_up, is_outage, made_progress, pause, queue_job
@@ -109,6 +111,8 @@ class _Importing:
         self.context = AuditContext(
             correlation_id=job.correlation_id, username=job.owner.get_username(), source=Source.JOB
         )
+        decimal = csvfile.decimal_separator(self.spec.delimiter)
+        self.lookup = Lookup(self.spec.relations, context=self.context, decimal=decimal)
 
     def run(self) -> None:
         job = self.job
@@ -120,13 +124,24 @@ class _Importing:
             # A database the import made holds only the pages its rows record: nothing to look up.
             find = None if self.spec.created_database else self.find
             try:
-                for decision in merge.decisions(reader, self.spec, start=self.progress.next, find=find):
+                for decision in merge.decisions(
+                    reader, self.spec, start=self.progress.next, find=find, lookup=self.lookup
+                ):
                     if cancel_requested(job):
                         return finish_import(job, State.CANCELLED)
                     if not self.take(decision):
                         return None
             except _Paused as paused:  # looking the rows' pages up failed
                 self.wait_for_notion(paused)
+                return None
+            except NotionError as error:  # looking up the pages relation cells name failed
+                if is_outage(error):
+                    self.wait_for_notion(_Paused(f"Looking up related pages failed: {error.hint}", error))
+                else:
+                    finish_import(job, State.FAILED, hint=error.hint, error=error.as_dict())
+                return None
+            except RelationError as error:
+                finish_import(job, State.FAILED, hint=f"A relation column can't be looked up: {error}")
                 return None
         finish_import(job, State.DONE)
 

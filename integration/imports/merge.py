@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from integration.imports import csvfile
+from integration.imports.relations import Lookup
 from integration.imports.state import ImportInput
 from integration.notion.blocks import rich_text
 from integration.notion.compare import COMPARED_TYPES, as_sent, cleared, comparable, same
@@ -140,12 +141,18 @@ def key_condition(property_name: str, kind: str, lookup: Any) -> dict:
 
 
 def decisions(
-    reader: csvfile.CsvReader, spec: ImportInput, *, start: int = 0, find: Finder | None = None
+    reader: csvfile.CsvReader,
+    spec: ImportInput,
+    *,
+    start: int = 0,
+    find: Finder | None = None,
+    lookup: Lookup | None = None,
 ) -> Iterator[Decision]:
     """A decision for each record of the file from the `start`th (0: the first), in order.
 
     `find` answers a query's filter with the pages matching it; without it (a new database) no
-    page is there and every good row is added.
+    page is there and every good row is added. `lookup` finds the pages relation cells name
+    (integration.imports.relations), the batch's values at once.
     """
     batch: list[csvfile.Row | csvfile.BadRow] = []
     for index, row in enumerate(reader):
@@ -153,9 +160,9 @@ def decisions(
             continue
         batch.append(row)
         if len(batch) == BATCH:
-            yield from _decide(batch, reader, spec, find)
+            yield from _decide(batch, reader, spec, find, lookup)
             batch = []
-    yield from _decide(batch, reader, spec, find)
+    yield from _decide(batch, reader, spec, find, lookup)
 
 
 def _decide(
@@ -163,8 +170,13 @@ def _decide(
     reader: csvfile.CsvReader,
     spec: ImportInput,
     find: Finder | None,
+    lookup: Lookup | None,
 ) -> Iterator[Decision]:
-    rows: list[_Row | Bad] = [_prepare(row, reader, spec) for row in batch]
+    if lookup is not None and spec.relations:
+        lookup.prefetch(
+            dict(zip(reader.header, row.values, strict=True)) for row in batch if isinstance(row, csvfile.Row)
+        )
+    rows: list[_Row | Bad] = [_prepare(row, reader, spec, lookup) for row in batch]
     wanted = [row for row in rows if isinstance(row, _Row)]
     found = _pages_by_key(wanted, spec, find) if find and wanted else {}
     for row in rows:
@@ -174,13 +186,20 @@ def _decide(
             yield _decide_row(row, found.get(row.lookup, []), spec)
 
 
-def _prepare(row: csvfile.Row | csvfile.BadRow, reader: csvfile.CsvReader, spec: ImportInput) -> "_Row | Bad":
+def _prepare(
+    row: csvfile.Row | csvfile.BadRow, reader: csvfile.CsvReader, spec: ImportInput, lookup: Lookup | None
+) -> "_Row | Bad":
     if isinstance(row, csvfile.BadRow):
         return Bad(row.line, (row,))
     header = reader.header
     values = csvfile.convert_row(header, row, spec.schema, decimal=reader.decimal)
     if isinstance(values, list):
         return Bad(row.line, tuple(values))
+    if lookup is not None and spec.relations:
+        references = lookup.references(row.line, dict(zip(header, row.values, strict=True)))
+        if isinstance(references, list):
+            return Bad(row.line, tuple(references))
+        values.update(references)
     title = row.values[header.index(spec.title_name)].strip()
     values.pop(spec.title_name, None)
     if spec.key_column:

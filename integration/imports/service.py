@@ -8,6 +8,11 @@ not fit; `start_import` queues the import job, into a new database under a page 
 existing data source. The same file into the same data source is one import: started again, its
 earlier job goes on where it stopped (never adding a row twice) instead of a new one.
 
+A relation column names pages of another data source (`relations`): into a new database it is
+created pointing at the data source the plan names; into an existing data source it goes into a
+relation property of its name, pointing where that property points. Either way the related data
+source must be readable, and the property its values are matched against one Notion filters.
+
 Nothing is sent to Notion before every check has passed.
 """
 
@@ -15,7 +20,7 @@ import hashlib
 import shutil
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +31,13 @@ from integration import jobs
 from integration.imports import csvfile, merge
 from integration.imports.job import start_import_job
 from integration.imports.merge import ADD_ONLY, IMPORT_KEY, KEY_TYPES, MERGE, MODES, UPDATE_ONLY
+from integration.imports.relations import Lookup, Relation, RelationError, read_target
 from integration.imports.state import ImportInput
 from integration.models import AuditContext, Job
 from integration.notion import databases, selectors
 from integration.notion.client import notion_client
-from integration.notion.columns import Column, ColumnError, check_names
+from integration.notion.columns import RELATION, Column, ColumnError, check_names
+from integration.notion.errors import NotionError
 from integration.notion.shapes import plain_text
 from integration.notion.values import properties_of
 
@@ -46,6 +53,7 @@ IMPORT_TYPES = {
     "email": "Email",
     "url": "URL",
     "phone_number": "Phone",
+    RELATION: "Relation",  # with the data source it relates to: ImportPlan.relations
 }
 PREVIEW_ROWS = 5
 BAD_ROWS_SHOWN = 100  # bad rows (and changes) a dry run lists; its counts have them all
@@ -96,10 +104,12 @@ class CsvFile:
 
 @dataclass(frozen=True)
 class ImportPlan:
-    """What to import: the title column, and each other column's type (or SKIP)."""
+    """What to import: the title column, each other column's type (or SKIP), and the target of
+    each relation column (one without is a relation property's, into an existing data source)."""
 
     title_column: str
     types: dict[str, str]
+    relations: dict[str, Relation] = field(default_factory=dict)
 
     @property
     def imported(self) -> list[str]:
@@ -116,6 +126,7 @@ class Match:
     mismatches: tuple[str, ...]
     needs_import_key: bool  # the "Import key" property is to be added
     key: "Key | None" = None  # the key column and the property holding it; None: the app's row key
+    relations: dict[str, Relation] = field(default_factory=dict)  # of the columns going into relations
 
     @property
     def source_id(self) -> str:
@@ -190,10 +201,17 @@ def read_file(*, path: Path, name: str = "", limit: int | None = None) -> CsvFil
     )
 
 
-def make_plan(*, file: CsvFile, title_column: str = "", types: Mapping[str, str] | None = None) -> ImportPlan:
-    """The plan for `file`: `title_column` (by default the first) and `types` ({column: type or
-    SKIP}; a column not named keeps its guessed type). CannotImport names a column or type that
-    is not there."""
+def make_plan(
+    *,
+    file: CsvFile,
+    title_column: str = "",
+    types: Mapping[str, str] | None = None,
+    relations: Mapping[str, Relation] | None = None,
+) -> ImportPlan:
+    """The plan for `file`: `title_column` (by default the first), `types` ({column: type or
+    SKIP}; a column not named keeps its guessed type) and `relations` (the target of each column
+    of type relation). CannotImport names a column or type that is not there, or a relation given
+    to a column of another type."""
     header = file.header
     title_column = title_column or header[0]
     if title_column not in header:
@@ -208,14 +226,21 @@ def make_plan(*, file: CsvFile, title_column: str = "", types: Mapping[str, str]
             )
     if chosen.get(title_column, "") == SKIP:
         raise CannotImport(f"The title column “{title_column}” can't be skipped: every page needs a title.")
-    return ImportPlan(
+    plan = ImportPlan(
         title_column=title_column,
         types={
             column.name: chosen.get(column.name, column.type)
             for column in file.columns
             if column.name != title_column
         },
+        relations=dict(relations or {}),
     )
+    for name in plan.relations:
+        if name == title_column:
+            raise CannotImport(f"The title column “{name}” can't be a relation: it names each page.")
+        if plan.types.get(name) != RELATION:
+            raise CannotImport(f"Column “{name}” relates to a data source, but its type is not relation.")
+    return plan
 
 
 def new_database_columns(*, file: CsvFile, plan: ImportPlan) -> list[Column]:
@@ -226,7 +251,8 @@ def new_database_columns(*, file: CsvFile, plan: ImportPlan) -> list[Column]:
             kind = plan.types[name]
             guess = file.column(name)
             options = guess.options if kind == "select" and guess.type == "select" else ()
-            columns.append(Column(name, kind, options))
+            related = plan.relations[name].data_source_id if name in plan.relations else ""
+            columns.append(Column(name, kind, options, data_source_id=related))
         columns.append(Column(IMPORT_KEY, "rich_text"))
         check_names(plan.title_column, columns)
     except ColumnError as error:
@@ -250,7 +276,9 @@ def match_data_source(
     """The plan's columns against the data source's properties (read from Notion, kept a minute).
 
     A column fits a property of its exact name whose type takes its values (its first distinct
-    values are tried); the title column goes into the title property, whatever its name.
+    values are tried); the title column goes into the title property, whatever its name. A
+    relation property's column names pages of the data source that property relates to (read
+    too, to check the property they are matched against).
     `key_column` (see imports/merge.py) must be the title column or an imported one, held by a
     property an `equals` filter finds pages by; without it the app's "Import key" property is
     used, added if the data source has none. `mode`: merge (the default with a key column),
@@ -261,8 +289,18 @@ def match_data_source(
     title_property = selectors.title_property(source)
     matched = [(plan.title_column, title_property, "title")]
     mismatches = []
+    relations = {}
     for name in plan.imported:
         problem = _mismatch(file, name, properties, title_property)
+        if not problem and properties[name].get("type") == RELATION:
+            relation, problem = _relation_fit(name, properties[name], plan.relations.get(name), context)
+            if relation is not None:
+                relations[name] = relation
+        elif not problem and name in plan.relations:
+            problem = (
+                f"“{name}” goes into a {properties[name].get('type')} property, not a relation: "
+                "choose another type for it, or skip it."
+            )
         if problem:
             mismatches.append(problem)
         else:
@@ -292,6 +330,7 @@ def match_data_source(
         mismatches=tuple(mismatches),
         needs_import_key=not key_column and import_key is None,
         key=key,
+        relations=relations,
     )
 
 
@@ -314,6 +353,56 @@ def _key(
             f"value: a key is held by a property of type {', '.join(KEY_TYPES)}."
         )
     return Key(column, property_name, kind, mode), ""
+
+
+def _relation_fit(
+    name: str, prop: Mapping, asked: Relation | None, context: AuditContext | None
+) -> tuple[Relation | None, str]:
+    """Column `name` into relation property `prop`: the relation its values are looked up by, or why
+    they can't be. `asked`, the plan's target if it names one, must be where the property points."""
+    config = prop.get(RELATION)
+    config = config if isinstance(config, dict) else {}
+    related = str(config.get("data_source_id") or "")
+    if (
+        asked is not None
+        and asked.data_source_id
+        and asked.data_source_id not in (related, config.get("database_id"))
+    ):
+        return None, (
+            f"“{name}” is a relation to the data source {related}, not to {asked.data_source_id}: "
+            "give that one, or none."
+        )
+    relations, problems = check_relations(
+        relations={name: Relation(related, asked.match if asked else "")}, context=context
+    )
+    return relations.get(name), "".join(problems)
+
+
+# Notion's answers that say a related data source can't be used (any other error is raised).
+_UNREADABLE = ("object_not_found", "not_a_data_source", "ambiguous_database", "restricted_resource")
+
+
+def check_relations(
+    *, relations: Mapping[str, Relation], context: AuditContext | None = None
+) -> tuple[dict[str, Relation], list[str]]:
+    """The relations whose data sources can be read and matched against (each by its data source's
+    own ID, had a database's been given), and for each other one, what is wrong."""
+    checked, problems = {}, []
+    for column, relation in relations.items():
+        if not relation.data_source_id:
+            problems.append(f"“{column}”: name the data source it relates to.")
+            continue
+        try:
+            target = read_target(relation, context=context)
+        except NotionError as error:
+            if error.code not in _UNREADABLE:
+                raise
+            problems.append(f"“{column}”: the data source it relates to can't be read: {error.hint}")
+        except RelationError as error:
+            problems.append(f"“{column}”: {error}")
+        else:
+            checked[column] = replace(relation, data_source_id=target.source_id)
+    return checked, problems
 
 
 def _mismatch(file: CsvFile, name: str, properties: Mapping[str, dict], title_property: str) -> str:
@@ -357,6 +446,7 @@ def _job_input(
     schema: dict,
     created_database: bool,
     key: Key | None = None,
+    relations: dict[str, Relation] | None = None,
 ) -> ImportInput:
     return ImportInput(
         created_database=created_database,
@@ -374,6 +464,7 @@ def _job_input(
         key_type=key.type if key else "",
         mode=key.mode if key else ADD_ONLY,
         key_source=source_id,
+        relations=relations or {},
     )
 
 
@@ -381,7 +472,17 @@ def start_new_database_import(
     *, file: CsvFile, plan: ImportPlan, title: str, parent_page_id: str, user: User, context: AuditContext
 ) -> Started:
     """Create a database under `parent_page_id` ("" for the default) with the plan's columns, then
-    queue the job adding a page per row of `file`, whose path (under IMPORTS_DIR) the job then owns."""
+    queue the job adding a page per row of `file`, whose path (under IMPORTS_DIR) the job then owns.
+    The data sources of relation columns are read first: CannotImport, nothing sent, if one can't be."""
+    relations, problems = check_relations(relations=plan.relations, context=context)
+    if problems:
+        count = len(problems)
+        raise CannotImport(
+            f"{count} relation column{'s' if count != 1 else ''} of {file.name} can't be imported: "
+            "nothing was sent.",
+            mismatches=tuple(problems),
+        )
+    plan = replace(plan, relations=relations)
     columns = new_database_columns(file=file, plan=plan)
     database = databases.create_database(
         title=title,
@@ -406,6 +507,7 @@ def start_new_database_import(
             url=database.get("url") or "",
             schema=schema,
             created_database=True,
+            relations=plan.relations,
         ),
     )
     job.refresh_from_db()
@@ -470,6 +572,7 @@ def _data_source_input(file: CsvFile, plan: ImportPlan, match: Match) -> ImportI
         schema=_job_schema(plan.title_column, {name: properties[name] for name, _, _ in match.columns[1:]}),
         created_database=False,
         key=match.key,
+        relations=match.relations,
     )
 
 
@@ -549,13 +652,27 @@ def dry_run(
             plan.title_column,
             {one.name: {"type": one.type, **one.schema()} for one in columns if one.name != IMPORT_KEY},
         )
-        spec = _job_input(file, database_id="", source_id="", url="", schema=schema, created_database=True)
+        relations, problems = check_relations(relations=plan.relations, context=context)
+        if problems:
+            raise CannotImport(
+                f"{file.name}: a relation column can't be imported.", mismatches=tuple(problems)
+            )
+        spec = _job_input(
+            file,
+            database_id="",
+            source_id="",
+            url="",
+            schema=schema,
+            created_database=True,
+            relations=relations,
+        )
         finder = None
     report = DryRun(adds_import_key=bool(data_source_id) and match.needs_import_key)
     seen: dict[str, int] = {}  # row key: the line it is first on
     with file.path.open("rb") as opened:
         reader = csvfile.CsvReader(opened, delimiter=file.delimiter)
-        for decision in merge.decisions(reader, spec, find=finder):
+        lookup = Lookup(spec.relations, context=context, decimal=file.decimal) if spec.relations else None
+        for decision in merge.decisions(reader, spec, find=finder, lookup=lookup):
             if limit is not None and report.rows >= limit:
                 report.complete = False
                 break

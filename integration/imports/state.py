@@ -3,9 +3,11 @@
 Shared by the import job that fills them and the undo job that reads them back.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from integration.imports.relations import Relation
 
 
 @dataclass(frozen=True)
@@ -15,7 +17,7 @@ class ImportInput:
     `header` is the file's columns in order (a JSON object's keys keep no order in PostgreSQL),
     `schema` the type of each column but the title (`{name: {"type": ..., ...}}`), `source`
     "{data source ID}:{digest}", the file's identity in the data source, `created_database`
-    whether undoing the import trashes the database too.
+    whether undoing the import trashes the database too, `relations` each relation column's target.
 
     Rows are matched to pages (imports/merge.py) by `key_column`, a column of the file held by the
     data source's property `key_property` of type `key_type`, or, when it is "", by the app's own
@@ -37,6 +39,7 @@ class ImportInput:
     key_type: str = ""
     mode: str = "add"
     key_source: str = ""
+    relations: dict[str, Relation] = field(default_factory=dict)
 
     @property
     def title_name(self) -> str:
@@ -64,6 +67,7 @@ class ImportInput:
             "key_type": self.key_type,
             "mode": self.mode,
             "key_source": self.key_source,
+            "relations": {column: relation.as_dict() for column, relation in self.relations.items()},
         }
 
     @classmethod
@@ -86,7 +90,15 @@ class ImportInput:
             mode=data.get("mode") or "add",
             # Jobs made before merging keyed their rows by the file's digest too: resumed, they go on so.
             key_source=data.get("key_source") or data.get("source", ""),
+            relations={
+                str(column): Relation.from_dict(relation)
+                for column, relation in _mapping(data.get("relations")).items()
+            },
         )
+
+
+def _mapping(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
 
 
 @dataclass

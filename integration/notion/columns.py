@@ -25,6 +25,9 @@ COLUMN_TYPES = (
     "last_edited_by",
 )  # fmt: skip
 OPTION_TYPES = frozenset({"select", "multi_select"})
+# A column pointing at the pages of another data source: made only with the data source it relates
+# to (the CSV import's), so not among the COLUMN_TYPES a column is picked from.
+RELATION = "relation"
 DEFAULT_TITLE = "Name"
 
 
@@ -45,20 +48,27 @@ def _check_name(name: str, what: str = "A column") -> None:
 @dataclass(frozen=True)
 class Column:
     """One column of a new database: its name, its type, and its options (select,
-    multi-select) or its format (number). Made only valid: a bad one raises ColumnError."""
+    multi-select), its format (number) or the data source it relates to (relation, by its ID).
+    Made only valid: a bad one raises ColumnError."""
 
     name: str
     type: str
     options: tuple[str, ...] = field(default=())
     format: str = ""
+    data_source_id: str = ""
 
     def __post_init__(self) -> None:
         _check_name(self.name)
         where = f"Column “{self.name}”"
-        if self.type not in COLUMN_TYPES:
+        if self.type == RELATION:
+            if not self.data_source_id:
+                raise ColumnError(f"{where}: a relation needs the data source it relates to.")
+        elif self.type not in COLUMN_TYPES:
             raise ColumnError(
                 f"{where}: unknown type “{self.type}”; the types are {', '.join(COLUMN_TYPES)}."
             )
+        elif self.data_source_id:
+            raise ColumnError(f"{where}: only a relation relates to a data source.")
         if self.options and self.type not in OPTION_TYPES:
             raise ColumnError(f"{where}: a {self.type} column takes no options.")
         if self.format and self.type != "number":
@@ -91,17 +101,28 @@ class Column:
             config: dict[str, Any] = {"options": [{"name": option} for option in self.options]}
         elif self.type == "number":
             config = {"format": self.format or "number"}
+        elif self.type == RELATION:
+            # "Data source properties", relation: a one-way relation (no property added to the
+            # related data source), `dual_property` being the two-way one.
+            config = {"data_source_id": self.data_source_id, "type": "single_property", "single_property": {}}
         else:
             config = {}
         return {self.type: config}
 
     def as_dict(self) -> dict[str, Any]:
         """As kept with a submission (JSON)."""
-        return {"name": self.name, "type": self.type, "options": list(self.options), "format": self.format}
+        kept = {"name": self.name, "type": self.type, "options": list(self.options), "format": self.format}
+        return kept | ({"data_source_id": self.data_source_id} if self.data_source_id else {})
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Column":
-        return cls(data["name"], data["type"], tuple(data.get("options") or ()), data.get("format") or "")
+        return cls(
+            data["name"],
+            data["type"],
+            tuple(data.get("options") or ()),
+            data.get("format") or "",
+            data.get("data_source_id") or "",
+        )
 
 
 def split_options(text: str) -> tuple[str, ...]:

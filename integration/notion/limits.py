@@ -45,7 +45,8 @@ FILE_URL_SCHEMES = frozenset({"http", "https"})
 
 # Property types ("Property object"): every type a data source's schema may hold, those Notion
 # fills in itself (a page can't be given a value for them), and those a page is given a value of
-# by this app (Notion also takes relation values, which this app never sends).
+# by this app from what a person typed (Notion also takes relation values: pages, by ID, which the
+# CSV import looks up in the related data source and sends as `values.relation_value` makes them).
 PROPERTY_TYPES = frozenset({
     "title", "rich_text", "number", "select", "multi_select", "status", "date", "people",
     "files", "checkbox", "url", "email", "phone_number", "formula", "relation", "rollup",

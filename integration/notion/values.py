@@ -10,10 +10,12 @@ A decimal comma ("1,5"), an exponent, a unit or a sign between digits ("3-4") is
 how to write it, never read as another number.
 A select or multi-select option not in the schema is created by Notion (if the integration may
 edit the data source); a status option must exist, as the API cannot add one.
+A relation holds pages of the data source it relates to, by their IDs, at most 100 (`relation_value`).
 """
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -113,6 +115,23 @@ def property_value(prop: dict, raw: Any) -> dict | None:
     return {"files": [_file(url) for url in _items(text, commas=False)]}
 
 
+def relation_value(page_ids: Sequence[str]) -> dict | None:
+    """The value of a relation property holding these pages ("Page properties", relation: an array
+    of page references `{"id": ...}`; Notion reads it back with `has_more`). None: no page, left empty.
+
+    Raises InvalidValue for more than 100 pages (Notion's limit) or an ID that is not one."""
+    ids = list(dict.fromkeys(page_ids))
+    if len(ids) > ARRAY_LIMIT:
+        raise InvalidValue(f"Notion relates at most {ARRAY_LIMIT} pages here (this has {len(ids)}).")
+    references = []
+    for page_id in ids:
+        parsed = parse_notion_id(page_id)
+        if parsed is None:
+            raise InvalidValue(f"“{page_id[:50]}” is not a page ID.")
+        references.append({"id": parsed})
+    return {"relation": references} if references else None
+
+
 def page_values(properties: dict[str, dict], submitted: dict[str, Any]) -> dict[str, dict]:
     """The values to send for `submitted` ({property name: raw value}): those left empty are left out.
 
@@ -149,8 +168,8 @@ def value_text(value: dict) -> str:
         return data["start"]
     if kind == "checkbox":
         return "Yes" if data else "No"
-    if kind == "people":
-        return ", ".join(person["id"] for person in data)
+    if kind in ("people", "relation"):
+        return ", ".join(item["id"] for item in data)
     if kind == "files":
         return "\n".join(
             item["external"]["url"]

@@ -313,6 +313,9 @@ _EMPTY_VALUES: dict[str, Any] = {
     "verification": {"state": "unverified", "verified_by": None, "date": None},
 }  # fmt: skip
 
+# The page property types a page can be given a value of here: the app's, and relations.
+_SETTABLE = PAGE_VALUE_TYPES | {"relation"}
+
 # The operators the sandbox's query filters take, by property type ("Filter data source entries").
 _FILTERED = {
     "title": ("equals", "contains"),
@@ -1017,12 +1020,39 @@ class NotionSandbox:
                     f"instead was `{json.dumps(number_format)}`."
                 )
             config = {"format": number_format}
+        elif kind == "relation":
+            config = self._relation_config(config, f"{where}.relation")
         return {
             "id": "title" if kind == "title" else uuid.uuid4().hex[:4],
             "name": name,
             "description": spec.get("description"),
             "type": kind,
             kind: config,
+        }
+
+    def _relation_config(self, config: dict, where: str) -> dict:
+        """A relation's schema as Notion keeps it ("Data source properties", relation): the data source
+        it relates to, and that data source's database. One-way (`single_property`) only here."""
+        source_id = self._id(config.get("data_source_id"), f"body failed validation: {where}.data_source_id")
+        related = self.store.get(source_id)
+        if related is None or related["object"] != "data_source" or related.get("in_trash"):
+            raise _invalid(
+                f"Could not find data source with ID: {source_id}. Make sure the relevant pages and "
+                "databases are shared with your integration."
+            )
+        if "dual_property" in config:
+            raise _invalid(
+                f"body failed validation: {where}: this sandbox makes single_property relations only."
+            )
+        if not isinstance(config.get("single_property"), dict):
+            raise _invalid(
+                f"body failed validation: {where}.single_property should be defined, instead was `undefined`."
+            )
+        return {
+            "database_id": related["parent"]["database_id"],
+            "data_source_id": source_id,
+            "type": "single_property",
+            "single_property": {},
         }
 
     def _options(self, options: Any, kind: str, where: str) -> list[dict]:
@@ -1304,7 +1334,7 @@ class NotionSandbox:
             kind = spec["type"]
             if kind in READ_ONLY_TYPES:
                 raise _invalid(f"{name} is a {kind} property: Notion sets its value, it can't be set.")
-            if kind not in PAGE_VALUE_TYPES:
+            if kind not in _SETTABLE:
                 raise _invalid(f"{name} is a {kind} property, which this sandbox can't set.")
             if kind == "title" and not isinstance(value, dict):
                 value = {"title": value}
@@ -1316,6 +1346,8 @@ class NotionSandbox:
             kind = spec["type"]
             value = values[name] if name in values else _EMPTY_VALUES.get(kind)
             shaped[name] = {"id": spec["id"], "type": kind, kind: value}
+            if kind == "relation":
+                shaped[name]["has_more"] = False
         return shaped
 
     def _page_value(self, source: dict, name: str, value: Any, where: str) -> Any:
@@ -1352,6 +1384,9 @@ class NotionSandbox:
         if kind == "date":
             return self._date(value, where)
         items = self._items(value, where)
+        if kind == "relation":
+            related = source["properties"][name]["relation"]["data_source_id"]
+            return [self._related_page(item, related, f"{where}[{i}]") for i, item in enumerate(items)]
         if kind == "multi_select":
             return [self._option(source, name, item, f"{where}[{i}]") for i, item in enumerate(items)]
         if kind == "people":
@@ -1416,6 +1451,23 @@ class NotionSandbox:
                 f"instead was `{json.dumps(end)}`."
             )
         return {"start": value["start"], "end": end, "time_zone": value.get("time_zone")}
+
+    def _related_page(self, value: Any, source_id: str, where: str) -> dict:
+        """A page reference of a relation value: a page of the related data source ("Page properties",
+        relation). Notion's docs name no message for another page: the sandbox answers 400
+        validation_error, naming the page."""
+        page_id = self._id(
+            value.get("id") if isinstance(value, dict) else None, f"body failed validation: {where}.id"
+        )
+        page = self.store.get(page_id)
+        if (
+            page is None
+            or page["object"] != "page"
+            or page.get("in_trash")
+            or page.get("parent", {}).get("data_source_id") != source_id
+        ):
+            raise _invalid(f"Relation page {page_id} is not a page of the related data source {source_id}.")
+        return {"id": page_id}
 
     def _person(self, value: Any, where: str) -> str:
         raw = value.get("id") if isinstance(value, dict) else None

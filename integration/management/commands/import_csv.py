@@ -1,6 +1,7 @@
 import getpass
 import json
 import logging
+import re
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -11,7 +12,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.urls import reverse
 
 from integration import jobs
+from integration.ids import parse_notion_id
 from integration.imports import service
+from integration.imports.relations import Relation
 from integration.management.arguments import (
     data_source_id,
     database_title,
@@ -24,6 +27,8 @@ from integration.notion.errors import NotionError
 from integration.notion.workspace import workspace
 
 POLL_SECONDS = 1.0
+# `NAME:relation=DATA_SOURCE[@PROPERTY]`, the data source an ID or a link (which may hold a colon).
+_RELATION_SPEC = re.compile(r"(?P<name>.*):\s*relation\s*=(?P<target>.*)", re.IGNORECASE | re.DOTALL)
 
 
 class Command(BaseCommand):
@@ -64,7 +69,13 @@ class Command(BaseCommand):
             default=[],
             metavar="NAME:TYPE",
             help=f"a column's type instead of the guessed one ({', '.join(service.IMPORT_TYPES)}), "
-            "skip to leave it out, or title for the title column (default: the first); repeatable",
+            "skip to leave it out, or title for the title column (default: the first); repeatable. "
+            "A relation names the data source its values are pages of, by ID or link: "
+            "NAME:relation=DATA_SOURCE, each cell's comma-separated values matched against that "
+            "data source's page titles, or NAME:relation=DATA_SOURCE@PROPERTY to match them against "
+            "that property (text, number, email, URL, phone, select or unique ID). Into an existing "
+            "data source, a column going into a relation property needs none: it relates where the "
+            "property does, matched by title, or NAME:relation=DATA_SOURCE@PROPERTY by that property",
         )
         parser.add_argument(
             "--key",
@@ -130,7 +141,7 @@ class Command(BaseCommand):
         title = "" if target else database_title(options["title"] or path.stem)
         parent = parent_page(options["parent"])
         owner = self._owner(options["owner"])
-        title_column, types = self._properties(options["property"])
+        title_column, types, relations = self._properties(options["property"])
         key_column, mode = options["key"].strip(), self._mode(options)
         if (key_column or mode) and not target:
             raise CommandError(
@@ -140,7 +151,7 @@ class Command(BaseCommand):
         context = AuditContext(source=Source.COMMAND, username=getpass.getuser())
         try:
             file = service.read_file(path=path)
-            plan = service.make_plan(file=file, title_column=title_column, types=types)
+            plan = service.make_plan(file=file, title_column=title_column, types=types, relations=relations)
             if not target:
                 service.new_database_columns(file=file, plan=plan)  # checked before the file is copied
             if options["dry_run"]:
@@ -239,10 +250,21 @@ class Command(BaseCommand):
         if report.bad:
             raise CommandError(f"{report.bad} row{'s' if report.bad != 1 else ''} would be left out as bad.")
 
-    def _properties(self, specs: list[str]) -> tuple[str, dict[str, str]]:
-        """The title column (NAME:title) and the types (NAME:TYPE or NAME:skip) of `--property`."""
-        title_column, types = "", {}
+    def _properties(self, specs: list[str]) -> tuple[str, dict[str, str], dict[str, Relation]]:
+        """The title column (NAME:title), the types (NAME:TYPE or NAME:skip) and the relations'
+        targets (NAME:relation=DATA_SOURCE[@PROPERTY]) of `--property`."""
+        title_column, types, relations = "", {}, {}
         for spec in specs:
+            relation = _RELATION_SPEC.fullmatch(spec)
+            if relation:
+                name = relation["name"].strip()
+                if not name:
+                    raise CommandError(f"--property “{spec}” is not NAME:TYPE.")
+                if name in types or name == title_column:
+                    raise CommandError(f"--property names column “{name}” twice.")
+                types[name] = service.RELATION
+                relations[name] = self._relation(spec, relation["target"])
+                continue
             name, colon, kind = spec.rpartition(":")
             name, kind = name.strip(), kind.strip().lower()
             if not colon or not name:
@@ -253,6 +275,8 @@ class Command(BaseCommand):
                 if title_column:
                     raise CommandError(f"--property: two title columns, “{title_column}” and “{name}”.")
                 title_column = name
+            elif kind == service.RELATION:
+                types[name] = kind  # into an existing data source's relation property, by title
             elif kind in service.IMPORT_TYPES or kind == service.SKIP:
                 types[name] = kind
             else:
@@ -260,7 +284,20 @@ class Command(BaseCommand):
                     f"--property “{spec}”: unknown type “{kind}”; the types are title, "
                     f"{', '.join(service.IMPORT_TYPES)}, or {service.SKIP}."
                 )
-        return title_column, types
+        return title_column, types, relations
+
+    def _relation(self, spec: str, target: str) -> Relation:
+        """The relation of `NAME:relation=DATA_SOURCE[@PROPERTY]`, its target `DATA_SOURCE[@PROPERTY]`."""
+        source, at, match = target.partition("@")
+        source_id = parse_notion_id(source)
+        if source_id is None:
+            raise CommandError(
+                f"--property “{spec}”: the data source it relates to is neither a Notion ID nor a "
+                f"Notion link: {source.strip()!r}."
+            )
+        if at and not match.strip():
+            raise CommandError(f"--property “{spec}”: name the property to match after the “@”.")
+        return Relation(source_id, match.strip())
 
     def _owner(self, username: str) -> Any:
         users = get_user_model().objects
