@@ -11,6 +11,7 @@ from integration.forms import NotionIdField, NotionTextField
 from integration.imports import service
 
 NEW_DATABASE = "new"
+SEPARATOR_NAMES = {".": "decimal point “.”", ",": "decimal comma “,”"}
 DATA_SOURCE = "data_source"
 TYPE_CHOICES = [*service.IMPORT_TYPES.items(), (service.SKIP, "Skip")]
 
@@ -37,10 +38,18 @@ class UploadForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    """A type (or Skip) per column of `file`, its title column, and the target: a new database
-    (its name, its parent page) or an existing data source. `plan` once valid."""
+    """A type (or Skip) per column of `file`, its title column, the decimal separator of its
+    numbers, and the target: a new database (its name, its parent page) or an existing data
+    source. `plan` once valid."""
 
     title_column = forms.ChoiceField(label="Title column", widget=forms.RadioSelect)
+    decimal = forms.ChoiceField(
+        label="Decimal separator of the numbers",
+        choices=list(service.DECIMALS.items()),
+        required=False,
+        help_text="Each number column’s is found in its values (shown beside its type); choose one for "
+        "them all if the guess is wrong.",
+    )
     target = forms.ChoiceField(
         label="Import into",
         choices=[(NEW_DATABASE, "A new database"), (DATA_SOURCE, "An existing data source")],
@@ -82,9 +91,17 @@ class ImportForm(forms.Form):
         return f"type_{index}"
 
     def columns(self) -> list[dict[str, Any]]:
-        """For the page: each column with its type field and its first values."""
+        """For the page: each column with its type field, why it has its guessed type, the decimal
+        separator its numbers are read with, and its first values."""
+        chosen = self["decimal"].value() or ""
         return [
-            {"column": column, "type": self[self.type_field(index)], "title": self["title_column"][index]}
+            {
+                "column": column,
+                "type": self[self.type_field(index)],
+                "title": self["title_column"][index],
+                "decimal": SEPARATOR_NAMES[chosen if chosen in SEPARATOR_NAMES else column.decimal],
+                "guessed": service.IMPORT_TYPES.get(column.type, column.type),
+            }
             for index, column in enumerate(self.file.columns)
         ]
 
@@ -106,7 +123,9 @@ class ImportForm(forms.Form):
             name: data[self.type_field(i)] for i, name in enumerate(header) if self.type_field(i) in data
         }
         try:
-            self.plan = service.make_plan(file=self.file, title_column=header[int(index)], types=types)
+            self.plan = service.make_plan(
+                file=self.file, title_column=header[int(index)], types=types, decimal=data.get("decimal") or ""
+            )
             if data.get("target") == NEW_DATABASE:
                 service.new_database_columns(file=self.file, plan=self.plan)
         except service.CannotImport as error:

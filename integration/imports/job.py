@@ -128,7 +128,9 @@ class _Importing:
         if earlier is not None and earlier.line != row.line:
             self.handled(self.skipped(row.line, None, f"The same as line {earlier.line}: imported once."))
             return True
-        values = csvfile.convert_row(reader.header, row, self.spec.schema, decimal=reader.decimal)
+        values = csvfile.convert_row(
+            reader.header, row, self.spec.schema, decimal=reader.decimal, decimals=self.spec.decimals
+        )
         if isinstance(values, list):
             self.handled(*(self.skipped(bad.line, bad.column, bad.message) for bad in values))
             return True

@@ -1,21 +1,25 @@
 """Importing a CSV file, as the browser and `manage.py import_csv` both do it.
 
-`read_file` reads a file once for all it needs (its header, its columns' types guessed, its
-rows counted, its digest, its first rows); `make_plan` takes what the person chose (a type per
-column or skip, the title column); `match_data_source` lines the columns up with an existing
-data source's properties, by name, case included as Notion compares them, and says what does
-not fit; `start_import` queues the import job, into a new database under a page or into an
-existing data source. The same file into the same data source is one import: started again, its
+`read_file` reads a file once for all it needs (its header, its columns' types and decimal
+separators guessed, its rows counted, its digest, its first rows); `make_plan` takes what the
+person chose (a type per column or skip, the title column, the decimal separator);
+`match_data_source` lines the columns up with an existing data source's properties, by name, case
+included as Notion compares them, and says what does not fit; `check_rows` converts the rows as
+the job will (every row of a file of up to IMPORT_CHECK_ROWS records, else that many first ones)
+and says which would be refused; the start_* functions queue the import job, into a new database
+under a page or into an existing data source, and refuse an import of which no row would go in. The same file into the same data source is one import: started again, its
 earlier job goes on where it stopped (never adding a row twice) instead of a new one.
 
-Nothing is sent to Notion before every check has passed.
+Nothing is sent to Notion before every check has passed: no database is made, no property added
+and no job queued for a file none of whose rows can be imported.
 """
 
 import hashlib
+import itertools
 import shutil
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
@@ -45,6 +49,9 @@ IMPORT_TYPES = {
     "phone_number": "Phone",
 }
 PREVIEW_ROWS = 5
+# The decimal separator of every number column: as found in each column's values, or one for all.
+DECIMALS = {"": "As found in each column", ".": "A point (1234.5)", ",": "A comma (1234,5)"}
+CHECK_PROBLEMS_KEPT = 100  # refused cells listed by a check; its count has them all
 
 
 class CannotImport(ValueError):
@@ -64,6 +71,8 @@ class CsvColumn:
     type: str
     options: tuple[str, ...] = ()  # a select's, from the sample
     samples: tuple[str, ...] = ()
+    decimal: str = "."  # its numbers' decimal separator, found in its values
+    reason: str = ""  # why it is not the type most of its values fit (csvfile.ColumnGuess)
 
 
 @dataclass(frozen=True)
@@ -77,6 +86,7 @@ class CsvFile:
     total: int  # records after the header, bad ones included
     digest: str  # SHA-256 of the file's bytes
     first_rows: tuple[tuple[str, ...], ...]
+    first_lines: tuple[int, ...] = ()  # the line each of `first_rows` starts on
 
     @property
     def header(self) -> tuple[str, ...]:
@@ -96,6 +106,7 @@ class ImportPlan:
 
     title_column: str
     types: dict[str, str]
+    decimals: dict[str, str] = field(default_factory=dict)  # {column: "." or ","}, every column
 
     @property
     def imported(self) -> list[str]:
@@ -119,6 +130,47 @@ class Match:
     @property
     def name(self) -> str:
         return plain_text(self.source.get("title")) or "Untitled"
+
+    @property
+    def import_key_notice(self) -> str:
+        """What starting adds to the data source, said before it is added; "" if nothing."""
+        if not self.needs_import_key:
+            return ""
+        return (
+            f"Starting adds a text property “{IMPORT_KEY}” to “{self.name}”: each page keeps its row's "
+            "key there, so that the import finds the row's page again and a re-run adds no row twice."
+        )
+
+
+@dataclass(frozen=True)
+class RowCheck:
+    """The file's rows converted as the job will convert them: how many would be refused, and where."""
+
+    checked: int  # records checked: the file's first ones
+    total: int  # records in the file
+    refused: int  # of the records checked, those that would not be imported
+    problems: tuple[csvfile.BadRow, ...]  # the first CHECK_PROBLEMS_KEPT refused cells or rows
+
+    @property
+    def complete(self) -> bool:
+        """Whether every row of the file was checked."""
+        return self.checked == self.total
+
+    @property
+    def nothing_to_import(self) -> bool:
+        return self.complete and self.refused == self.checked
+
+    @property
+    def lines(self) -> list[int]:
+        """The lines of the refused rows listed, each once, in order."""
+        return list(dict.fromkeys(problem.line for problem in self.problems))
+
+    def cell_problem(self, line: int, column: str) -> str:
+        """Why the cell of `column` on `line` would be refused, or ""; a whole row's problem counts."""
+        for problem in self.problems:
+            if problem.line == line and problem.column in (column, None):
+                return problem.message
+        return ""
 
 
 @dataclass(frozen=True)
@@ -160,24 +212,32 @@ def read_file(*, path: Path, name: str = "", limit: int | None = None) -> CsvFil
     if len(header) > 1:  # the first column's own type, should another be the title
         guesses[0] = csvfile.infer_columns(header, sample, title=1, decimal=reader.decimal)[0]
     else:
-        guesses[0] = csvfile.ColumnGuess(header[0], "rich_text", guesses[0].samples, guesses[0].distinct)
+        guesses[0] = csvfile.ColumnGuess(
+            header[0], "rich_text", guesses[0].samples, guesses[0].distinct, decimal=guesses[0].decimal
+        )
     rows = tuple(row.values for row in sample[:PREVIEW_ROWS])
     return CsvFile(
         path=path,
         name=name,
         delimiter=reader.delimiter,
-        columns=tuple(CsvColumn(g.name, g.type, g.options, g.samples) for g in guesses),
+        columns=tuple(CsvColumn(g.name, g.type, g.options, g.samples, g.decimal, g.reason) for g in guesses),
         total=total,
         digest=digest,
         first_rows=rows,
+        first_lines=tuple(row.line for row in sample[:PREVIEW_ROWS]),
     )
 
 
-def make_plan(*, file: CsvFile, title_column: str = "", types: Mapping[str, str] | None = None) -> ImportPlan:
-    """The plan for `file`: `title_column` (by default the first) and `types` ({column: type or
-    SKIP}; a column not named keeps its guessed type). CannotImport names a column or type that
-    is not there."""
+def make_plan(
+    *, file: CsvFile, title_column: str = "", types: Mapping[str, str] | None = None, decimal: str = ""
+) -> ImportPlan:
+    """The plan for `file`: `title_column` (by default the first), `types` ({column: type or
+    SKIP}; a column not named keeps its guessed type) and `decimal`, the decimal separator of every
+    number column ("." or ","; "" keeps each column's own). CannotImport names a column, type or
+    separator that is not there."""
     header = file.header
+    if decimal not in DECIMALS:
+        raise CannotImport(f"The decimal separator is “.” or “,”, not “{decimal}”.")
     title_column = title_column or header[0]
     if title_column not in header:
         raise CannotImport(f"There is no column “{title_column}” to be the title.")
@@ -198,6 +258,7 @@ def make_plan(*, file: CsvFile, title_column: str = "", types: Mapping[str, str]
             for column in file.columns
             if column.name != title_column
         },
+        decimals={column.name: decimal or column.decimal for column in file.columns},
     )
 
 
@@ -221,6 +282,65 @@ def _job_schema(title_column: str, properties: Mapping[str, dict]) -> dict[str, 
     return {title_column: {"type": "title", "title": {}}, **properties}
 
 
+def new_database_schema(*, file: CsvFile, plan: ImportPlan) -> dict[str, dict]:
+    """The schema the job converts rows with, into the new database the plan makes."""
+    columns = new_database_columns(file=file, plan=plan)
+    return _job_schema(
+        plan.title_column,
+        {one.name: {"type": one.type, **one.schema()} for one in columns if one.name != IMPORT_KEY},
+    )
+
+
+def match_schema(match: Match, plan: ImportPlan) -> dict[str, dict]:
+    """The schema the job converts rows with, into the matched data source's properties."""
+    properties = properties_of(match.source)
+    return _job_schema(plan.title_column, {name: properties[name] for name, _, _ in match.columns[1:]})
+
+
+def check_rows(*, file: CsvFile, plan: ImportPlan, schema: Mapping[str, dict]) -> RowCheck:
+    """The file's rows converted with `schema` and the plan's decimal separators, as the job will:
+    every row of a file of up to IMPORT_CHECK_ROWS records, else that many first ones. Nothing is sent.
+
+    A row with a field too many or too few, or a value its column's type can't take, would be
+    refused; a row repeated word for word is not counted here (the job imports it once).
+    """
+    limit = settings.IMPORT_CHECK_ROWS
+    checked = refused = 0
+    problems: list[csvfile.BadRow] = []
+    try:
+        with file.path.open("rb") as stream:
+            reader = csvfile.CsvReader(stream, delimiter=file.delimiter, limit=settings.IMPORT_MAX_BYTES)
+            for row in itertools.islice(reader, limit):
+                checked += 1
+                if isinstance(row, csvfile.Row):
+                    converted = csvfile.convert_row(reader.header, row, dict(schema), decimals=plan.decimals)
+                    bad = converted if isinstance(converted, list) else []
+                else:
+                    bad = [row]
+                if bad:
+                    refused += 1
+                    problems.extend(bad[: CHECK_PROBLEMS_KEPT - len(problems)])
+    except OSError as error:
+        raise CannotImport(f"Can't read {file.name}: {error.strerror or error}.") from None
+    except csvfile.CsvError as error:
+        raise CannotImport(f"{file.name}: {error}") from None
+    return RowCheck(checked=checked, total=file.total, refused=refused, problems=tuple(problems))
+
+
+def _refuse_if_nothing_to_import(file: CsvFile, check: RowCheck) -> None:
+    """CannotImport when no row of the file would be imported: then nothing is made, nor queued."""
+    if not check.nothing_to_import:
+        return
+    first = check.problems[0]
+    where = f"line {first.line}" + (f", “{first.column}”" if first.column else "")
+    lines = check.lines
+    shown = ", ".join(map(str, lines[:10])) + (", …" if len(lines) > 10 or check.refused > len(lines) else "")
+    raise CannotImport(
+        f"None of the {check.total:,} row{'s' if check.total != 1 else ''} of {file.name} can be imported "
+        f"(lines {shown}): nothing was sent. The first, {where}: {first.message}"
+    )
+
+
 def match_data_source(
     *, file: CsvFile, plan: ImportPlan, data_source_id: str, context: AuditContext | None = None
 ) -> Match:
@@ -235,7 +355,7 @@ def match_data_source(
     matched = [(plan.title_column, title_property, "title")]
     mismatches = []
     for name in plan.imported:
-        problem = _mismatch(file, name, properties, title_property)
+        problem = _mismatch(file, plan, name, properties, title_property)
         if problem:
             mismatches.append(problem)
         else:
@@ -254,7 +374,9 @@ def match_data_source(
     )
 
 
-def _mismatch(file: CsvFile, name: str, properties: Mapping[str, dict], title_property: str) -> str:
+def _mismatch(
+    file: CsvFile, plan: ImportPlan, name: str, properties: Mapping[str, dict], title_property: str
+) -> str:
     """Why column `name` can't go into the data source, or ""."""
     if name == IMPORT_KEY:
         return f"“{name}”: the import keeps each row's key in a property of that name; skip this column."
@@ -267,7 +389,9 @@ def _mismatch(file: CsvFile, name: str, properties: Mapping[str, dict], title_pr
         return f"“{name}”: the data source has no property of that name{also}; skip it or rename it."
     kind = prop.get("type")
     for value in file.column(name).samples:
-        converted = csvfile.convert_row((name,), csvfile.Row(0, (value,)), {name: prop}, decimal=file.decimal)
+        converted = csvfile.convert_row(
+            (name,), csvfile.Row(0, (value,)), {name: prop}, decimal=file.decimal, decimals=plan.decimals
+        )
         if isinstance(converted, list):
             return f"“{name}” can't go into its {kind} property: {converted[0].message}"
     return ""
@@ -282,11 +406,21 @@ def copy_into_imports(*, path: Path) -> Path:
 
 
 def _job_input(
-    file: CsvFile, *, database_id: str, source_id: str, url: str, schema: dict, created_database: bool
+    file: CsvFile,
+    plan: ImportPlan,
+    *,
+    database_id: str,
+    source_id: str,
+    url: str,
+    schema: dict,
+    created_database: bool,
+    title: str = "",
 ) -> ImportInput:
     return ImportInput(
         created_database=created_database,
         name=file.name,
+        title=title,
+        decimals=dict(plan.decimals),
         database_id=database_id,
         data_source_id=source_id,
         url=url,
@@ -302,8 +436,11 @@ def start_new_database_import(
     *, file: CsvFile, plan: ImportPlan, title: str, parent_page_id: str, user: User, context: AuditContext
 ) -> Started:
     """Create a database under `parent_page_id` ("" for the default) with the plan's columns, then
-    queue the job adding a page per row of `file`, whose path (under IMPORTS_DIR) the job then owns."""
+    queue the job adding a page per row of `file`, whose path (under IMPORTS_DIR) the job then owns.
+    CannotImport, nothing sent, if no row of the file would be imported."""
     columns = new_database_columns(file=file, plan=plan)
+    schema = new_database_schema(file=file, plan=plan)
+    _refuse_if_nothing_to_import(file, check_rows(file=file, plan=plan, schema=schema))
     database = databases.create_database(
         title=title,
         parent_page_id=parent_page_id,
@@ -312,21 +449,19 @@ def start_new_database_import(
         context=context,
     )
     source_id = database["data_sources"][0]["id"]
-    schema = _job_schema(
-        plan.title_column,
-        {one.name: {"type": one.type, **one.schema()} for one in columns if one.name != IMPORT_KEY},
-    )
     job = start_import_job(
         user=user,
         total=file.total,
         correlation_id=context.correlation_id,
         spec=_job_input(
             file,
+            plan,
             database_id=database["id"],
             source_id=source_id,
             url=database.get("url") or "",
             schema=schema,
             created_database=True,
+            title=title,
         ),
     )
     job.refresh_from_db()
@@ -341,12 +476,19 @@ def earlier_import(*, source_key: str) -> Job | None:
 
 
 def start_data_source_import(
-    *, file: CsvFile, plan: ImportPlan, data_source_id: str, user: User, context: AuditContext
+    *,
+    file: CsvFile,
+    plan: ImportPlan,
+    data_source_id: str,
+    user: User,
+    context: AuditContext,
+    announce: Callable[[str], None] | None = None,
 ) -> Started:
     """Import `file` into an existing data source: if this file was imported into it before and
     that job stopped, that job goes on (and `file`'s path is deleted); else the columns are matched
-    (CannotImport with the mismatches, nothing sent), "Import key" is added to the data source if
-    it has none, and a job is queued, owning `file`'s path."""
+    and the rows checked (CannotImport with the mismatches, or if no row would be imported: nothing
+    sent), "Import key" is added to the data source if it has none (`announce` told so first), and
+    a job is queued, owning `file`'s path."""
     match = match_data_source(file=file, plan=plan, data_source_id=data_source_id, context=context)
     source_id = match.source_id
     earlier = earlier_import(source_key=f"{source_id}:{file.digest}")
@@ -359,13 +501,15 @@ def start_data_source_import(
             f"{'do' if count != 1 else 'does'} not fit the data source “{match.name}”: nothing was sent.",
             mismatches=match.mismatches,
         )
+    schema = match_schema(match, plan)
+    _refuse_if_nothing_to_import(file, check_rows(file=file, plan=plan, schema=schema))
     source = match.source
     if match.needs_import_key:
+        if announce is not None:
+            announce(match.import_key_notice)
         source = databases.add_properties(
             data_source_id=source_id, columns=[Column(IMPORT_KEY, "rich_text")], context=context
         )
-    properties = properties_of(source)
-    schema = _job_schema(plan.title_column, {name: properties[name] for name, _, _ in match.columns[1:]})
     parent = source.get("parent")
     database = parent if isinstance(parent, dict) else {}
     job = start_import_job(
@@ -374,6 +518,7 @@ def start_data_source_import(
         correlation_id=context.correlation_id,
         spec=_job_input(
             file,
+            plan,
             database_id=str(database.get("database_id") or source_id),
             source_id=source_id,
             url=str(source.get("url") or ""),

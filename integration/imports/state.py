@@ -3,7 +3,7 @@
 Shared by the import job that fills them and the undo job that reads them back.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,9 @@ class ImportInput:
     `header` is the file's columns in order (a JSON object's keys keep no order in PostgreSQL),
     `schema` the type of each column but the title (`{name: {"type": ..., ...}}`), `source`
     "{data source ID}:{digest}", which the rows' keys are made from, `created_database` whether
-    undoing the import trashes the database too.
+    undoing the import trashes the database too (`title`, its name). `decimals` is the decimal
+    separator of each column ({column: "." or ","}); a column not in it (and every column of a job
+    of an older version) takes the delimiter's: "," in a semicolon file, else ".".
     """
 
     database_id: str
@@ -28,6 +30,8 @@ class ImportInput:
     name: str = ""
     url: str = ""
     created_database: bool = False
+    title: str = ""
+    decimals: dict[str, str] = field(default_factory=dict)
 
     @property
     def title_name(self) -> str:
@@ -50,6 +54,8 @@ class ImportInput:
             "delimiter": self.delimiter,
             "source": self.source,
             "file": self.file,
+            "title": self.title,
+            "decimals": dict(self.decimals),
         }
 
     @classmethod
@@ -66,6 +72,8 @@ class ImportInput:
             name=data.get("name", ""),
             url=data.get("url") or "",
             created_database=bool(data.get("created_database")),
+            title=data.get("title") or "",
+            decimals=dict(data.get("decimals") or {}),
         )
 
 

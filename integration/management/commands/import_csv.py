@@ -66,6 +66,13 @@ class Command(BaseCommand):
             help=f"a column's type instead of the guessed one ({', '.join(service.IMPORT_TYPES)}), "
             "skip to leave it out, or title for the title column (default: the first); repeatable",
         )
+        parser.add_argument(
+            "--decimal",
+            choices=[".", ","],
+            default="",
+            help="the decimal separator of every number column (default: found in each column's values; "
+            "a column whose values read both ways takes \",\" in a semicolon-delimited file, else \".\")",
+        )
         parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -110,7 +117,9 @@ class Command(BaseCommand):
         context = AuditContext(source=Source.COMMAND, username=getpass.getuser())
         try:
             file = service.read_file(path=path)
-            plan = service.make_plan(file=file, title_column=title_column, types=types)
+            plan = service.make_plan(
+                file=file, title_column=title_column, types=types, decimal=options["decimal"]
+            )
             if not target:
                 service.new_database_columns(file=file, plan=plan)  # checked before the file is copied
         except service.CannotImport as error:
@@ -120,7 +129,12 @@ class Command(BaseCommand):
         try:
             if target:
                 started = service.start_data_source_import(
-                    file=file, plan=plan, data_source_id=source_id, user=owner, context=context
+                    file=file,
+                    plan=plan,
+                    data_source_id=source_id,
+                    user=owner,
+                    context=context,
+                    announce=self.stderr.write,
                 )
             else:
                 started = service.start_new_database_import(
