@@ -124,7 +124,10 @@ class ImportForm(forms.Form):
         }
         try:
             self.plan = service.make_plan(
-                file=self.file, title_column=header[int(index)], types=types, decimal=data.get("decimal") or ""
+                file=self.file,
+                title_column=header[int(index)],
+                types=types,
+                decimal=data.get("decimal") or "",
             )
             if data.get("target") == NEW_DATABASE:
                 service.new_database_columns(file=self.file, plan=self.plan)

@@ -68,7 +68,7 @@ class ImportJob(JobKind):
         return _resume_hint(job)
 
     def state_label(self, job: Job) -> str:
-        """"Done" only when every row went in; else what was left out, as "Done with 2 rows skipped,
+        """ "Done" only when every row went in; else what was left out, as "Done with 2 rows skipped,
         1 refused by Notion"."""
         if job.state != State.DONE or not (job.skipped or job.failed):
             return super().state_label(job)

@@ -7,8 +7,9 @@ person chose (a type per column or skip, the title column, the decimal separator
 included as Notion compares them, and says what does not fit; `check_rows` converts the rows as
 the job will (every row of a file of up to IMPORT_CHECK_ROWS records, else that many first ones)
 and says which would be refused; the start_* functions queue the import job, into a new database
-under a page or into an existing data source, and refuse an import of which no row would go in. The same file into the same data source is one import: started again, its
-earlier job goes on where it stopped (never adding a row twice) instead of a new one.
+under a page or into an existing data source, and refuse an import of which no row would go in.
+The same file into the same data source is one import: started again, its earlier job goes on
+where it stopped (never adding a row twice) instead of a new one.
 
 Nothing is sent to Notion before every check has passed: no database is made, no property added
 and no job queued for a file none of whose rows can be imported.

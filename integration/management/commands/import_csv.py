@@ -71,7 +71,7 @@ class Command(BaseCommand):
             choices=[".", ","],
             default="",
             help="the decimal separator of every number column (default: found in each column's values; "
-            "a column whose values read both ways takes \",\" in a semicolon-delimited file, else \".\")",
+            'a column whose values read both ways takes "," in a semicolon-delimited file, else ".")',
         )
         parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
 
