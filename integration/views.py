@@ -437,15 +437,28 @@ class ResumeJobView(View):
 
 
 class UndoJobView(View):
-    """Queue the undoing of an import; its own job page shows the progress."""
+    """Undo an import: first what it will do, to confirm; confirmed (`confirm=yes` posted), its
+    undo job is queued, and its own job page shows the progress."""
+
+    def get(self, request: LoggedInRequest, pk: int) -> HttpResponse:
+        return self.confirmation(request, owned_job(request, pk, acting=True))
 
     def post(self, request: LoggedInRequest, pk: int) -> HttpResponse:
         job = owned_job(request, pk, acting=True)
+        if request.POST.get("confirm") != "yes":
+            return self.confirmation(request, job)
         try:
             undo = jobs.start_undo_job(user=request.user, job=job)
         except ValueError as error:
             return job_page(request, job, str(error))
         return redirect("job", pk=undo.pk)
+
+    def confirmation(self, request: LoggedInRequest, job: Job) -> HttpResponse:
+        try:
+            summary = jobs.undo_summary(job)
+        except ValueError as error:
+            return job_page(request, job, str(error))
+        return render(request, "integration/undo_confirm.html", {"job": job, "summary": summary})
 
 
 class JobListView(ListView):

@@ -361,9 +361,10 @@ IMPORTS_DIR = Path(env.str("IMPORTS_DIR", default=str(BASE_DIR / "imports")))
 IMPORT_MAX_BYTES = env_number("IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1, kind=int)
 # The most columns a CSV file to import may have: refused at upload, before any preview is drawn.
 IMPORT_MAX_COLUMNS = env_number("IMPORT_MAX_COLUMNS", 100, minimum=1, maximum=1000, kind=int)
-# Check (in the browser) validates, and looks up in the data source, every row of a file of up to
-# this many rows; of a larger file, this many first rows.
-IMPORT_CHECK_ROWS = env_number("IMPORT_CHECK_ROWS", 10_000, minimum=1, kind=int)
+# "Check" and the start of an import convert this many of a file's first rows as the job will, to say
+# which would be refused (every row of a file no longer than that) before anything is sent; into an
+# existing data source, Check also looks them up there to say what would be added or updated.
+IMPORT_CHECK_ROWS = env_number("IMPORT_CHECK_ROWS", 10_000, minimum=1, maximum=1_000_000, kind=int)
 # An upload whose import was never started is deleted, with its file, by `manage.py prune` this many
 # hours after it was sent.
 IMPORT_UPLOAD_HOURS = env_number("IMPORT_UPLOAD_HOURS", 24, minimum=1, maximum=24 * 365, kind=int)

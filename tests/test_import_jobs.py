@@ -148,7 +148,8 @@ def test_undo_moves_every_page_and_the_database_it_made_to_the_trash(importing, 
 
     undo.refresh_from_db()
     job.refresh_from_db()
-    assert (undo.state, undo.done, undo.total) == ("done", 4, 4)
+    assert (undo.state, undo.done, undo.total) == ("done", 3, 3)
+    assert undo.progress["database_trashed"] is True
     assert (
         undo.result["hint"]
         == f"3 pages of import job {job.pk} moved to Notion's trash, and the database it made."
@@ -227,7 +228,7 @@ def test_the_job_page_of_a_finished_import_offers_undo_and_starts_it(importing, 
     assert "Undo the import" in page
     assert "Moves the 3 pages it added, and the database it made, to Notion's trash" in page
 
-    response = browser.post(f"/jobs/{job.pk}/undo/")
+    response = browser.post(f"/jobs/{job.pk}/undo/", {"confirm": "yes"})
 
     undo = Job.objects.get(kind=Job.Kind.UNDO)
     assert response.status_code == 302 and response.url == f"/jobs/{undo.pk}/"

@@ -368,7 +368,8 @@ def test_check_lists_where_each_column_goes(browser, fake_notion, shelf):
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Every column fits: Start import to go on." in html
+    assert "Every column fits, and one property will be added." in html
+    assert "Every row fits its column: Start import to go on." in html
     assert "<tr><td>Pages</td><td>Pages</td><td>number</td></tr>" in html
     assert "Starting adds a text property “Import key”" in html
     assert [r.method for r in fake_notion.sent()] == ["GET"]

@@ -19,8 +19,8 @@ def person(*codenames: str, is_staff: bool = True) -> Client:
     return client
 
 
-def post(client: Client, path: str):
-    return client.post(path, {"csrfmiddlewaretoken": client.cookies["csrftoken"].value})
+def post(client: Client, path: str, **data: str):
+    return client.post(path, {"csrfmiddlewaretoken": client.cookies["csrftoken"].value, **data})
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def test_staff_without_permissions_cannot_undo_another_users_import(importing, f
     job = importing()
     sent = len(fake_notion.received)
 
-    response = post(person(), f"/jobs/{job.pk}/undo/")
+    response = post(person(), f"/jobs/{job.pk}/undo/", confirm="yes")
 
     assert response.status_code == 404
     assert not Job.objects.filter(kind=Job.Kind.UNDO).exists()
@@ -76,7 +76,7 @@ def test_the_view_permission_alone_cannot_undo_cancel_or_resume(importing, pause
     browser = person("view_job")
     sent = len(fake_notion.received)
 
-    undo = post(browser, f"/jobs/{finished.pk}/undo/")
+    undo = post(browser, f"/jobs/{finished.pk}/undo/", confirm="yes")
     resume = post(browser, f"/jobs/{paused.pk}/resume/")
     cancel = post(browser, f"/jobs/{paused.pk}/cancel/")
 
@@ -90,7 +90,7 @@ def test_the_manage_permission_undoes_another_users_import(importing, fake_notio
     job = importing()
     browser = person("view_job", "manage_others_jobs")
 
-    response = post(browser, f"/jobs/{job.pk}/undo/")
+    response = post(browser, f"/jobs/{job.pk}/undo/", confirm="yes")
 
     undo = Job.objects.get(kind=Job.Kind.UNDO)
     assert response.url == f"/jobs/{undo.pk}/"

@@ -13,12 +13,14 @@ Guessing (`infer_columns`): from the first `sample` rows, empty cells ignored, t
 this list that fits every value of a column:
 - checkbox: every value true/false, or every value yes/no (case-insensitive; one pair per column).
   A column of only 0 and 1 is a number: rows past the sample may hold 2, and a number loses nothing.
-- number: an optional sign, digits, an optional fraction. The decimal separator is "." in a
-  comma-delimited file and "," in a semicolon-delimited one (the usual European export); the
-  other of the two, a space or a no-break space may separate thousands, in groups of three after
-  a first group of one to three digits, the same separator throughout. Refused, and so text:
-  a leading zero before a digit ("007", "01234": codes, not quantities), exponents, currency
-  signs, percent signs.
+- number: an optional sign, digits, an optional fraction; the other of "." and ",", a space or a
+  no-break space may separate thousands, in groups of three after a first group of one to three
+  digits, the same separator throughout. Refused, and so text: a leading zero before a digit
+  ("007", "01234": codes, not quantities), exponents, currency signs, percent signs.
+  The decimal separator is found per column (`column_decimal`): the one more of its values read
+  as numbers with ("258.83" reads only with a point, "2,5" only with a comma). A tie, when every
+  value reads both ways ("412", "1,234", "1.234"), goes to the file's default: "." in a
+  comma-delimited file, "," in a semicolon-delimited one (the usual European export).
 - date: an ISO 8601 date (2026-12-01) or date and time (2026-12-01T09:30, seconds and fraction
   optional, "T" or a space, an optional Z or ±HH:MM offset), a real day of the calendar. No
   day-first or month-first form: 01/02/2026 is ambiguous, and is text.
@@ -27,12 +29,14 @@ this list that fits every value of a column:
 - select: at most `max_options` distinct values, at least one repeated, none with a comma
   (Notion refuses commas in option names) or longer than 100 characters.
 - rich_text otherwise, and for a column with no value in the sample.
-The title column (the first by default) is "title" whatever it holds.
+The title column (the first by default) is "title" whatever it holds. A guess says why, when a
+value kept the column from the type most of its values fit (checkbox, number, date, email, url):
+the first such value and its line, as in “line 14 has “forty”, not a number”.
 
 Converting (`convert_row`): a row against a schema shaped like a data source's properties
-({name: {"type": ...}}, as Notion answers it) gives the page
-property values of integration.notion.values, or a BadRow for each cell Notion would refuse;
-relation columns are looked up elsewhere.
+({name: {"type": ...}}, as Notion answers it), each number column read with its own decimal
+separator, gives the page property values of integration.notion.values, or a BadRow for each
+cell Notion would refuse; relation columns are looked up elsewhere.
 
 Keys (`import_key`): see there.
 """
@@ -44,7 +48,7 @@ import itertools
 import json
 import re
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, BinaryIO
@@ -290,6 +294,7 @@ def _check_header(fields: list[str]) -> tuple[str, ...]:
 
 
 def decimal_separator(delimiter: str) -> str:
+    """A file's default decimal separator, which breaks a column's tie: "," when fields are split by ";"."""
     return "," if delimiter == ";" else "."
 
 
@@ -336,27 +341,70 @@ class ColumnGuess:
     samples: tuple[str, ...]  # its first distinct values, at most SAMPLE_VALUES
     distinct: int  # distinct values in the sample
     options: tuple[str, ...] = ()  # a select's, in order of appearance
+    decimal: str = "."  # its numbers' decimal separator, should it be (or be made) a number
+    reason: str = ""  # why it is not the type most of its values fit, if it is not
+
+
+# What a value is not, when it keeps a column from a type most of its values fit.
+_NOT_A = {
+    "checkbox": "true/false or yes/no",
+    "number": "a number",
+    "date": "a date such as 2026-12-01",
+    "email": "an email address",
+    "url": "a link (http:// or https://)",
+}
+
+
+def column_decimal(values: Iterable[str], *, default: str = ".") -> str:
+    """The decimal separator of a column holding `values`: the one more of them read as numbers
+    with; `default` when as many read either way (each value both ways, as "412" or "1,234")."""
+    point = comma = 0
+    for value in values:
+        point += parse_number(value, ".") is not None
+        comma += parse_number(value, ",") is not None
+    if point == comma:
+        return default
+    return "." if point > comma else ","
 
 
 def guess_type(values: Sequence[str], *, decimal: str = ".", max_options: int = MAX_OPTIONS) -> str:
-    """The type of a column holding `values` (empty ones already left out), as the docstring says."""
+    """The type of a column holding `values` (empty ones already left out), as the docstring says;
+    `decimal` is the file's default decimal separator."""
+    cells = [(0, value) for value in values]
+    return _guess(cells, column_decimal(values, default=decimal), max_options)[0]
+
+
+def _fits(decimal: str, values: Sequence[str]) -> dict[str, Any]:
+    """For each type a value may fit, whether it fits (a checkbox's pair: the one most values are in)."""
+    folded = [value.casefold() for value in values]
+    pair = max(_CHECKBOX_PAIRS, key=lambda words: sum(word in words for word in folded))
+    return {
+        "checkbox": lambda value: value.casefold() in pair,
+        "number": lambda value: parse_number(value, decimal) is not None,
+        "date": lambda value: parse_date(value) is not None,
+        "email": _is_email,
+        "url": _is_url,
+    }
+
+
+def _guess(cells: Sequence[tuple[int, str]], decimal: str, max_options: int) -> tuple[str, str]:
+    """The type of a column of (line, value) cells read with `decimal`, and why not a likelier one."""
+    values = [value for _, value in cells]
     if not values:
-        return "rich_text"
-    folded = {value.casefold() for value in values}
-    if any(folded <= pair.keys() for pair in _CHECKBOX_PAIRS):
-        return "checkbox"
-    for kind, fits in (
-        ("number", lambda value: parse_number(value, decimal) is not None),
-        ("date", lambda value: parse_date(value) is not None),
-        ("email", _is_email),
-        ("url", _is_url),
-    ):
-        if all(fits(value) for value in values):
-            return kind
-    distinct = set(values)
-    if len(distinct) <= max_options and len(distinct) < len(values) and all(map(_is_option, distinct)):
-        return "select"
-    return "rich_text"
+        return "rich_text", ""
+    fits = _fits(decimal, values)
+    counts = {kind: sum(map(fit, values)) for kind, fit in fits.items()}
+    kind = next((kind for kind, count in counts.items() if count == len(values)), "")
+    if not kind:
+        distinct = set(values)
+        is_select = len(distinct) <= max_options and len(distinct) < len(values)
+        kind = "select" if is_select and all(map(_is_option, distinct)) else "rich_text"
+    likeliest = max(counts, key=lambda name: counts[name])
+    if kind == likeliest or counts[likeliest] * 2 <= len(values):
+        return kind, ""
+    line, value = next((line, value) for line, value in cells if not fits[likeliest](value))
+    shown = value if len(value) <= 40 else value[:40] + "…"
+    return kind, f"line {line} has “{shown}”, not {_NOT_A[likeliest]}"
 
 
 def infer_columns(
@@ -371,7 +419,8 @@ def infer_columns(
     """A guess for each column from the first `sample` good rows of `rows` (bad rows don't count).
 
     Consumes rows up to the `sample`th good one; to import, read the file again from its start.
-    `title` is the title column: its index or its name.
+    `title` is the title column: its index or its name. `decimal` is the file's default decimal
+    separator, which a column's values override (`column_decimal`).
     """
     if isinstance(title, str):
         if title not in header:
@@ -379,21 +428,24 @@ def infer_columns(
         title = list(header).index(title)
     if not 0 <= title < len(header):
         raise ValueError(f"There is no column {title} to be the title: the file has {len(header)}.")
-    columns: list[list[str]] = [[] for _ in header]
+    columns: list[list[tuple[int, str]]] = [[] for _ in header]
     taken = 0
     for row in rows if sample > 0 else ():
         if isinstance(row, BadRow):
             continue
-        for values, value in zip(columns, row.values, strict=True):
+        for cells, value in zip(columns, row.values, strict=True):
             if value.strip():
-                values.append(value.strip())
+                cells.append((row.line, value.strip()))
         taken += 1
         if taken == sample:
             break
     guesses = []
-    for index, (name, values) in enumerate(zip(header, columns, strict=True)):
-        distinct = tuple(dict.fromkeys(values))
-        kind = "title" if index == title else guess_type(values, decimal=decimal, max_options=max_options)
+    for index, (name, cells) in enumerate(zip(header, columns, strict=True)):
+        distinct = tuple(dict.fromkeys(value for _, value in cells))
+        separator = column_decimal((value for _, value in cells), default=decimal)
+        kind, reason = _guess(cells, separator, max_options)
+        if index == title:
+            kind, reason = "title", ""
         guesses.append(
             ColumnGuess(
                 name,
@@ -401,20 +453,30 @@ def infer_columns(
                 samples=distinct[:SAMPLE_VALUES],
                 distinct=len(distinct),
                 options=distinct if kind == "select" else (),
+                decimal=separator,
+                reason=reason,
             )
         )
     return guesses
 
 
 def convert_row(
-    header: Sequence[str], row: Row, properties: dict[str, dict], *, decimal: str = "."
+    header: Sequence[str],
+    row: Row,
+    properties: dict[str, dict],
+    *,
+    decimal: str = ".",
+    decimals: Mapping[str, str] | None = None,
 ) -> dict[str, dict] | list[BadRow]:
     """The page property values for `row`, or a BadRow for each of its cells Notion would refuse.
 
     Only the columns named in `properties` (a data source's schema, by name) are converted;
-    empty cells are left out, as a new page leaves them empty. Relation columns are left out too:
-    their cells name pages of another data source, found there (integration.imports.relations).
+    empty cells are left out, as a new page leaves them empty. A number column is read with its
+    decimal separator in `decimals` ({column: "." or ","}), else with `decimal`. Relation columns
+    are left out: their cells name pages of another data source, found there
+    (integration.imports.relations).
     """
+    decimals = decimals or {}
     values: dict[str, dict] = {}
     bad: list[BadRow] = []
     for name, text in zip(header, row.values, strict=True):
@@ -422,7 +484,7 @@ def convert_row(
         if prop is None or prop.get("type") == "relation":
             continue
         try:
-            value = property_value(prop, _raw(prop.get("type"), text.strip(), decimal))
+            value = property_value(prop, _raw(prop.get("type"), text.strip(), decimals.get(name, decimal)))
         except InvalidValue as error:
             bad.append(BadRow(row.line, name, error.message))
             continue
@@ -439,6 +501,12 @@ def _raw(kind: Any, text: str, decimal: str) -> Any:
         number = parse_number(text, decimal)
         if number is None:
             example = "1234.5 or 1,234.5" if decimal == "." else "1234,5 or 1.234,5"
+            other = "," if decimal == "." else "."
+            if parse_number(text, other) is not None:
+                raise InvalidValue(
+                    f"“{text[:50]}” is a number with “{other}” before its decimals, and this column's "
+                    f"decimal separator is “{decimal}”, as in {example}."
+                )
             raise InvalidValue(f"“{text[:50]}” is not a number, such as {example}.")
         return number
     if kind == "date":

@@ -13,6 +13,7 @@ from integration.imports.relations import Relation
 from integration.notion.limits import PROPERTY_NAME_LIMIT
 
 NEW_DATABASE = "new"
+SEPARATOR_NAMES = {".": "decimal point “.”", ",": "decimal comma “,”"}
 DATA_SOURCE = "data_source"
 TYPE_CHOICES = [*service.IMPORT_TYPES.items(), (service.SKIP, "Skip")]
 
@@ -39,14 +40,22 @@ class UploadForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    """A type (or Skip) per column of `file`, its title column, and the target: a new database
-    (its name, its parent page) or an existing data source. `plan` once valid.
+    """A type (or Skip) per column of `file`, its title column, the decimal separator of its
+    numbers, and the target: a new database (its name, its parent page) or an existing data
+    source. `plan` once valid.
 
     A column of type Relation names the data source its values are pages of (needed for a new
     database; into an existing data source, its relation property's), and the property of it they
     are matched against (by default its title)."""
 
     title_column = forms.ChoiceField(label="Title column", widget=forms.RadioSelect)
+    decimal = forms.ChoiceField(
+        label="Decimal separator of the numbers",
+        choices=list(service.DECIMALS.items()),
+        required=False,
+        help_text="Each number column’s is found in its values (shown beside its type); choose one for "
+        "them all if the guess is wrong.",
+    )
     target = forms.ChoiceField(
         label="Import into",
         choices=[(NEW_DATABASE, "A new database"), (DATA_SOURCE, "An existing data source")],
@@ -127,7 +136,9 @@ class ImportForm(forms.Form):
         return f"match_{index}"
 
     def columns(self) -> list[dict[str, Any]]:
-        """For the page: each column with its type field, its relation's fields and its first values."""
+        """For the page: each column with its type field, why it has its guessed type, the decimal
+        separator its numbers are read with, its relation's fields and its first values."""
+        chosen = self["decimal"].value() or ""
         return [
             {
                 "column": column,
@@ -135,6 +146,8 @@ class ImportForm(forms.Form):
                 "relation": self[self.relation_field(index)],
                 "match": self[self.match_field(index)],
                 "title": self["title_column"][index],
+                "decimal": SEPARATOR_NAMES[chosen if chosen in SEPARATOR_NAMES else column.decimal],
+                "guessed": service.IMPORT_TYPES.get(column.type, column.type),
             }
             for index, column in enumerate(self.file.columns)
         ]
@@ -183,7 +196,11 @@ class ImportForm(forms.Form):
             return data
         try:
             self.plan = service.make_plan(
-                file=self.file, title_column=header[int(index)], types=types, relations=relations
+                file=self.file,
+                title_column=header[int(index)],
+                types=types,
+                relations=relations,
+                decimal=data.get("decimal") or "",
             )
             if data.get("target") == NEW_DATABASE:
                 service.new_database_columns(file=self.file, plan=self.plan)

@@ -79,6 +79,19 @@ class ImportJob(JobKind):
     def how_to_resume(self, job: Job) -> str:
         return _resume_hint(job)
 
+    def state_label(self, job: Job) -> str:
+        """ "Done" only when every row went in; else what was left out, as "Done with 2 rows skipped,
+        1 refused by Notion"."""
+        if job.state != State.DONE or not (job.skipped or job.failed):
+            return super().state_label(job)
+        left_out = []
+        if job.skipped:
+            left_out.append(f"{job.skipped} row{'s' if job.skipped != 1 else ''} skipped")
+        if job.failed:
+            rows = "" if job.skipped else f" row{'s' if job.failed != 1 else ''}"
+            left_out.append(f"{job.failed}{rows} refused by Notion")
+        return "Done with " + ", ".join(left_out)
+
     def page_facts(self, job: Job) -> dict[str, Any]:
         undo_job = ImportProgress.from_dict(job.progress).undo_job
         return {

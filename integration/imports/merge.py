@@ -192,7 +192,7 @@ def _prepare(
     if isinstance(row, csvfile.BadRow):
         return Bad(row.line, (row,))
     header = reader.header
-    values = csvfile.convert_row(header, row, spec.schema, decimal=reader.decimal)
+    values = csvfile.convert_row(header, row, spec.schema, decimal=reader.decimal, decimals=spec.decimals)
     if isinstance(values, list):
         return Bad(row.line, tuple(values))
     if lookup is not None and spec.relations:
@@ -204,7 +204,7 @@ def _prepare(
     values.pop(spec.title_name, None)
     if spec.key_column:
         text = row.values[header.index(spec.key_column)]
-        lookup = key_value(spec.key_type, text, decimal=reader.decimal)
+        lookup = key_value(spec.key_type, text, decimal=spec.decimals.get(spec.key_column, reader.decimal))
         if lookup is None:
             problem = (
                 "is empty" if not text.strip() else f"“{text.strip()[:50]}” can't be a {spec.key_type} key"

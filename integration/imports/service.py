@@ -1,25 +1,30 @@
 """Importing a CSV file, as the browser and `manage.py import_csv` both do it.
 
-`read_file` reads a file once for all it needs (its header, its columns' types guessed, its
-rows counted, its digest, its first rows); `make_plan` takes what the person chose (a type per
-column or skip, the title column); `match_data_source` lines the columns up with an existing
-data source's properties, by name, case included as Notion compares them, and says what does
-not fit; `start_import` queues the import job, into a new database under a page or into an
-existing data source. The same file into the same data source is one import: started again, its
-earlier job goes on where it stopped (never adding a row twice) instead of a new one.
+`read_file` reads a file once for all it needs (its header, its columns' types and decimal
+separators guessed, its rows counted, its digest, its first rows); `make_plan` takes what the
+person chose (a type per column or skip, the title column, the decimal separator);
+`match_data_source` lines the columns up with an existing data source's properties, by name, case
+included as Notion compares them, and says what does not fit; `check_rows` converts the rows as
+the job will (every row of a file of up to IMPORT_CHECK_ROWS records, else that many first ones)
+and says which would be refused; the start_* functions queue the import job, into a new database
+under a page or into an existing data source, and refuse an import of which no row would go in.
+The same file into the same data source is one import: started again, its earlier job goes on
+where it stopped (never adding a row twice) instead of a new one.
+
+Nothing is sent to Notion before every check has passed: no database is made, no property added
+and no job queued for a file none of whose rows can be imported.
 
 A relation column names pages of another data source (`relations`): into a new database it is
 created pointing at the data source the plan names; into an existing data source it goes into a
 relation property of its name, pointing where that property points. Either way the related data
 source must be readable, and the property its values are matched against one Notion filters.
-
-Nothing is sent to Notion before every check has passed.
 """
 
 import hashlib
+import itertools
 import shutil
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -57,6 +62,9 @@ IMPORT_TYPES = {
 }
 PREVIEW_ROWS = 5
 BAD_ROWS_SHOWN = 100  # bad rows (and changes) a dry run lists; its counts have them all
+# The decimal separator of every number column: as found in each column's values, or one for all.
+DECIMALS = {"": "As found in each column", ".": "A point (1234.5)", ",": "A comma (1234,5)"}
+CHECK_PROBLEMS_KEPT = 100  # refused cells listed by a check; its count has them all
 
 
 class CannotImport(ValueError):
@@ -76,6 +84,8 @@ class CsvColumn:
     type: str
     options: tuple[str, ...] = ()  # a select's, from the sample
     samples: tuple[str, ...] = ()
+    decimal: str = "."  # its numbers' decimal separator, found in its values
+    reason: str = ""  # why it is not the type most of its values fit (csvfile.ColumnGuess)
 
 
 @dataclass(frozen=True)
@@ -89,6 +99,7 @@ class CsvFile:
     total: int  # records after the header, bad ones included
     digest: str  # SHA-256 of the file's bytes
     first_rows: tuple[tuple[str, ...], ...]
+    first_lines: tuple[int, ...] = ()  # the line each of `first_rows` starts on
 
     @property
     def header(self) -> tuple[str, ...]:
@@ -110,6 +121,7 @@ class ImportPlan:
     title_column: str
     types: dict[str, str]
     relations: dict[str, Relation] = field(default_factory=dict)
+    decimals: dict[str, str] = field(default_factory=dict)  # {column: "." or ","}, every column
 
     @property
     def imported(self) -> list[str]:
@@ -135,6 +147,47 @@ class Match:
     @property
     def name(self) -> str:
         return plain_text(self.source.get("title")) or "Untitled"
+
+    @property
+    def import_key_notice(self) -> str:
+        """What starting adds to the data source, said before it is added; "" if nothing."""
+        if not self.needs_import_key:
+            return ""
+        return (
+            f"Starting adds a text property “{IMPORT_KEY}” to “{self.name}”: each page keeps its row's "
+            "key there, so that the import finds the row's page again and a re-run adds no row twice."
+        )
+
+
+@dataclass(frozen=True)
+class RowCheck:
+    """The file's rows converted as the job will convert them: how many would be refused, and where."""
+
+    checked: int  # records checked: the file's first ones
+    total: int  # records in the file
+    refused: int  # of the records checked, those that would not be imported
+    problems: tuple[csvfile.BadRow, ...]  # the first CHECK_PROBLEMS_KEPT refused cells or rows
+
+    @property
+    def complete(self) -> bool:
+        """Whether every row of the file was checked."""
+        return self.checked == self.total
+
+    @property
+    def nothing_to_import(self) -> bool:
+        return self.complete and self.refused == self.checked
+
+    @property
+    def lines(self) -> list[int]:
+        """The lines of the refused rows listed, each once, in order."""
+        return list(dict.fromkeys(problem.line for problem in self.problems))
+
+    def cell_problem(self, line: int, column: str) -> str:
+        """Why the cell of `column` on `line` would be refused, or ""; a whole row's problem counts."""
+        for problem in self.problems:
+            if problem.line == line and problem.column in (column, None):
+                return problem.message
+        return ""
 
 
 @dataclass(frozen=True)
@@ -188,16 +241,19 @@ def read_file(*, path: Path, name: str = "", limit: int | None = None) -> CsvFil
     if len(header) > 1:  # the first column's own type, should another be the title
         guesses[0] = csvfile.infer_columns(header, sample, title=1, decimal=reader.decimal)[0]
     else:
-        guesses[0] = csvfile.ColumnGuess(header[0], "rich_text", guesses[0].samples, guesses[0].distinct)
+        guesses[0] = csvfile.ColumnGuess(
+            header[0], "rich_text", guesses[0].samples, guesses[0].distinct, decimal=guesses[0].decimal
+        )
     rows = tuple(row.values for row in sample[:PREVIEW_ROWS])
     return CsvFile(
         path=path,
         name=name,
         delimiter=reader.delimiter,
-        columns=tuple(CsvColumn(g.name, g.type, g.options, g.samples) for g in guesses),
+        columns=tuple(CsvColumn(g.name, g.type, g.options, g.samples, g.decimal, g.reason) for g in guesses),
         total=total,
         digest=digest,
         first_rows=rows,
+        first_lines=tuple(row.line for row in sample[:PREVIEW_ROWS]),
     )
 
 
@@ -207,12 +263,16 @@ def make_plan(
     title_column: str = "",
     types: Mapping[str, str] | None = None,
     relations: Mapping[str, Relation] | None = None,
+    decimal: str = "",
 ) -> ImportPlan:
     """The plan for `file`: `title_column` (by default the first), `types` ({column: type or
-    SKIP}; a column not named keeps its guessed type) and `relations` (the target of each column
-    of type relation). CannotImport names a column or type that is not there, or a relation given
-    to a column of another type."""
+    SKIP}; a column not named keeps its guessed type), `relations` (the target of each column of
+    type relation) and `decimal`, the decimal separator of every number column ("." or ","; ""
+    keeps each column's own). CannotImport names a column, type or separator that is not there, or
+    a relation given to a column of another type."""
     header = file.header
+    if decimal not in DECIMALS:
+        raise CannotImport(f"The decimal separator is “.” or “,”, not “{decimal}”.")
     title_column = title_column or header[0]
     if title_column not in header:
         raise CannotImport(f"There is no column “{title_column}” to be the title.")
@@ -234,6 +294,7 @@ def make_plan(
             if column.name != title_column
         },
         relations=dict(relations or {}),
+        decimals={column.name: decimal or column.decimal for column in file.columns},
     )
     for name in plan.relations:
         if name == title_column:
@@ -264,6 +325,65 @@ def _job_schema(title_column: str, properties: Mapping[str, dict]) -> dict[str, 
     return {title_column: {"type": "title", "title": {}}, **properties}
 
 
+def new_database_schema(*, file: CsvFile, plan: ImportPlan) -> dict[str, dict]:
+    """The schema the job converts rows with, into the new database the plan makes."""
+    columns = new_database_columns(file=file, plan=plan)
+    return _job_schema(
+        plan.title_column,
+        {one.name: {"type": one.type, **one.schema()} for one in columns if one.name != IMPORT_KEY},
+    )
+
+
+def match_schema(match: Match, plan: ImportPlan) -> dict[str, dict]:
+    """The schema the job converts rows with, into the matched data source's properties."""
+    properties = properties_of(match.source)
+    return _job_schema(plan.title_column, {name: properties[name] for name, _, _ in match.columns[1:]})
+
+
+def check_rows(*, file: CsvFile, plan: ImportPlan, schema: Mapping[str, dict]) -> RowCheck:
+    """The file's rows converted with `schema` and the plan's decimal separators, as the job will:
+    every row of a file of up to IMPORT_CHECK_ROWS records, else that many first ones. Nothing is sent.
+
+    A row with a field too many or too few, or a value its column's type can't take, would be
+    refused; a row repeated word for word is not counted here (the job imports it once).
+    """
+    limit = settings.IMPORT_CHECK_ROWS
+    checked = refused = 0
+    problems: list[csvfile.BadRow] = []
+    try:
+        with file.path.open("rb") as stream:
+            reader = csvfile.CsvReader(stream, delimiter=file.delimiter, limit=settings.IMPORT_MAX_BYTES)
+            for row in itertools.islice(reader, limit):
+                checked += 1
+                if isinstance(row, csvfile.Row):
+                    converted = csvfile.convert_row(reader.header, row, dict(schema), decimals=plan.decimals)
+                    bad = converted if isinstance(converted, list) else []
+                else:
+                    bad = [row]
+                if bad:
+                    refused += 1
+                    problems.extend(bad[: CHECK_PROBLEMS_KEPT - len(problems)])
+    except OSError as error:
+        raise CannotImport(f"Can't read {file.name}: {error.strerror or error}.") from None
+    except csvfile.CsvError as error:
+        raise CannotImport(f"{file.name}: {error}") from None
+    return RowCheck(checked=checked, total=file.total, refused=refused, problems=tuple(problems))
+
+
+def _refuse_if_nothing_to_import(file: CsvFile, check: RowCheck) -> None:
+    """CannotImport when no row of the file would be imported: then nothing is made, nor queued."""
+    if not check.nothing_to_import:
+        return
+    first = check.problems[0]
+    where = f"line {first.line}" + (f", “{first.column}”" if first.column else "")
+    lines = check.lines
+    shown = ", ".join(map(str, lines[:10])) + (", …" if len(lines) > 10 or check.refused > len(lines) else "")
+    raise CannotImport(
+        f"None of the {check.total:,} row{'s' if check.total != 1 else ''} of {file.name} can be imported "
+        f"(lines {shown}): nothing was sent. The first, {where}: {first.message}"
+    )
+
+
 def match_data_source(
     *,
     file: CsvFile,
@@ -291,7 +411,7 @@ def match_data_source(
     mismatches = []
     relations = {}
     for name in plan.imported:
-        problem = _mismatch(file, name, properties, title_property)
+        problem = _mismatch(file, plan, name, properties, title_property)
         if not problem and properties[name].get("type") == RELATION:
             relation, problem = _relation_fit(name, properties[name], plan.relations.get(name), context)
             if relation is not None:
@@ -405,7 +525,9 @@ def check_relations(
     return checked, problems
 
 
-def _mismatch(file: CsvFile, name: str, properties: Mapping[str, dict], title_property: str) -> str:
+def _mismatch(
+    file: CsvFile, plan: ImportPlan, name: str, properties: Mapping[str, dict], title_property: str
+) -> str:
     """Why column `name` can't go into the data source, or ""."""
     if name == IMPORT_KEY:
         return f"“{name}”: the import keeps each row's key in a property of that name; skip this column."
@@ -418,7 +540,9 @@ def _mismatch(file: CsvFile, name: str, properties: Mapping[str, dict], title_pr
         return f"“{name}”: the data source has no property of that name{also}; skip it or rename it."
     kind = prop.get("type")
     for value in file.column(name).samples:
-        converted = csvfile.convert_row((name,), csvfile.Row(0, (value,)), {name: prop}, decimal=file.decimal)
+        converted = csvfile.convert_row(
+            (name,), csvfile.Row(0, (value,)), {name: prop}, decimal=file.decimal, decimals=plan.decimals
+        )
         if isinstance(converted, list):
             return f"“{name}” can't go into its {kind} property: {converted[0].message}"
     return ""
@@ -439,6 +563,7 @@ def _identity(source_id: str, file: CsvFile, key: Key | None) -> str:
 
 def _job_input(
     file: CsvFile,
+    plan: ImportPlan,
     *,
     database_id: str,
     source_id: str,
@@ -447,10 +572,13 @@ def _job_input(
     created_database: bool,
     key: Key | None = None,
     relations: dict[str, Relation] | None = None,
+    title: str = "",
 ) -> ImportInput:
     return ImportInput(
         created_database=created_database,
         name=file.name,
+        title=title,
+        decimals=dict(plan.decimals),
         database_id=database_id,
         data_source_id=source_id,
         url=url,
@@ -473,7 +601,8 @@ def start_new_database_import(
 ) -> Started:
     """Create a database under `parent_page_id` ("" for the default) with the plan's columns, then
     queue the job adding a page per row of `file`, whose path (under IMPORTS_DIR) the job then owns.
-    The data sources of relation columns are read first: CannotImport, nothing sent, if one can't be."""
+    The data sources of relation columns are read first: CannotImport, nothing sent, if one can't be,
+    or if no row of the file would be imported."""
     relations, problems = check_relations(relations=plan.relations, context=context)
     if problems:
         count = len(problems)
@@ -484,6 +613,8 @@ def start_new_database_import(
         )
     plan = replace(plan, relations=relations)
     columns = new_database_columns(file=file, plan=plan)
+    schema = new_database_schema(file=file, plan=plan)
+    _refuse_if_nothing_to_import(file, check_rows(file=file, plan=plan, schema=schema))
     database = databases.create_database(
         title=title,
         parent_page_id=parent_page_id,
@@ -492,22 +623,20 @@ def start_new_database_import(
         context=context,
     )
     source_id = database["data_sources"][0]["id"]
-    schema = _job_schema(
-        plan.title_column,
-        {one.name: {"type": one.type, **one.schema()} for one in columns if one.name != IMPORT_KEY},
-    )
     job = start_import_job(
         user=user,
         total=file.total,
         correlation_id=context.correlation_id,
         spec=_job_input(
             file,
+            plan,
             database_id=database["id"],
             source_id=source_id,
             url=database.get("url") or "",
             schema=schema,
             created_database=True,
             relations=plan.relations,
+            title=title,
         ),
     )
     job.refresh_from_db()
@@ -530,13 +659,15 @@ def start_data_source_import(
     context: AuditContext,
     key_column: str = "",
     mode: str = "",
+    announce: Callable[[str], None] | None = None,
 ) -> Started:
     """Import `file` into an existing data source, its rows matched to pages by `key_column` (or
     the app's row key) as `mode` says (see `match_data_source`): if this file was imported into it
     the same way before, that job goes on if it stopped, or there is nothing to do if it was done
-    (and `file`'s path is deleted); else the columns are matched (CannotImport with the
-    mismatches, nothing sent), "Import key" is added to the data source if it has none and no key
-    column is given, and a job is queued, owning `file`'s path."""
+    (and `file`'s path is deleted); else the columns are matched and the rows checked
+    (CannotImport with the mismatches, or if no row would be imported: nothing sent), "Import key"
+    is added to the data source if it has none and no key column is given (`announce` told so
+    first), and a job is queued, owning `file`'s path."""
     match = match_data_source(
         file=file, plan=plan, data_source_id=data_source_id, key_column=key_column, mode=mode, context=context
     )
@@ -546,7 +677,10 @@ def start_data_source_import(
         return _resume(earlier, file=file, user=user)
     if match.mismatches:
         raise CannotImport(_misfit(file, match), mismatches=match.mismatches)
+    _refuse_if_nothing_to_import(file, check_rows(file=file, plan=plan, schema=match_schema(match, plan)))
     if match.needs_import_key:
+        if announce is not None:
+            announce(match.import_key_notice)
         databases.add_properties(
             data_source_id=source_id, columns=[Column(IMPORT_KEY, "rich_text")], context=context
         )
@@ -561,15 +695,15 @@ def start_data_source_import(
 
 
 def _data_source_input(file: CsvFile, plan: ImportPlan, match: Match) -> ImportInput:
-    properties = properties_of(match.source)
     parent = match.source.get("parent")
     database = parent if isinstance(parent, dict) else {}
     return _job_input(
         file,
+        plan,
         database_id=str(database.get("database_id") or match.source_id),
         source_id=match.source_id,
         url=str(match.source.get("url") or ""),
-        schema=_job_schema(plan.title_column, {name: properties[name] for name, _, _ in match.columns[1:]}),
+        schema=match_schema(match, plan),
         created_database=False,
         key=match.key,
         relations=match.relations,
@@ -647,18 +781,15 @@ def dry_run(
 
         finder: merge.Finder | None = None if match.needs_import_key else find
     else:
-        columns = new_database_columns(file=file, plan=plan)
-        schema = _job_schema(
-            plan.title_column,
-            {one.name: {"type": one.type, **one.schema()} for one in columns if one.name != IMPORT_KEY},
-        )
         relations, problems = check_relations(relations=plan.relations, context=context)
         if problems:
             raise CannotImport(
                 f"{file.name}: a relation column can't be imported.", mismatches=tuple(problems)
             )
+        schema = new_database_schema(file=file, plan=plan)
         spec = _job_input(
             file,
+            plan,
             database_id="",
             source_id="",
             url="",

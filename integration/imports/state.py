@@ -17,7 +17,10 @@ class ImportInput:
     `header` is the file's columns in order (a JSON object's keys keep no order in PostgreSQL),
     `schema` the type of each column but the title (`{name: {"type": ..., ...}}`), `source`
     "{data source ID}:{digest}", the file's identity in the data source, `created_database`
-    whether undoing the import trashes the database too, `relations` each relation column's target.
+    whether undoing the import trashes the database too (`title`, its name), `relations` each
+    relation column's target. `decimals` is the decimal separator of each column ({column: "."
+    or ","}); a column not in it (and every column of a job of an older version) takes the
+    delimiter's: "," in a semicolon file, else ".".
 
     Rows are matched to pages (imports/merge.py) by `key_column`, a column of the file held by the
     data source's property `key_property` of type `key_type`, or, when it is "", by the app's own
@@ -40,6 +43,8 @@ class ImportInput:
     mode: str = "add"
     key_source: str = ""
     relations: dict[str, Relation] = field(default_factory=dict)
+    title: str = ""
+    decimals: dict[str, str] = field(default_factory=dict)
 
     @property
     def title_name(self) -> str:
@@ -68,6 +73,8 @@ class ImportInput:
             "mode": self.mode,
             "key_source": self.key_source,
             "relations": {column: relation.as_dict() for column, relation in self.relations.items()},
+            "title": self.title,
+            "decimals": dict(self.decimals),
         }
 
     @classmethod
@@ -94,6 +101,8 @@ class ImportInput:
                 str(column): Relation.from_dict(relation)
                 for column, relation in _mapping(data.get("relations")).items()
             },
+            title=data.get("title") or "",
+            decimals=dict(data.get("decimals") or {}),
         )
 
 

@@ -72,9 +72,21 @@ class ImportUploadView(FormView):
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
+def _marked_rows(file: service.CsvFile, check: service.RowCheck | None) -> list[list[tuple[str, str]]]:
+    """The preview's first rows, each cell with why it would be refused ("" if it would not)."""
+    return [
+        [
+            (value, check.cell_problem(line, name) if check else "")
+            for name, value in zip(file.header, values, strict=True)
+        ]
+        for line, values in zip(file.first_lines, file.first_rows, strict=True)
+    ]
+
+
 class ImportPreviewView(TemplateView):
     """Step 2: the columns with their types, the first rows, the title column and the target;
-    "Check" shows how the columns fit an existing data source, "Start import" queues the job."""
+    "Check" shows how the columns fit an existing data source and which rows would be refused,
+    "Start import" queues the job."""
 
     template_name = "integration/import_preview.html"
     request: LoggedInRequest
@@ -117,6 +129,7 @@ class ImportPreviewView(TemplateView):
         context.update(
             file=self.file,
             form=form,
+            preview_rows=_marked_rows(self.file, kwargs.get("row_check")),
             recent_sources=recent["data_source_id"],
             recent_pages=recent["page_id"],
         )
@@ -155,13 +168,23 @@ class ImportPreviewView(TemplateView):
             except service.CannotImport as error:
                 form.add_error(None, error.message)
                 return self.render_to_response(self.get_context_data(form=form), status=400)
+        row_check = None
+        if match is None or not match.mismatches:
+            schema = (
+                service.match_schema(match, form.plan)
+                if match
+                else service.new_database_schema(file=self.file, plan=form.plan)
+            )
+            row_check = service.check_rows(file=self.file, plan=form.plan, schema=schema)
         if not starting:
             return self.render_to_response(
-                self.get_context_data(form=form, match=match, dry=dry, checked=True)
+                self.get_context_data(form=form, match=match, dry=dry, row_check=row_check, checked=True)
             )
-        return self.start(form, match)
+        return self.start(form, match, row_check)
 
-    def start(self, form: ImportForm, match: service.Match | None) -> HttpResponse:
+    def start(
+        self, form: ImportForm, match: service.Match | None, row_check: service.RowCheck | None
+    ) -> HttpResponse:
         path = Path(self.upload.path)
         claimed = _claimed(path)
         try:
@@ -199,7 +222,9 @@ class ImportPreviewView(TemplateView):
             else:
                 form.add_error(None, error.message)
             return self.render_to_response(
-                self.get_context_data(form=form, match=match, mismatches=getattr(error, "mismatches", ())),
+                self.get_context_data(
+                    form=form, match=match, row_check=row_check, mismatches=getattr(error, "mismatches", ())
+                ),
                 status=400,
             )
         Upload.objects.filter(pk=self.upload.pk).update(job=started.job)

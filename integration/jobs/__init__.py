@@ -21,7 +21,7 @@ from integration.jobs.queue import (
     run_job,
     worker_seen_lately,
 )
-from integration.jobs.undo import start_undo_job
+from integration.jobs.undo import start_undo_job, undo_summary
 
 __all__ = [
     "KINDS",
@@ -38,5 +38,6 @@ __all__ = [
     "seconds_left",
     "start_content_job",
     "start_undo_job",
+    "undo_summary",
     "worker_seen_lately",
 ]

@@ -18,6 +18,9 @@ from integration.models import Job
 
 State = Job.State
 
+PACE_SAMPLES = 30  # (time, handled) samples a running job keeps, for its estimate of the time left
+PACE_SPACING = 1.0  # seconds at least between two kept samples (the newest is replaced meanwhile)
+
 KIND_CLASSES: dict[str, str] = {
     Job.Kind.CONTENT: "integration.jobs.content.ContentJob",
     Job.Kind.IMPORT: "integration.imports.job.ImportJob",
@@ -43,6 +46,10 @@ class JobKind:
     def handled(self, job: Job) -> int:
         """How far the job got, in `unit`."""
         return job.done
+
+    def state_label(self, job: Job) -> str:
+        """The job's state as its page and the list of jobs name it."""
+        return job.get_state_display()
 
     def counts_text(self, job: Job) -> str:
         """The job page's line of counts."""
@@ -79,9 +86,30 @@ KINDS: Mapping[str, JobKind] = _Kinds()
 
 
 def save(job: Job, *fields: str) -> None:
-    """Save `fields` of `job`, and when it last changed."""
+    """Save `fields` of `job`, and when it last changed; with its progress or its count saved, the
+    sample of its pace too (`note_pace`)."""
     job.updated_at = timezone.now()
+    if "progress" in fields or "done" in fields:
+        note_pace(job)
+        fields = tuple(dict.fromkeys((*fields, "progress")))
     job.save(update_fields=[*fields, "updated_at"])
+
+
+def note_pace(job: Job) -> None:
+    """Keep in `job.progress["pace"]` how far a running job got when (`[[epoch seconds, handled],
+    ...]`, the last PACE_SAMPLES, PACE_SPACING apart): the estimate of the time left reads its
+    recent pace there. A job that is not running (paused, finished) keeps none: the time it waits
+    is not counted once it runs again."""
+    if job.state != State.RUNNING:
+        job.progress["pace"] = []
+        return
+    samples = list(job.progress.get("pace") or [])
+    sample = [round(job.updated_at.timestamp(), 3), KINDS[job.kind].handled(job)]
+    if len(samples) >= 2 and sample[0] - samples[-2][0] < PACE_SPACING:
+        samples[-1] = sample
+    else:
+        samples.append(sample)
+    job.progress["pace"] = samples[-PACE_SAMPLES:]
 
 
 def end(

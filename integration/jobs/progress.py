@@ -1,4 +1,4 @@
-"""The job page's figures: counts in the words of the job's kind, the time left at its pace so far,
+"""The job page's figures: counts in the words of the job's kind, the time left at its recent pace,
 and what the page offers besides (resume, undo, the jobs it is linked to)."""
 
 from typing import Any
@@ -10,14 +10,33 @@ from integration.jobs.base import KINDS
 from integration.jobs.queue import worker_seen_lately
 from integration.models import Job
 
+PACE_WINDOW = 30  # seconds of a job's latest samples its pace is read from
+
 
 def seconds_left(job: Job) -> int | None:
-    """An estimate of the time the job still needs, from its pace so far; None before any part."""
+    """An estimate of the time a running job still needs, at its pace over its latest PACE_WINDOW
+    seconds of samples (`base.note_pace`), at least its last two, all since it last started to run:
+    a pause or a wait in the queue is not counted. None when it is not running, or its pace is not
+    known yet. A job of an older version, with no samples, is read at its pace since it started."""
     handled = KINDS[job.kind].handled(job)
-    if job.finished or not handled or job.started_at is None:
+    if job.state != Job.State.RUNNING or not handled:
         return None
-    elapsed = (timezone.now() - job.started_at).total_seconds()
-    return round(elapsed / handled * (job.total - handled))
+    samples = job.progress.get("pace")
+    if samples is None:
+        if job.started_at is None:
+            return None
+        elapsed = (timezone.now() - job.started_at).total_seconds()
+        return round(elapsed / handled * (job.total - handled))
+    newest = samples[-1][0] if samples else 0
+    recent = [sample for sample in samples if sample[0] >= newest - PACE_WINDOW]
+    if len(recent) < 2:
+        recent = samples[-2:]
+    if len(recent) < 2:
+        return None
+    (start, first), (end, last) = recent[0], recent[-1]
+    if last <= first or end <= start:
+        return None
+    return round((job.total - handled) * (end - start) / (last - first))
 
 
 def _duration(seconds: int) -> str:
@@ -43,7 +62,7 @@ def job_status(job: Job) -> dict[str, Any]:
         "counts_text": kind.counts_text(job),
         "left_text": f"About {_duration(left)} left" if left is not None else "",
         "state": job.state,
-        "state_label": job.get_state_display(),
+        "state_label": kind.state_label(job),
         "finished": job.finished,
         "total": job.total,
         "done": job.done,

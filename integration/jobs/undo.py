@@ -1,6 +1,10 @@
 """The undo job: the pages an import updated put back as they were, the pages it added moved to
 Notion's trash, then the database it made; resumable from the first page not yet undone (each
-row is marked so)."""
+row is marked so).
+
+Its `total` and `done` count pages; the database, if the import made it, is tracked apart, in its
+progress. `undo_summary` says beforehand what undoing an import will do, for the person to confirm.
+"""
 
 from dataclasses import dataclass
 from typing import Any
@@ -48,27 +52,49 @@ class UndoProgress:
         return cls(database_trashed=bool(data.get("database_trashed")))
 
 
-def start_undo_job(*, user: User, job: Job) -> Job:
-    """Queue the undoing of import `job`: its pages to Notion's trash, then its database if it made it.
-
-    Raises ValueError, saying why, for a job that can't be undone (not an import, still running,
-    already undone or being undone).
-    """
+def check_undoable(job: Job) -> None:
+    """Raise ValueError, saying why, for a job that can't be undone (not an import, still running,
+    already undone or being undone)."""
     if job.kind != Job.Kind.IMPORT:
         raise ValueError("Only an import can be undone.")
     if not job.finished or job.state == State.UNDONE:
         raise ValueError(f"This import is {job.get_state_display().lower()}: it can't be undone now.")
+    undo_job = ImportProgress.from_dict(job.progress).undo_job
+    if undo_job:
+        raise ValueError(f"This import is being undone by job {undo_job}.")
+
+
+def undo_summary(job: Job) -> str:
+    """What undoing import `job` will do, said before it is done (ValueError if it can't be)."""
+    check_undoable(job)
+    pages = JobRow.objects.filter(job=job, outcome=Outcome.ADDED).count()
+    updated = JobRow.objects.filter(job=job, outcome=Outcome.UPDATED).count()
+    summary = f"{pages} page{'s' if pages != 1 else ''} it added will be moved to Notion's trash"
+    if updated:
+        summary += f", {updated} page{'s' if updated != 1 else ''} it updated put back as they were"
+    spec = ImportInput.from_dict(job.input)
+    if spec.created_database:
+        named = f"“{spec.title}” " if spec.title else ""
+        summary += f", and then the database {named}it made, with whatever was added to it since"
+    return summary + "."
+
+
+def start_undo_job(*, user: User, job: Job) -> Job:
+    """Queue the undoing of import `job`: its pages to Notion's trash, then its database if it made it.
+
+    Raises ValueError, saying why, for a job that can't be undone (`check_undoable`).
+    """
+    check_undoable(job)
     with transaction.atomic():
         locked = Job.objects.select_for_update().get(pk=job.pk)
         progress = ImportProgress.from_dict(locked.progress)
         if progress.undo_job:
             raise ValueError(f"This import is being undone by job {progress.undo_job}.")
         pages = JobRow.objects.filter(job=job, outcome__in=(Outcome.ADDED, Outcome.UPDATED)).count()
-        created = ImportInput.from_dict(job.input).created_database
         undo = Job.objects.create(
             kind=Job.Kind.UNDO,
             owner=user,
-            total=pages + (1 if created else 0),
+            total=pages,
             input=UndoInput(import_job=job.pk).as_dict(),
             step="Waiting for a worker",
         )
@@ -97,8 +123,7 @@ class UndoJob(JobKind):
                 move_to_trash(object_id=spec.database_id, what="database", context=context)
                 progress.database_trashed = True
                 job.progress.update(progress.as_dict())
-                job.done += 1
-                save(job, "done", "progress")
+                save(job, "progress")
         except NotionError as error:
             hint = error.hint.removesuffix(MAYBE_DONE)
             return _finish_undo(job, imported, State.FAILED, hint=hint, error=error.as_dict())
@@ -108,7 +133,16 @@ class UndoJob(JobKind):
         _finish_undo(job, _imported(job), state, hint=hint)
 
     def counts_text(self, job: Job) -> str:
-        return f"{job.done} of {job.total} moved to Notion's trash"
+        pages = f"{job.done} of {job.total} page{'s' if job.total != 1 else ''}"
+        counts = f"{pages} undone (put back as they were, or moved to Notion's trash)"
+        if not JobRow.objects.filter(
+            job=_imported(job), outcome__in=(Outcome.UPDATED, Outcome.RESTORED)
+        ).exists():
+            counts = f"{pages} moved to Notion's trash"
+        if ImportInput.from_dict(_imported(job).input).created_database:
+            trashed = UndoProgress.from_dict(job.progress).database_trashed
+            counts += "; the database: " + ("moved to the trash" if trashed else "not yet")
+        return counts
 
     def page_facts(self, job: Job) -> dict[str, Any]:
         return {**super().page_facts(job), "undo_of": UndoInput.from_dict(job.input).import_job}
@@ -146,7 +180,7 @@ def _trash_pages(job: Job, imported: Job, context: AuditContext) -> bool:
         with transaction.atomic():
             row.save(update_fields=["outcome"])
             job.done += 1
-            job.step = f"{job.done}/{job.total} moved to the trash"
+            job.step = f"{job.done}/{job.total} pages moved to the trash"
             save(job, "done", "step")
     return True
 

@@ -98,6 +98,13 @@ class Command(BaseCommand):
             help="say what the import would do (pages added, updated, left as they are, bad rows), "
             "writing nothing",
         )
+        parser.add_argument(
+            "--decimal",
+            choices=[".", ","],
+            default="",
+            help="the decimal separator of every number column (default: found in each column's values; "
+            'a column whose values read both ways takes "," in a semicolon-delimited file, else ".")',
+        )
         parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -151,7 +158,13 @@ class Command(BaseCommand):
         context = AuditContext(source=Source.COMMAND, username=getpass.getuser())
         try:
             file = service.read_file(path=path)
-            plan = service.make_plan(file=file, title_column=title_column, types=types, relations=relations)
+            plan = service.make_plan(
+                file=file,
+                title_column=title_column,
+                types=types,
+                relations=relations,
+                decimal=options["decimal"],
+            )
             if not target:
                 service.new_database_columns(file=file, plan=plan)  # checked before the file is copied
             if options["dry_run"]:
@@ -181,6 +194,7 @@ class Command(BaseCommand):
                     context=context,
                     key_column=key_column,
                     mode=mode,
+                    announce=self.stderr.write,
                 )
             else:
                 started = service.start_new_database_import(
