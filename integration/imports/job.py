@@ -16,7 +16,7 @@ from django.db.models import Count
 from integration.imports import csvfile
 from integration.imports.state import ImportInput, ImportProgress
 from integration.jobs.base import JobKind, cancel_requested, end, save
-from integration.jobs.queue import gave_up, is_outage, made_progress, pause, queue_job
+from integration.jobs.queue import gave_up, is_outage, made_progress, pause, queue_job, turn_over
 from integration.models import AuditContext, Job, JobRow, Source
 from integration.notion.blocks import rich_text
 from integration.notion.client import notion_client
@@ -109,11 +109,14 @@ class _Importing:
             reader = csvfile.CsvReader(file, delimiter=self.spec.delimiter)
             if list(reader.header) != self.spec.header:
                 raise ValueError(f"The file of job {job.pk} no longer has the columns it was imported with.")
+            first = self.progress.next
             for index, row in enumerate(reader):
-                if index < self.progress.next:  # handled by an earlier run
+                if index < first:  # handled by an earlier run
                     continue
                 if cancel_requested(job):
                     return finish_import(job, State.CANCELLED)
+                if index > first and turn_over(job):  # another user's turn: on from here on the next
+                    return None
                 if not self.take(reader, row):
                     return None
         finish_import(job, State.DONE)
