@@ -251,15 +251,17 @@ def test_another_users_short_import_finishes_while_the_first_users_imports_still
     queue_import,
 ):
     ann, bob = UserFactory(username="ann"), UserFactory(username="bob")
-    start_worker(NOTION_RATE_LIMIT="0", JOBS_TURN_SECONDS="0")
     anns = [queue_import(ann, 300, f"ann{n}") for n in range(5)]
-    wait_for(lambda: Job.objects.get(pk=anns[0].pk).done >= 1)  # ann's imports are running
-
     bobs = queue_import(bob, 3, "bob")
-    # Bob's job has the next turn, and each of ann's turns takes a row, then yields to bob's.
+
+    start_worker(NOTION_RATE_LIMIT="0", JOBS_TURN_SECONDS="0")
+    # Ann's first import takes the first turn; from its second row on, it yields to bob's job, which
+    # has the next turn; then they take turns a row each until bob's is done.
     wait_for(lambda: Job.objects.get(pk=bobs.pk).finished)
 
     bobs.refresh_from_db()
     assert (bobs.state, bobs.done, bobs.total) == (State.DONE, 3, 3)
-    anns_now = Job.objects.filter(pk__in=[job.pk for job in anns])
-    assert any(not job.finished or job.finished_at > bobs.finished_at for job in anns_now)
+    first = Job.objects.get(pk=anns[0].pk)
+    assert first.started_at < bobs.finished_at  # ann's first import was running
+    for job in Job.objects.filter(pk__in=[job.pk for job in anns]):  # and none of ann's was finished
+        assert job.finished_at is None or job.finished_at > bobs.finished_at
