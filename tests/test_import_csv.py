@@ -210,7 +210,7 @@ def test_a_file_with_more_rows_than_the_setting_allows_is_refused_with_the_figur
     settings.IMPORT_MAX_ROWS = 2
 
     with pytest.raises(
-        CommandError, match="books.csv: the file has more than 2 rows, the most one import takes"
+        CommandError, match=r"books\.csv: the file has more than 2 rows, the most one import takes"
     ):
         run(str(importing(BOOKS)))
 

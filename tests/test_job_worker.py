@@ -196,7 +196,13 @@ def test_two_workers_share_the_queue_and_each_import_is_run_once(
     start_worker(**paced)
     start_worker(**paced)
 
-    wait_for(lambda: all(Job.objects.get(pk=job.pk).finished for job in imports))
+    # A task is recorded as run just after its job's end.
+    wait_for(
+        lambda: (
+            all(Job.objects.get(pk=job.pk).finished for job in imports)
+            and not DBTaskResult.objects.running().exists()
+        )
+    )
 
     finished = Job.objects.filter(pk__in=[job.pk for job in imports])
     assert {(job.state, job.done) for job in finished} == {("done", 8)}
