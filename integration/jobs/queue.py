@@ -136,25 +136,17 @@ def _run(job: Job) -> None:
         kind.finish(job, State.FAILED, hint=hint)
 
 
-def _running_of_owner() -> Coalesce:
-    """The count of running jobs of the outer query's job's owner."""
-    running = (
-        Job.objects.filter(owner=OuterRef("owner"), state=State.RUNNING)
-        .order_by()
-        .values("owner")
-        .annotate(count=Count("pk"))
-        .values("count")
-    )
-    return Coalesce(Subquery(running), 0)
-
-
 def ready_jobs() -> QuerySet[Job]:
     """The queued jobs a worker may take: those of users running fewer than JOBS_PER_USER jobs."""
-    return (
-        Job.objects.filter(state=State.QUEUED)
-        .alias(running=_running_of_owner())
-        .filter(running__lt=settings.JOBS_PER_USER)
+    at_cap = (
+        Job.objects.filter(state=State.RUNNING)
+        .order_by()
+        .values("owner")
+        .annotate(running=Count("pk"))
+        .filter(running__gte=settings.JOBS_PER_USER)
+        .values("owner")
     )
+    return Job.objects.filter(state=State.QUEUED).exclude(owner__in=at_cap)
 
 
 def next_job() -> Job | None:
