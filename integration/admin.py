@@ -565,6 +565,7 @@ class JobAdmin(ReadOnlyAdmin):
     readonly_fields = (
         "when",
         "started",
+        "last_turn",
         "finished",
         "kind",
         "state_shown",
@@ -588,6 +589,10 @@ class JobAdmin(ReadOnlyAdmin):
     @admin.display(description="Started")
     def started(self, row: Job) -> str:
         return _moment(row.started_at)
+
+    @admin.display(description="Last turn")
+    def last_turn(self, row: Job) -> str:
+        return _moment(row.turn_at)
 
     @admin.display(description="Finished")
     def finished(self, row: Job) -> str:

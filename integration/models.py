@@ -263,12 +263,18 @@ class Job(models.Model):
     cancel_requested = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
+    turn_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a worker last took it: its owner's turns come round-robin."
+    )
     updated_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["owner", "-created_at"])]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"]),
+            models.Index(fields=["owner", "-turn_at"], name="job_owner_last_turn"),
+        ]
         # Seeing another user's job takes `view_job`; cancelling, resuming or undoing it this one.
         permissions = [("manage_others_jobs", "Can cancel, resume and undo other users' jobs")]
 
@@ -285,13 +291,15 @@ class Upload(models.Model):
 
     Only its owner reaches it, by its random `token`. Once its import starts, `job` is set and
     the job owns the file; an upload never started is deleted with its file by `manage.py prune`
-    once IMPORT_UPLOAD_HOURS old.
+    once IMPORT_UPLOAD_HOURS old. `summary` is what reading the file once at upload found
+    (`CsvFile.as_dict`): the preview shows it without reading the file again.
     """
 
     token = models.CharField(max_length=32, unique=True)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     path = models.CharField(max_length=1000)
     name = models.CharField(max_length=200)
+    summary = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
 

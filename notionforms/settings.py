@@ -353,6 +353,12 @@ NOTION_CONTENT_BACKGROUND_REQUESTS = env_number(
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # A worker not heard from for this long (seconds) is taken for dead: its jobs go to the next one.
 JOBS_WORKER_TIMEOUT = env_number("JOBS_WORKER_TIMEOUT", 30, minimum=1, maximum=3600)
+# Jobs of different users take turns: each user runs at most this many jobs at once, the others
+# wait while another user's job runs.
+JOBS_PER_USER = env_number("JOBS_PER_USER", 1, minimum=1, maximum=100, kind=int)
+# A job that has run this long (seconds) gives its worker up to another user's waiting job, between
+# two rows or parts, and goes on from there on its next turn (0: as soon as another user waits).
+JOBS_TURN_SECONDS = env_number("JOBS_TURN_SECONDS", 10, minimum=0, maximum=3600)
 # `manage.py prune` deletes history, submissions, jobs and the like older than this many days.
 RETENTION_DAYS = env_number("RETENTION_DAYS", 90, minimum=1, maximum=36500, kind=int)
 # A CSV file being imported is copied here for the job that reads it (a worker must reach it too).
@@ -365,6 +371,8 @@ IMPORT_MAX_COLUMNS = env_number("IMPORT_MAX_COLUMNS", 100, minimum=1, maximum=10
 # which would be refused (every row of a file no longer than that) before anything is sent; into an
 # existing data source, Check also looks them up there to say what would be added or updated.
 IMPORT_CHECK_ROWS = env_number("IMPORT_CHECK_ROWS", 10_000, minimum=1, maximum=1_000_000, kind=int)
+# The most rows (records after the header) one import takes: a longer file is refused at upload.
+IMPORT_MAX_ROWS = env_number("IMPORT_MAX_ROWS", 100_000, minimum=1, kind=int)
 # An upload whose import was never started is deleted, with its file, by `manage.py prune` this many
 # hours after it was sent.
 IMPORT_UPLOAD_HOURS = env_number("IMPORT_UPLOAD_HOURS", 24, minimum=1, maximum=24 * 365, kind=int)

@@ -204,6 +204,21 @@ def test_a_missing_file_is_one_line(importing, fake_notion, tmp_path):
     assert fake_notion.received == []
 
 
+def test_a_file_with_more_rows_than_the_setting_allows_is_refused_with_the_figure(
+    importing, fake_notion, settings, tmp_path
+):
+    settings.IMPORT_MAX_ROWS = 2
+
+    with pytest.raises(
+        CommandError, match=r"books\.csv: the file has more than 2 rows, the most one import takes"
+    ):
+        run(str(importing(BOOKS)))
+
+    assert fake_notion.received == []
+    assert not Job.objects.exists()
+    assert not (tmp_path / "imports").exists()
+
+
 def test_without_a_user_to_own_the_job_it_says_how_to_make_one(fake_notion, tmp_path, django_user_model):
     django_user_model.objects.all().delete()
     path = tmp_path / "books.csv"

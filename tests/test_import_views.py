@@ -3,6 +3,7 @@ start (the job run at once here: the immediate backend)."""
 
 import re
 import threading
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -125,6 +126,58 @@ def test_a_file_with_more_columns_than_the_setting_allows_is_refused_naming_both
     assert "The header (line 1) names 4 columns; at most 3 can be imported" in response.content.decode()
     assert not any(imports_dir.iterdir())
     assert not Upload.objects.exists()
+
+
+def test_a_file_with_more_rows_than_the_setting_allows_is_refused_with_the_figure(
+    browser, settings, imports_dir
+):
+    settings.IMPORT_MAX_ROWS = 2
+
+    response = upload(browser, BOOKS)
+
+    assert response.status_code == 400
+    assert "books.csv: the file has more than 2 rows, the most one import takes" in response.content.decode()
+    assert not any(imports_dir.iterdir())
+    assert not Upload.objects.exists()
+
+
+def test_the_row_limit_stops_the_reading_at_the_first_row_past_it(browser, settings):
+    settings.IMPORT_MAX_ROWS = 2
+    many = (BOOKS + "Dune,412,2026-01-05,SF\n" * 5000).encode()  # past the reader's first chunk
+    broken_at_the_end = many + b"\xff,1,2026-01-01,SF\n"  # read to the end, the file is not UTF-8
+
+    response = upload(browser, broken_at_the_end)
+
+    assert response.status_code == 400
+    assert "the file has more than 2 rows" in response.content.decode()
+
+
+def test_the_preview_shows_what_the_upload_found_without_reading_the_file_again(browser, imports_dir):
+    url = uploaded(browser)
+    kept = Path(Upload.objects.get().path)
+    kept.write_text("Other,Header\nx,1\n")  # were it read again, the preview would show this
+
+    page = browser.get(url)
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "3 rows after the header" in html and "<td>Ulysses</td>" in html
+    assert "Other" not in html
+    form = page.context["form"]
+    assert [form[f"type_{i}"].value() for i in range(4)] == ["rich_text", "number", "date", "select"]
+
+
+def test_an_upload_kept_without_its_summary_is_read_once_and_its_summary_kept(browser, user, imports_dir):
+    path = imports_dir / "older.csv"
+    imports_dir.mkdir()
+    path.write_text(BOOKS)
+    Upload.objects.create(token="older", owner=user, path=str(path), name="books.csv")
+
+    assert "3 rows after the header" in browser.get("/imports/older/").content.decode()
+
+    summary = Upload.objects.get().summary
+    assert summary["total"] == 3
+    assert [column["name"] for column in summary["columns"]] == ["Title", "Pages", "Read on", "Shelf"]
 
 
 def test_no_file_at_all_is_refused(browser):

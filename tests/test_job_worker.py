@@ -191,11 +191,18 @@ def test_two_workers_share_the_queue_and_each_import_is_run_once(
     _, sandbox, _, arrivals = notion
     imports = [start_import(8, name) for name in ("first", "second", "third")]
     before = len(arrivals)
-    paced = {"NOTION_RATE_LIMIT": "20"}
+    # One user's three jobs may all run at once: each worker's task finds a job it may take.
+    paced = {"NOTION_RATE_LIMIT": "20", "JOBS_PER_USER": "3"}
     start_worker(**paced)
     start_worker(**paced)
 
-    wait_for(lambda: all(Job.objects.get(pk=job.pk).finished for job in imports))
+    # A task is recorded as run just after its job's end.
+    wait_for(
+        lambda: (
+            all(Job.objects.get(pk=job.pk).finished for job in imports)
+            and not DBTaskResult.objects.running().exists()
+        )
+    )
 
     finished = Job.objects.filter(pk__in=[job.pk for job in imports])
     assert {(job.state, job.done) for job in finished} == {("done", 8)}

@@ -20,7 +20,7 @@ from integration.imports.merge import IMPORT_KEY
 from integration.imports.relations import Lookup, RelationError
 from integration.imports.state import ImportInput, ImportProgress
 from integration.jobs.base import JobKind, cancel_requested, end, save
-from integration.jobs.queue import gave_up, is_outage, made_progress, pause, queue_job
+from integration.jobs.queue import gave_up, is_outage, made_progress, pause, queue_job, turn_over
 from integration.models import AuditContext, Job, JobRow, Source
 from integration.notion.blocks import rich_text
 from integration.notion.client import notion_client
@@ -136,14 +136,18 @@ class _Importing:
                 raise ValueError(f"The file of job {job.pk} no longer has the columns it was imported with.")
             # A database the import made holds only the pages its rows record: nothing to look up.
             find = None if self.spec.created_database else self.find
+            taken = 0  # rows handled in this turn
             try:
                 for decision in merge.decisions(
                     reader, self.spec, start=self.progress.next, find=find, lookup=self.lookup
                 ):
                     if cancel_requested(job):
                         return finish_import(job, State.CANCELLED)
+                    if taken and turn_over(job):  # another user's turn: on from here on the next
+                        return None
                     if not self.take(decision):
                         return None
+                    taken += 1
             except _Paused as paused:  # looking the rows' pages up failed
                 self.wait_for_notion(paused)
                 return None

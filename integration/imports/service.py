@@ -112,6 +112,51 @@ class CsvFile:
     def column(self, name: str) -> CsvColumn:
         return next(column for column in self.columns if column.name == name)
 
+    def as_dict(self) -> dict[str, Any]:
+        """What reading the file found, kept with its upload (`Upload.summary`); its path and name
+        are the upload's own."""
+        return {
+            "delimiter": self.delimiter,
+            "columns": [
+                {
+                    "name": c.name,
+                    "type": c.type,
+                    "options": list(c.options),
+                    "samples": list(c.samples),
+                    "decimal": c.decimal,
+                    "reason": c.reason,
+                }
+                for c in self.columns
+            ],
+            "total": self.total,
+            "digest": self.digest,
+            "first_rows": [list(row) for row in self.first_rows],
+            "first_lines": list(self.first_lines),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, path: Path, name: str) -> "CsvFile":
+        return cls(
+            path=path,
+            name=name,
+            delimiter=data["delimiter"],
+            columns=tuple(
+                CsvColumn(
+                    c["name"],
+                    c["type"],
+                    tuple(c["options"]),
+                    tuple(c["samples"]),
+                    decimal=c.get("decimal") or csvfile.decimal_separator(data["delimiter"]),
+                    reason=c.get("reason", ""),
+                )
+                for c in data["columns"]
+            ),
+            total=data["total"],
+            digest=data["digest"],
+            first_rows=tuple(tuple(row) for row in data["first_rows"]),
+            first_lines=tuple(data.get("first_lines") or ()),
+        )
+
 
 @dataclass(frozen=True)
 class ImportPlan:
@@ -211,12 +256,13 @@ class Started:
 
 def read_file(*, path: Path, name: str = "", limit: int | None = None) -> CsvFile:
     """The CSV file at `path` (named `name`, by default its own name), read in one pass; at most
-    `limit` bytes (by default IMPORT_MAX_BYTES) and IMPORT_MAX_COLUMNS columns, the latter checked
-    on the header before any row is read.
+    `limit` bytes (by default IMPORT_MAX_BYTES), IMPORT_MAX_COLUMNS columns, checked on the header
+    before any row is read, and IMPORT_MAX_ROWS rows, the reading stopped at the first one more.
 
-    Raises CannotImport with csvfile's message if it can't be read, or if it has no rows.
+    Raises CannotImport with csvfile's message if it can't be read, or if it has no rows or too many.
     """
     name = name or path.name
+    max_rows = settings.IMPORT_MAX_ROWS
     try:
         with path.open("rb") as file:
             reader = csvfile.CsvReader(
@@ -226,6 +272,11 @@ def read_file(*, path: Path, name: str = "", limit: int | None = None) -> CsvFil
             total = 0
             for row in reader:
                 total += 1
+                if total > max_rows:
+                    raise CannotImport(
+                        f"{name}: the file has more than {max_rows:,} rows, the most one import takes "
+                        f"(IMPORT_MAX_ROWS): split it into files of at most {max_rows:,} rows."
+                    )
                 if isinstance(row, csvfile.Row) and len(sample) < csvfile.SAMPLE_ROWS:
                     sample.append(row)
             file.seek(0)

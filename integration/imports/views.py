@@ -58,13 +58,17 @@ class ImportUploadView(FormView):
                 kept.write(chunk)
         name = Path(upload.name or "import.csv").name[:NAME_KEPT]
         try:
-            service.read_file(path=path, name=name)
+            file = service.read_file(path=path, name=name)
         except service.CannotImport as error:
             path.unlink(missing_ok=True)
             form.add_error("file", error.message)
             return self.render_to_response(self.get_context_data(form=form), status=400)
         upload = Upload.objects.create(
-            token=secrets.token_urlsafe(16), owner=self.request.user, path=str(path), name=name
+            token=secrets.token_urlsafe(16),
+            owner=self.request.user,
+            path=str(path),
+            name=name,
+            summary=file.as_dict(),
         )
         return redirect("import-preview", token=upload.token)
 
@@ -100,13 +104,25 @@ class ImportPreviewView(TemplateView):
         if self.upload.job_id is not None:  # started already: a resent form, or the address again
             return redirect("job", pk=self.upload.job_id)
         path = Path(self.upload.path)
-        if not path.exists() and _claimed(path).exists():
-            return self.starting_elsewhere(path)
+        if not path.exists():
+            if _claimed(path).exists():
+                return self.starting_elsewhere(path)
+            raise Http404("This upload is no longer here: upload the file again.")
+        self.file = self.read_upload(path)
+        return super().dispatch(request, *args, **kwargs)
+
+    def read_upload(self, path: Path) -> service.CsvFile:
+        """The upload's file as reading it at upload found it: the file itself is not read again.
+        An upload made before that was kept is read once, and what was found kept with it."""
+        upload = self.upload
+        if upload.summary:
+            return service.CsvFile.from_dict(upload.summary, path=path, name=upload.name)
         try:
-            self.file = service.read_file(path=path, name=self.upload.name)
+            file = service.read_file(path=path, name=upload.name)
         except service.CannotImport:
             raise Http404("This upload is no longer here: upload the file again.") from None
-        return super().dispatch(request, *args, **kwargs)
+        Upload.objects.filter(pk=upload.pk).update(summary=file.as_dict())
+        return file
 
     def starting_elsewhere(self, path: Path) -> HttpResponse:
         """The answer to a request that finds another one starting this upload's import."""

@@ -2,8 +2,9 @@
 
 A job comes in kinds (`Job.Kind`), each a `base.JobKind` listed in `base.KIND_CLASSES`: content
 (`content.py`), the CSV import (`integration/imports/job.py`) and its undoing (`undo.py`). The queue
-(`queue.py`: the task `run_job`, cancelling, resuming, pausing while Notion is away, the workers'
-heartbeat) dispatches through that table; `progress.py` draws the job page's figures.
+(`queue.py`: the task `run_job`, users' jobs taking turns, cancelling, resuming, pausing while
+Notion is away, the workers' heartbeat) dispatches through that table; `progress.py` draws the job
+page's figures.
 
 What views, commands and tests use is importable from here.
 """

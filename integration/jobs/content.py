@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from integration import attachments
 from integration.jobs.base import JobKind, cancel_requested, end, save
-from integration.jobs.queue import gave_up, is_outage, made_progress, pause, queue_job
+from integration.jobs.queue import gave_up, is_outage, made_progress, pause, queue_job, turn_over
 from integration.models import AuditContext, Job, NotionRequestLog, Source
 from integration.notion.content import PLAIN, AddedContent, append_content, parts_report
 from integration.notion.errors import NotionError
@@ -149,6 +149,8 @@ class _Sending:
         self.context = AuditContext(
             correlation_id=job.correlation_id, username=job.owner.get_username(), source=Source.JOB
         )
+        self.sent = 0  # parts sent in this run
+        self.turned_over = False  # the worker went to another user's job: this one goes on later
 
     def run(self) -> None:
         job, progress = self.job, self.progress
@@ -220,10 +222,14 @@ class _Sending:
     def keep_going(self) -> bool:
         if cancel_requested(self.job):
             return False
+        if self.sent and turn_over(self.job):
+            self.turned_over = True
+            return False
         self.mark_started()
         return True
 
     def on_part(self, number: int, results: list) -> None:
+        self.sent += 1
         self.job.done = number
         made_progress(self.job)
         if number == 1 and results and isinstance(results[0], dict):
@@ -232,6 +238,8 @@ class _Sending:
 
     def stopped(self, error: NotionError) -> None:
         job = self.job
+        if self.turned_over:  # queued again: its next turn sends the next part
+            return
         if error.code == "client_gone":  # keep_going() said stop: the job was cancelled
             self.cancelled()
         elif is_outage(error) and not error.maybe_done:  # Notion did nothing: try again later

@@ -1,5 +1,12 @@
-"""The queue: the task a `db_worker` runs, cancelling and resuming, pausing while Notion is away,
-and the workers' heartbeat with the jobs of dead workers taken over.
+"""The queue: the task a `db_worker` runs, jobs of different users taking turns, cancelling and
+resuming, pausing while Notion is away, and the workers' heartbeat with the jobs of dead workers
+taken over.
+
+Each job waiting to run has one `run_job` task, but a task is a turn of a worker rather than an
+order to run its own job: the worker runs the job whose turn it is (`next_job`). Users take turns
+round-robin, each user's jobs in order, and no user runs more than JOBS_PER_USER jobs at once; a
+long job gives its worker up to another user's waiting job between two rows or parts
+(`turn_over`) and goes on from there on its next turn.
 
 It knows each job only through its kind (`base.KINDS`). Workers beat while they live
 (`record_beat`); the running jobs of a worker not heard from lately go back in the queue
@@ -15,7 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import QuerySet
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_tasks import TaskContext, default_task_backend, task
@@ -32,6 +39,9 @@ State = Job.State
 PAUSE_FIRST = 30  # seconds before the first try after Notion stopped answering; doubled each time
 PAUSE_LONGEST = 600
 PAUSES = 6  # tries in a row without progress before the job gives up (about 25 minutes)
+
+CLAIM_TRIES = 3  # jobs tried in turn when other workers take the job chosen first
+TURN_WAIT = 2  # seconds before a task that found no job it may run (all at their user's cap) tries again
 
 # Errors of the app's own, with no status, that no later try can mend: the content itself is refused.
 REFUSED_AS_IT_IS = ("unexpected_response", "too_long", "too_deep")
@@ -85,18 +95,34 @@ def resume_job(job: Job) -> bool:
 
 @task(takes_context=True)
 def run_job(context: TaskContext, job_id: int) -> None:
-    """Claim the job and run it by its kind; an error of the app's own fails it, logged."""
+    """A worker's turn: run the job whose turn it is (`next_job`), which need not be `job_id`, the
+    job the task was queued for; that one, if paused, is ready again first. With no job it may run
+    while some wait (their users at JOBS_PER_USER), the turn is queued again for a little later.
+    An error of the app's own fails the job, logged."""
     worker_ids = context.task_result.worker_ids
-    now = timezone.now()
-    claimed = Job.objects.filter(pk=job_id, state__in=(State.QUEUED, State.PAUSED)).update(
-        state=State.RUNNING,
-        worker_id=worker_ids[-1] if worker_ids else "",
-        started_at=Coalesce("started_at", now),
-        updated_at=now,
-    )
-    if not claimed:  # cancelled before it started, or taken by another worker
+    _wake_if_due(job_id)
+    job = _claim_next(worker_ids[-1] if worker_ids else "")
+    if job is not None:
+        _run(job)
+    elif default_task_backend.supports_defer and Job.objects.filter(state=State.QUEUED).exists():
+        run_job.using(run_after=timezone.now() + timedelta(seconds=TURN_WAIT)).enqueue(job_id)
+
+
+def _wake_if_due(job_id: int) -> None:
+    """Queue the paused job again once its time to try again has come. Another of its tasks (a turn
+    that ran another job first) may come before that time: the pause holds."""
+    paused = Job.objects.filter(pk=job_id, state=State.PAUSED).first()
+    if paused is None:
         return
-    job = Job.objects.select_related("owner").get(pk=job_id)
+    until = paused.progress.get("paused", {}).get("until")
+    if until and datetime.fromisoformat(until) > timezone.now():
+        return
+    Job.objects.filter(pk=job_id, state=State.PAUSED).update(
+        state=State.QUEUED, step="Waiting for a worker", updated_at=timezone.now()
+    )
+
+
+def _run(job: Job) -> None:
     kind = KINDS[job.kind]
     try:
         kind.run(job)
@@ -108,6 +134,81 @@ def run_job(context: TaskContext, job_id: int) -> None:
             f"Something went wrong in this app, not in Notion; it was logged as error {job.correlation_id}."
         )
         kind.finish(job, State.FAILED, hint=hint)
+
+
+def ready_jobs() -> QuerySet[Job]:
+    """The queued jobs a worker may take: those of users running fewer than JOBS_PER_USER jobs."""
+    at_cap = (
+        Job.objects.filter(state=State.RUNNING)
+        .order_by()
+        .values("owner")
+        .annotate(running=Count("pk"))
+        .filter(running__gte=settings.JOBS_PER_USER)
+        .values("owner")
+    )
+    return Job.objects.filter(state=State.QUEUED).exclude(owner__in=at_cap)
+
+
+def next_job() -> Job | None:
+    """The job whose turn it is, if any is ready: of the user whose last turn is the oldest (a user
+    who never had one first), that user's oldest queued job."""
+    last_turn = Job.objects.filter(owner=OuterRef("owner"), turn_at__isnull=False).order_by("-turn_at")
+    return (
+        ready_jobs()
+        .alias(last_turn=Subquery(last_turn.values("turn_at")[:1]))
+        .order_by(F("last_turn").asc(nulls_first=True), "created_at", "pk")
+        .first()
+    )
+
+
+def _claim_next(worker_id: str) -> Job | None:
+    """The job whose turn it is, claimed for `worker_id`; the next one if another worker took it."""
+    for _ in range(CLAIM_TRIES):
+        job = next_job()
+        if job is None:
+            return None
+        if _claim(job, worker_id):
+            return Job.objects.select_related("owner").get(pk=job.pk)
+    return None
+
+
+def _claim(job: Job, worker_id: str) -> bool:
+    now = timezone.now()
+    with transaction.atomic():
+        # Claims for one user wait for each other, so that two workers can't both take their last place.
+        User.objects.select_for_update().filter(pk=job.owner_id).exists()
+        if Job.objects.filter(owner=job.owner_id, state=State.RUNNING).count() >= settings.JOBS_PER_USER:
+            return False
+        claimed = Job.objects.filter(pk=job.pk, state=State.QUEUED).update(
+            state=State.RUNNING,
+            worker_id=worker_id,
+            started_at=Coalesce("started_at", now),
+            turn_at=now,
+            updated_at=now,
+        )
+    return bool(claimed)
+
+
+def turn_over(job: Job) -> bool:
+    """Whether the running `job` gave its worker up to another user's job: once its turn has lasted
+    JOBS_TURN_SECONDS and a job of another user is ready, it is queued again, its progress kept, and
+    goes on from where it stopped on its next turn. The caller stops at once when it did; it calls
+    this between two rows or parts, after at least one of its turn, so that every turn gets on.
+
+    A backend that runs tasks at once (the tests') has no queue to give the worker up to."""
+    if not default_task_backend.supports_defer:
+        return False
+    if job.turn_at and timezone.now() - job.turn_at < timedelta(seconds=settings.JOBS_TURN_SECONDS):
+        return False
+    if not ready_jobs().exclude(owner=job.owner_id).exists():
+        return False
+    with transaction.atomic():
+        waiting = Job.objects.filter(pk=job.pk, state=State.RUNNING).update(
+            state=State.QUEUED, worker_id="", step="Waiting for its turn", updated_at=timezone.now()
+        )
+        if waiting:
+            run_job.enqueue(job.pk)
+    return bool(waiting)
 
 
 def is_outage(error: NotionError) -> bool:

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("integration", "0012_history_sources_and_outcomes"),
+        ("integration", "0013_fair_turns_and_upload_summary"),
     ]
 
     operations = [
