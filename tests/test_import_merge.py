@@ -4,12 +4,14 @@ command line, against the fake Notion."""
 
 import json
 from io import StringIO
+from pathlib import Path
 
 import httpx
 import pytest
 from django.core.management import CommandError, call_command
 
 from integration import jobs
+from integration.imports import service
 from integration.models import Job, JobRow
 from integration.notion.columns import Column
 from integration.notion.databases import create_database
@@ -342,3 +344,33 @@ def test_in_the_browser_check_shows_what_a_merge_would_do_and_start_does_it(fake
     assert (job.state, job.input["key_column"], job.input["mode"]) == ("done", "Email", "update")
     assert fake_notion.sent("POST", "/v1/pages$") == []  # update only: Di is not added
     assert rows_of(fake_notion, people)["Bo"]["Age"] == 29
+
+
+def test_a_long_dry_run_shows_its_progress_and_a_bounded_one_reads_no_further(fake_notion, people, csv_file):
+    rows = "".join(f"P{n},p{n}@example.com,{n},Ops\n" for n in range(250))
+    path = csv_file("Name,Email,Age,Team\n" + rows)
+    err = StringIO()
+
+    call_command(
+        "import_csv",
+        path,
+        "--data-source",
+        people,
+        "--key",
+        "Email",
+        "--dry-run",
+        stdout=StringIO(),
+        stderr=err,
+    )
+
+    assert err.getvalue().splitlines() == ["100/250 rows looked at", "200/250 rows looked at"]
+    assert len(fake_notion.sent("POST", "/query$")) == 3
+    fake_notion.received.clear()
+
+    file = service.read_file(path=Path(path))
+    report = service.dry_run(
+        file=file, plan=service.make_plan(file=file), data_source_id=people, key_column="Email", limit=100
+    )
+
+    assert (report.rows, report.complete, report.add) == (100, False, 100)
+    assert len(fake_notion.sent("POST", "/query$")) == 1  # the rows past the limit are not looked up

@@ -807,11 +807,13 @@ def dry_run(
     mode: str = "",
     limit: int | None = None,
     context: AuditContext | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> DryRun:
     """What importing `file` as `plan` says would do (see `start_data_source_import`; without
     `data_source_id`, into a new database: every good row added), its first `limit` records only
     if given. Reads the data source's pages holding the rows' keys, 100 rows a query; writes
-    nothing. CannotImport if the columns don't fit."""
+    nothing; `progress` is told the count of records looked at after each 100. CannotImport if
+    the columns don't fit."""
     if data_source_id:
         match = match_data_source(
             file=file,
@@ -854,12 +856,13 @@ def dry_run(
     with file.path.open("rb") as opened:
         reader = csvfile.CsvReader(opened, delimiter=file.delimiter)
         lookup = Lookup(spec.relations, context=context, decimal=file.decimal) if spec.relations else None
-        for decision in merge.decisions(reader, spec, find=finder, lookup=lookup):
-            if limit is not None and report.rows >= limit:
-                report.complete = False
-                break
+        decisions = merge.decisions(reader, spec, find=finder, lookup=lookup)
+        for decision in itertools.islice(decisions, limit):  # no lookup past the limit
             report.rows += 1
             _count(report, decision, spec, seen)
+            if progress is not None and report.rows % merge.BATCH == 0:
+                progress(report.rows)
+    report.complete = report.rows == file.total
     return report
 
 

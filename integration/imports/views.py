@@ -32,6 +32,9 @@ from integration.notion.workspace import workspace
 from integration.views import web_context
 
 NAME_KEPT = 200  # characters of an uploaded file's name
+# Rows Check looks up in the data source: 10 queries, a few seconds at Notion's rate. A dry run from
+# the command line (`import_csv --dry-run`) looks every row up.
+CHECK_LOOKUP_ROWS = 1000
 
 
 def _claimed(path: Path) -> Path:
@@ -175,7 +178,7 @@ class ImportPreviewView(TemplateView):
                         data_source_id=data["data_source_id"],
                         key_column=data["key_column"],
                         mode=data["mode"],
-                        limit=settings.IMPORT_CHECK_ROWS,
+                        limit=CHECK_LOOKUP_ROWS,
                         context=web_context(request),
                     )
             except NotionError as error:

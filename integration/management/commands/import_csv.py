@@ -3,6 +3,7 @@ import json
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -175,6 +176,7 @@ class Command(BaseCommand):
                     key_column=key_column,
                     mode=mode,
                     context=context,
+                    progress=None if options["json"] else self._looked_at(file.total),
                 )
                 self._report_dry_run(file, report, options["json"])
                 return None
@@ -221,6 +223,15 @@ class Command(BaseCommand):
         if options["update_only"]:
             return service.UPDATE_ONLY
         return service.ADD_ONLY if options["add_only"] else ""
+
+    def _looked_at(self, total: int) -> Callable[[int], None]:
+        """A dry run's progress on stderr, a line each 100 rows, for a long one to show it moves."""
+
+        def show(rows: int) -> None:
+            self.stderr.write(f"{rows}/{total} rows looked at")
+            self.stderr.flush()
+
+        return show
 
     def _report_dry_run(self, file: service.CsvFile, report: service.DryRun, as_json: bool) -> None:
         """What the import would do; exit 1 if a row would be left out as bad."""
