@@ -391,3 +391,28 @@ def test_a_number_key_matches_the_number_however_it_is_written(fake_notion):
         {"property": "No", "number": {"equals": 1200}},
         {"property": "No", "number": {"equals": 12}},
     ]
+
+
+def test_a_merge_writes_a_relation_only_where_it_changed(importing, fake_notion, projects):
+    apollo, gemini = projects.add("Apollo"), projects.add("Gemini")
+    first = run(
+        str(importing("Task,Project\nLaunch,Apollo\nDock,Gemini\n")),
+        "--property",
+        f"Project:relation={projects.id}",
+    )
+    tasks = first["data_source_id"]
+    fake_notion.received.clear()
+
+    merged = run(
+        str(importing('Task,Project\nLaunch,Apollo\nDock,"Apollo, Gemini"\n', "week2.csv")),
+        "--data-source",
+        tasks,
+        "--key",
+        "Task",
+    )
+
+    assert merged["state"] == "done"
+    [update] = fake_notion.bodies("PATCH", "/v1/pages/")
+    assert update == {"properties": {"Project": {"relation": [{"id": apollo}, {"id": gemini}]}}}
+    assert fake_notion.sent("POST", "/v1/pages$") == []
+    assert related(fake_notion, merged) == [[apollo], [apollo, gemini]]
