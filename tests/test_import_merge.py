@@ -344,6 +344,11 @@ def test_in_the_browser_check_shows_what_a_merge_would_do_and_start_does_it(fake
     assert (job.state, job.input["key_column"], job.input["mode"]) == ("done", "Email", "update")
     assert fake_notion.sent("POST", "/v1/pages$") == []  # update only: Di is not added
     assert rows_of(fake_notion, people)["Bo"]["Age"] == 29
+    page = browser.get(started.url).content.decode()
+    assert "Puts the 1 page it updated back as it was, as a job of its own; you confirm first." in page
+    confirm = browser.get(f"/jobs/{job.pk}/undo/").content.decode()
+    assert "1 page it updated will be put back as it was." in confirm
+    assert "added" not in confirm.split("Undo the import of")[1]
 
 
 def test_a_long_dry_run_shows_its_progress_and_a_bounded_one_reads_no_further(fake_notion, people, csv_file):

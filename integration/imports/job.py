@@ -94,11 +94,15 @@ class ImportJob(JobKind):
 
     def page_facts(self, job: Job) -> dict[str, Any]:
         undo_job = ImportProgress.from_dict(job.progress).undo_job
+        can_undo = job.finished and job.state != State.UNDONE and not undo_job
+        counts = outcome_counts(job) if can_undo else {}
         return {
             **super().page_facts(job),
-            "can_undo": job.finished and job.state != State.UNDONE and not undo_job,
+            "can_undo": can_undo,
             "undo_job": undo_job,
             "created_database": ImportInput.from_dict(job.input).created_database,
+            "pages_added": counts.get(Outcome.ADDED, 0),
+            "pages_updated": counts.get(Outcome.UPDATED, 0),
         }
 
 

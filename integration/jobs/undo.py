@@ -69,14 +69,18 @@ def undo_summary(job: Job) -> str:
     check_undoable(job)
     pages = JobRow.objects.filter(job=job, outcome=Outcome.ADDED).count()
     updated = JobRow.objects.filter(job=job, outcome=Outcome.UPDATED).count()
-    summary = f"{pages} page{'s' if pages != 1 else ''} it added will be moved to Notion's trash"
-    if updated:
-        summary += f", {updated} page{'s' if updated != 1 else ''} it updated put back as they were"
     spec = ImportInput.from_dict(job.input)
+    parts = []
+    if updated:
+        they = "it was" if updated == 1 else "they were"
+        parts.append(f"{updated} page{'s' if updated != 1 else ''} it updated will be put back as {they}")
+    if pages or spec.created_database or not updated:
+        parts.append(f"{pages} page{'s' if pages != 1 else ''} it added will be moved to Notion's trash")
+    summary = ", and ".join(parts)
     if spec.created_database:
         named = f"“{spec.title}” " if spec.title else ""
         summary += f", and then the database {named}it made, with whatever was added to it since"
-    return summary + "."
+    return summary[0].upper() + summary[1:] + "."
 
 
 def start_undo_job(*, user: User, job: Job) -> Job:
