@@ -19,7 +19,7 @@ counts them.
 
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from integration.imports import csvfile
@@ -101,7 +101,7 @@ class _Row:
     key: str  # the digest JobRow keeps
     lookup: Any  # the key as the filter and the page's property hold it
     title: str
-    values: dict[str, dict] = field(default_factory=dict)
+    values: dict[str, dict]
 
 
 def row_key(spec: ImportInput, header: tuple[str, ...], values: tuple[str, ...], lookup: Any) -> str:
@@ -119,17 +119,12 @@ def key_value(kind: str, text: str, *, decimal: str = ".") -> Any:
     if kind == "number":
         number = parse_number(text, decimal)
         return None if number is None else float(number)
-    if kind == "unique_id":  # "TASK-12" or "12" ("Unique ID" property values)
-        digits = text.rpartition("-")[2]
-        return int(digits) if digits.isdigit() else None
     return text
 
 
 def page_key(kind: str, value: dict) -> Any:
     """A page's key property value, as `key_value` gives a cell's."""
     held = value.get(kind)
-    if kind == "unique_id":
-        return held.get("number") if isinstance(held, dict) else None
     if kind in ("title", "rich_text"):
         return plain_text(held)
     return comparable(kind, held)
