@@ -1,6 +1,8 @@
 """Pages: made in a data source, named through its title property, with an optional heading or
 from one of its templates; their properties changed; moved to the trash."""
 
+from typing import Any
+
 from integration.models import AuditContext
 from integration.notion.blocks import rich_text
 from integration.notion.client import notion_client
@@ -35,12 +37,13 @@ def create_page(
             children.append(
                 {"object": "block", "type": "heading_2", "heading_2": {"rich_text": rich_text(header)}}
             )
+        # With a template, no `children` key at all, not even an empty one.
+        content: dict[str, Any] = {"template": body} if body else {"children": children}
         with notion_call(write=True, what="data source"):
             page = client.pages.create(
                 parent={"type": "data_source_id", "data_source_id": source["id"]},
                 properties={title_property(source): {"title": rich_text(title)}, **(values or {})},
-                # With a template, no `children` key at all, not even an empty one.
-                **({"template": body} if body else {"children": children}),
+                **content,
             )
     return expect(page, "page", write=True, check=lambda p: isinstance(p.get("parent", {}), dict))
 
