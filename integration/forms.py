@@ -412,8 +412,8 @@ def template_field(templates: list[Template]) -> forms.ChoiceField:
         required=False,
         initial=NO_TEMPLATE,
         help_text="Notion applies the template in the background: the page starts empty and gets the "
-        "template's content moments later. Content added afterwards goes after the template's blocks.",
-        error_messages={"invalid_choice": "This is not one of the data source's templates: choose another."},
+        "template’s content moments later. Content added afterwards goes after the template’s blocks.",
+        error_messages={"invalid_choice": "This is not one of the data source’s templates: choose another."},
     )
 
 
