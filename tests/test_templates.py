@@ -17,6 +17,7 @@ from integration.notion.pages import create_page
 from integration.notion.shapes import plain_text
 from integration.notion.templates import list_templates
 from integration.sandbox.engine import SandboxError
+from integration.sandbox.models import SandboxObject
 from tests.factories import StaffFactory
 
 SCHEMA = {
@@ -411,3 +412,40 @@ def test_import_template_needs_a_data_source(importing: Path, fake_notion):
 
 def test_an_import_job_from_before_templates_makes_pages_without_one():
     assert ImportInput.from_dict({"data_source_id": "x"}).template == ""
+
+
+# The app's sandbox
+
+
+@pytest.fixture
+def sandboxed(settings):
+    settings.NOTION_KEY = ""
+    settings.NOTION_PAGE_ID = ""
+    settings.NOTION_TRANSPORT = None
+
+
+def test_in_the_sandbox_a_template_is_made_by_command_and_a_page_made_from_it(submit, sandboxed):
+    submit("database", name="Issues")
+    source_id = FormSubmission.objects.get(action="database").result["data_source_id"]
+    out = StringIO()
+    call_command(
+        "add_sandbox_template",
+        "Bug report",
+        "--data-source",
+        source_id,
+        "--paragraph",
+        "What happened?",
+        stdout=out,
+    )
+    template_id = out.getvalue().removeprefix("Template ID: ").strip()
+
+    submit("page", data_source_id=source_id, name="Crash", template=template_id)
+
+    page_id = FormSubmission.objects.get(action="page").result["id"]
+    [block] = SandboxObject.objects.filter(parent=page_id, kind="block")
+    assert block.data["paragraph"]["rich_text"][0]["plain_text"] == "What happened?"
+
+
+def test_sandbox_templates_are_made_in_the_sandbox_only(fake_notion, source):
+    with pytest.raises(CommandError, match="NOTION_KEY is set"):
+        call_command("add_sandbox_template", "Bug report", "--data-source", source["id"])
