@@ -120,6 +120,7 @@ def create_page_with_files(
     header: str = "",
     values: dict[str, dict],
     uploads: dict[str, list[LocalFile]],
+    template: str = "",
     context: AuditContext | None = None,
     deadline: float | None = None,
 ) -> tuple[dict, dict[str, dict]]:
@@ -142,6 +143,7 @@ def create_page_with_files(
             title=title,
             header=header,
             values=values,
+            template=template,
             context=context,
             deadline=deadline,
         )

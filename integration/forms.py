@@ -35,6 +35,7 @@ from integration.notion.limits import (
     utf16_len,
 )
 from integration.notion.markdown import MARKDOWN, PLAIN, ContentPlan, TooDeep
+from integration.notion.templates import DEFAULT_TEMPLATE, NO_TEMPLATE, Template
 from integration.notion.values import (
     InvalidValues,
     options_of,
@@ -398,6 +399,32 @@ def property_field(prop: dict) -> forms.Field | None:
     return None
 
 
+def template_field(templates: list[Template]) -> forms.ChoiceField:
+    """Form 2's choice of template: none, the default one if the data source has one, or any of them."""
+    choices = [(NO_TEMPLATE, "None")]
+    default = next((template for template in templates if template.is_default), None)
+    if default is not None:
+        choices.append((DEFAULT_TEMPLATE, f"Default (now “{default.name or 'Untitled'}”)"))
+    choices += [(template.id, template.name or "Untitled") for template in templates]
+    return forms.ChoiceField(
+        label="Template",
+        choices=choices,
+        required=False,
+        initial=NO_TEMPLATE,
+        help_text="Notion applies the template in the background: the page starts empty and gets the "
+        "template’s content moments later. Content added afterwards goes after the template’s blocks.",
+        error_messages={"invalid_choice": "This is not one of the data source’s templates: choose another."},
+    )
+
+
+def template_name(templates: list[Template], chosen: str) -> str:
+    """The name of the template `chosen` ("default" or an ID) names, as the answer shows it."""
+    if chosen == DEFAULT_TEMPLATE:
+        default = next((template for template in templates if template.is_default), None)
+        return default.name if default else "the default template"
+    return next((template.name for template in templates if template.id == chosen), chosen)
+
+
 class PageForm(NotionForm):
     """A page of a data source: its title, one field per property of its schema, a heading.
 
@@ -414,9 +441,13 @@ class PageForm(NotionForm):
     fields_error: str | None = None  # why the fields of the data source can't be shown
     multipart = True  # a files property takes files to upload
 
-    def __init__(self, *args: Any, source: dict | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, source: dict | None = None, templates: list[Template] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.source = source
+        self.templates = templates or []
+        self.fields["template"] = template_field(self.templates)
         self.property_names: dict[str, str] = {}  # form field → property
         self.upload_names: dict[str, str] = {}  # form field of files to upload → its files property
         self.set_by_notion: list[str] = []
@@ -461,6 +492,14 @@ class PageForm(NotionForm):
     def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data
+        template = cleaned["template"] = cleaned.get("template") or NO_TEMPLATE
+        cleaned["template_name"] = "" if template == NO_TEMPLATE else template_name(self.templates, template)
+        if template != NO_TEMPLATE and cleaned.get("header"):
+            self.add_error(
+                "header",
+                "A page made from a template takes no heading here: Notion applies the template in "
+                "the background. Leave Header empty, then add it with form 3 once the page is made.",
+            )
         submitted = {prop: cleaned[key] for key, prop in self.property_names.items() if key in cleaned}
         try:
             cleaned["values"] = page_values(properties_of(self.source), submitted)

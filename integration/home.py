@@ -12,6 +12,7 @@ from integration.models import AuditContext, FormSubmission, Source
 from integration.notion import selectors
 from integration.notion.errors import NotionError
 from integration.notion.selectors import known_data_source
+from integration.notion.templates import known_templates, templates_or_none
 from integration.submissions import as_shown
 
 Action = FormSubmission.Action
@@ -76,13 +77,15 @@ def _unbound(step: Step, initial: dict[str, Any], *, read_for: Any = None) -> No
         return step.form_class(prefix=step.action, initial=initial)
     source_id = parse_notion_id(str(initial.get("data_source_id") or "")) or ""
     source, error = known_data_source(source_id), None
+    templates = known_templates(source_id)
     if source is None and source_id and read_for is not None:
         context = AuditContext(username=read_for.get_username(), source=Source.WEB)
         try:
             source = selectors.data_source_schema(source_id=source_id, context=context)
+            templates = templates_or_none(data_source_id=source_id, context=context)
         except NotionError as failed:
             error = failed.hint
-    form = PageForm(prefix=step.action, initial=initial, source=source)
+    form = PageForm(prefix=step.action, initial=initial, source=source, templates=templates)
     form.fields_error = error
     return form
 

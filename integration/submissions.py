@@ -128,6 +128,7 @@ def _create_page(user: User, data: dict, run: Run) -> ActionResult:
             header=data["header"],
             values=data.get("values") or {},
             uploads=uploads,
+            template=data.get("template") or "",
             context=run.context,
             deadline=run.deadline,
         )
@@ -145,6 +146,7 @@ def _create_page(user: User, data: dict, run: Run) -> ActionResult:
         extra={
             "data_source_id": source_id if isinstance(source_id, str) else data["data_source_id"],
             "sent": [[name, value_text(value)] for name, value in values.items()],
+            "template": data.get("template_name") or "",
         },
     )
 

@@ -30,6 +30,7 @@ from integration.middleware import LoggedInRequest, take_kept_form
 from integration.models import AuditContext, FormSubmission, Job, Source
 from integration.notion import selectors
 from integration.notion.errors import NotionError
+from integration.notion.templates import NO_TEMPLATE, Template, known_templates, templates_or_none
 from integration.preview import Preview, content_preview
 from integration.submissions import KeyInUse, submit
 
@@ -196,15 +197,24 @@ class CreatePageView(NotionFormView):
 
     action = "page"
     source: dict | None = None
+    templates: list[Template] | None = None
 
     def get_form_kwargs(self) -> dict[str, Any]:
-        return {**super().get_form_kwargs(), "source": self.source}
+        return {**super().get_form_kwargs(), "source": self.source, "templates": self.templates}
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         source_id = chosen_data_source(request.POST.get("page-data_source_id", ""))
         if "show_fields" in request.POST:
             return self.show_fields(source_id)
         self.source = selectors.known_data_source(source_id)
+        self.templates = known_templates(source_id)
+        if (
+            self.templates is None
+            and source_id
+            and request.POST.get("page-template", NO_TEMPLATE) != NO_TEMPLATE
+        ):
+            # A template chosen a while ago: it is checked against the data source's templates now.
+            self.templates = templates_or_none(data_source_id=source_id, context=web_context(request))
         form = self.get_form()
         has_property_fields = any(key.startswith("page-property_") for key in [*request.POST, *request.FILES])
         if self.source is None and has_property_fields and source_id:
@@ -227,16 +237,18 @@ class CreatePageView(NotionFormView):
         """Without JavaScript: the form again, with the fields of the data source it names."""
         if not source_id:
             return self.answer(shown=self.fresh_form("Enter a data source ID to show its fields."))
+        context = web_context(self.request)
         try:
-            self.source = selectors.data_source_schema(source_id=source_id, context=web_context(self.request))
+            self.source = selectors.data_source_schema(source_id=source_id, context=context)
         except NotionError as error:
             return self.answer(shown=self.fresh_form(error.hint))
+        self.templates = templates_or_none(data_source_id=source_id, context=context)
         return self.answer(shown=self.fresh_form())
 
     def fresh_form(self, fields_error: str | None = None) -> PageForm:
         """A new form for `self.source`, with what was typed in the fields every data source has."""
         typed = PageForm(self.request.POST, prefix=self.action).data_typed()
-        form = PageForm(prefix=self.action, initial=typed, source=self.source)
+        form = PageForm(prefix=self.action, initial=typed, source=self.source, templates=self.templates)
         form.fields_error = fields_error
         return form
 
@@ -330,15 +342,17 @@ class PageFieldsView(TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         source_id = chosen_data_source(self.request.GET.get("data_source_id", "")[:2000])
-        source, error = None, None
+        source, templates, error = None, None, None
+        audit = web_context(self.request)
         try:
             if source_id:
-                source = selectors.data_source_schema(source_id=source_id, context=web_context(self.request))
+                source = selectors.data_source_schema(source_id=source_id, context=audit)
+                templates = templates_or_none(data_source_id=source_id, context=audit)
             else:
                 error = "Enter a data source ID to show its fields."
         except NotionError as failed:
             error = failed.hint
-        form = PageForm(prefix="page", source=source)
+        form = PageForm(prefix="page", source=source, templates=templates)
         form.fields_error = error
         context["form"] = form
         return context

@@ -287,7 +287,11 @@ class _Importing:
             values = {**values, IMPORT_KEY: {"rich_text": rich_text(record.key)}}
         try:
             page = create_page(
-                data_source_id=self.spec.data_source_id, title=title, values=values, context=self.context
+                data_source_id=self.spec.data_source_id,
+                title=title,
+                values=values,
+                template=self.spec.template,
+                context=self.context,
             )
         except NotionError as error:
             if not is_outage(error):

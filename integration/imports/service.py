@@ -624,8 +624,10 @@ def _job_input(
     key: Key | None = None,
     relations: dict[str, Relation] | None = None,
     title: str = "",
+    template: str = "",
 ) -> ImportInput:
     return ImportInput(
+        template=template,
         created_database=created_database,
         name=file.name,
         title=title,
@@ -711,6 +713,7 @@ def start_data_source_import(
     key_column: str = "",
     mode: str = "",
     announce: Callable[[str], None] | None = None,
+    template: str = "",
 ) -> Started:
     """Import `file` into an existing data source, its rows matched to pages by `key_column` (or
     the app's row key) as `mode` says (see `match_data_source`): if this file was imported into it
@@ -718,7 +721,8 @@ def start_data_source_import(
     (and `file`'s path is deleted); else the columns are matched and the rows checked
     (CannotImport with the mismatches, or if no row would be imported: nothing sent), "Import key"
     is added to the data source if it has none and no key column is given (`announce` told so
-    first), and a job is queued, owning `file`'s path."""
+    first), and a job is queued, owning `file`'s path; each page it adds is made from `template`
+    (a template's ID, "" for none)."""
     match = match_data_source(
         file=file, plan=plan, data_source_id=data_source_id, key_column=key_column, mode=mode, context=context
     )
@@ -739,13 +743,13 @@ def start_data_source_import(
         user=user,
         total=file.total,
         correlation_id=context.correlation_id,
-        spec=_data_source_input(file, plan, match),
+        spec=_data_source_input(file, plan, match, template=template),
     )
     job.refresh_from_db()
     return Started(job)
 
 
-def _data_source_input(file: CsvFile, plan: ImportPlan, match: Match) -> ImportInput:
+def _data_source_input(file: CsvFile, plan: ImportPlan, match: Match, *, template: str = "") -> ImportInput:
     parent = match.source.get("parent")
     database = parent if isinstance(parent, dict) else {}
     return _job_input(
@@ -758,6 +762,7 @@ def _data_source_input(file: CsvFile, plan: ImportPlan, match: Match) -> ImportI
         created_database=False,
         key=match.key,
         relations=match.relations,
+        template=template,
     )
 
 

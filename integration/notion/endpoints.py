@@ -32,6 +32,8 @@ ENDPOINTS = [
     _endpoint("data_sources.retrieve", "GET", r"data_sources/([^/]+)", "read_content"),
     _endpoint("data_sources.update", "PATCH", r"data_sources/([^/]+)"),
     _endpoint("data_sources.query", "POST", r"data_sources/([^/]+)/query", "read_content"),
+    # "List data source templates" (API 2025-09-03)
+    _endpoint("data_sources.list_templates", "GET", r"data_sources/([^/]+)/templates", "read_content"),
     _endpoint("pages.create", "POST", r"pages", "insert_content"),
     _endpoint("pages.retrieve", "GET", r"pages/([^/]+)", "read_content"),
     _endpoint("pages.update", "PATCH", r"pages/([^/]+)"),  # "Update page properties"

@@ -1,11 +1,14 @@
-"""Pages: made in a data source, named through its title property, with an optional heading;
-their properties changed; moved to the trash."""
+"""Pages: made in a data source, named through its title property, with an optional heading or
+from one of its templates; their properties changed; moved to the trash."""
+
+from typing import Any
 
 from integration.models import AuditContext
 from integration.notion.blocks import rich_text
 from integration.notion.client import notion_client
 from integration.notion.errors import NotionError, expect, notion_call
 from integration.notion.selectors import cached_data_source, title_property
+from integration.notion.templates import template_body
 
 
 def create_page(
@@ -14,13 +17,19 @@ def create_page(
     title: str,
     header: str = "",
     values: dict[str, dict] | None = None,
+    template: str = "",
     context: AuditContext | None = None,
     deadline: float | None = None,
 ) -> dict:
     """Create a page in a data source (or a database's only data source), with an optional heading.
 
     `values`: the other properties' values, as Notion takes them (integration.notion.values).
+    `template`: "default", or a template's ID, to make the page from ("" or "none": no template);
+    Notion applies it in the background, and takes no heading with it.
     """
+    body = template_body(template)
+    if body and header:
+        raise ValueError("A page made from a template takes no heading: Notion refuses children with it.")
     with notion_client(context, deadline=deadline) as client:
         source = cached_data_source(client, data_source_id)
         children = []
@@ -28,11 +37,13 @@ def create_page(
             children.append(
                 {"object": "block", "type": "heading_2", "heading_2": {"rich_text": rich_text(header)}}
             )
+        # With a template, no `children` key at all, not even an empty one.
+        content: dict[str, Any] = {"template": body} if body else {"children": children}
         with notion_call(write=True, what="data source"):
             page = client.pages.create(
                 parent={"type": "data_source_id", "data_source_id": source["id"]},
                 properties={title_property(source): {"title": rich_text(title)}, **(values or {})},
-                children=children,
+                **content,
             )
     return expect(page, "page", write=True, check=lambda p: isinstance(p.get("parent", {}), dict))
 

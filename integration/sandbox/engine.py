@@ -433,6 +433,7 @@ class NotionSandbox:
             "data_sources.retrieve": self.retrieve_data_source,
             "data_sources.update": self.update_data_source,
             "data_sources.query": self.query_data_source,
+            "data_sources.list_templates": self.list_templates,
             "pages.create": self.create_page,
             "pages.retrieve": self.retrieve_page,
             "pages.update": self.update_page,
@@ -542,6 +543,41 @@ class NotionSandbox:
         )
         self.store.put(page)
         return page
+
+    def add_template(
+        self,
+        data_source_id: str,
+        name: str,
+        *,
+        is_default: bool = False,
+        properties: dict | None = None,
+        children: list | None = None,
+    ) -> dict:
+        """Give a data source a template, as made in Notion's app: its property values and blocks
+        (`properties` and `children` as "Create a page" takes them, checked as it checks them), and
+        whether it is the default (the one default before it then is no longer)."""
+        source = copy.deepcopy(self._get(data_source_id, ("data_source",), "data_source"))
+        self._page_values(source, properties or {})
+        template_id = str(uuid.uuid4())
+        blocks = self._blocks(children or [], template_id, "children")
+        template = {
+            "object": "template",
+            "id": template_id,
+            "name": name,
+            "is_default": is_default,
+            "data_source_id": data_source_id,
+            "properties": properties or {},
+        }
+        if is_default:
+            for other in self._templates(data_source_id):
+                if other["is_default"]:
+                    self.store.put({**other, "is_default": False})
+        self.store.put(template)
+        self.store.add_child(data_source_id, template_id)
+        for block in blocks:
+            self.store.put(block)
+            self.store.add_child(template_id, block["id"])
+        return template
 
     # Validation, with Notion's messages
 
@@ -1301,6 +1337,7 @@ class NotionSandbox:
             }
         else:
             raise _invalid("body failed validation: body.parent should have a data_source_id or a page_id.")
+        template = self._chosen_template(body, parent)
         blocks = self._blocks(body.get("children", []), page_id, "body.children")
         page = self._page(page_id, parent=full_parent, properties=page_properties)
         if "data_source_id" in parent:
@@ -1312,11 +1349,90 @@ class NotionSandbox:
                 if value["type"] == "files"
                 for file in value["files"]
             )
+        answer = copy.deepcopy(page)
+        if template is not None:
+            self._apply_template(template, page, source, given=properties)
         self.store.put(page)
         for block in blocks:
             self.store.put(block)
             self.store.add_child(page_id, block["id"])
-        return dict(page)
+        # With a template, the answer is the page before Notion applied it: empty but for what was sent.
+        return answer
+
+    # Data source templates ("Creating pages from templates", "List data source templates")
+
+    def _templates(self, source_id: str) -> list[dict]:
+        found = (self.store.get(child) for child in self.store.children(source_id))
+        return [obj for obj in found if obj and obj["object"] == "template"]
+
+    def list_templates(self, raw_id: str, *, body: dict, query: dict) -> dict:
+        source_id = self._id(raw_id, "path failed validation: path.data_source_id")
+        self._get(source_id, ("data_source",), "data_source")
+        shown = [
+            {"id": one["id"], "name": one["name"], "is_default": one["is_default"]}
+            for one in self._templates(source_id)
+        ]
+        listing = self._listing(shown, query, "template")
+        return {
+            "templates": listing["results"],
+            "has_more": listing["has_more"],
+            "next_cursor": listing["next_cursor"],
+        }
+
+    def _chosen_template(self, body: dict, parent: dict) -> dict | None:
+        """The template a "Create a page" body asks for, checked; None for none."""
+        chosen = body.get("template", {"type": "none"})
+        kind = chosen.get("type") if isinstance(chosen, dict) else None
+        if kind not in ("none", "default", "template_id"):
+            raise _invalid(
+                "body failed validation: body.template.type should be `none`, `default` or `template_id`."
+            )
+        if kind == "none":
+            return None
+        if "data_source_id" not in parent:
+            raise _invalid("A template can only be applied to a page whose parent is a data source.")
+        if body.get("children"):
+            raise _invalid("body failed validation: children can't be given with a template.")
+        source_id = parse_notion_id(str(parent["data_source_id"]))
+        templates = self._templates(str(source_id))
+        if kind == "default":
+            defaults = [one for one in templates if one["is_default"]]
+            if not defaults:
+                raise _invalid("This data source has no default template.")
+            return defaults[0]
+        template_id = self._id(chosen.get("template_id"), "body failed validation: body.template.template_id")
+        found = [one for one in templates if one["id"] == template_id]
+        if not found:
+            raise _not_found("template", template_id)
+        return found[0]
+
+    def _apply_template(self, template: dict, page: dict, source: dict, *, given: dict) -> None:
+        """What Notion does in the background: the template's values go into the properties the
+        request left out, and a copy of its blocks into the page."""
+        held = self._page_values(copy.deepcopy(source), template["properties"])
+        for name, value in held.items():
+            in_template = name in template["properties"] or value["id"] in template["properties"]
+            if in_template and name not in given and value["id"] not in given:
+                page["properties"][name] = value
+        self._copy_blocks(template["id"], page["id"], "page")
+
+    def _copy_blocks(self, from_id: str, to_id: str, parent_kind: str) -> None:
+        for child_id in self.store.children(from_id):
+            block = self.store.get(child_id)
+            if block is None or block["object"] != "block":
+                continue
+            now = _now()
+            copied = {
+                **copy.deepcopy(block),
+                "id": str(uuid.uuid4()),
+                "parent": {"type": f"{parent_kind}_id", f"{parent_kind}_id": to_id},
+                "created_time": now,
+                "last_edited_time": now,
+            }
+            self.store.put(copied)
+            self.store.add_child(to_id, copied["id"])
+            if block.get("has_children"):
+                self._copy_blocks(child_id, copied["id"], "block")
 
     # Page property values, checked against the data source's schema as Notion checks them
 

@@ -11,6 +11,7 @@ from integration.management.arguments import data_source_id, full_address, one_l
 from integration.models import AuditContext, Source
 from integration.notion.files import LocalFile, files_property_item, import_external, wait_for_import
 from integration.notion.selectors import data_source_schema
+from integration.notion.templates import UnknownTemplate, find_template, list_templates
 from integration.notion.values import InvalidValues, page_values, properties_of, value_text
 from integration.notion.workspace import workspace
 
@@ -56,6 +57,13 @@ class Command(BaseCommand):
             help="a file at a public https URL for Notion to import (keep a copy of) into a files property",
         )
         parser.add_argument("--header", default="", help="a heading at the top of the page")
+        parser.add_argument(
+            "--template",
+            default="",
+            metavar="NAME_OR_ID",
+            help="make the page from this template of the data source (its name or ID); Notion applies "
+            "it in the background. No --header with it",
+        )
         parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -63,8 +71,20 @@ class Command(BaseCommand):
             logging.getLogger("integration").setLevel(logging.WARNING)
         source_id = data_source_id(options["data_source"])
         context = AuditContext(source=Source.COMMAND, username=getpass.getuser())
+        if options["template"] and options["header"]:
+            raise CommandError(
+                "--template with --header: Notion takes no heading with a template. Add it afterwards "
+                "with add_content, once the template's content is in."
+            )
         with sending(context, self.stderr):
             properties = properties_of(data_source_schema(source_id=source_id, context=context))
+            templates = (
+                list_templates(data_source_id=source_id, context=context) if options["template"] else []
+            )
+        try:
+            template = find_template(templates, options["template"]) if options["template"] else None
+        except UnknownTemplate as unknown:
+            raise CommandError(one_line(f"Nothing was sent. {unknown}")) from None
         try:
             values = page_values(properties, dict(_pair(spec, "--value") for spec in options["value"]))
         except InvalidValues as invalid:
@@ -99,13 +119,17 @@ class Command(BaseCommand):
                 header=options["header"],
                 values=values,
                 uploads=uploads,
+                template=template.id if template else "",
                 context=context,
             )
         url = full_address(workspace().link(page["id"], page.get("url")).href)
         shown = {name: value_text(value) for name, value in sent.items()}
         if options["json"]:
-            self.stdout.write(json.dumps({"page_id": page["id"], "url": url, "sent": shown}))
+            made = {"page_id": page["id"], "url": url, "sent": shown}
+            self.stdout.write(json.dumps({**made, **({"template": template.name} if template else {})}))
             return
         lines = [f"Page ID: {page['id']}", f"URL: {url}"]
+        if template:
+            lines.append(f"Template: {template.name} (Notion applies it in the background)")
         lines += [f"{name}: {text}".replace("\n", ", ") for name, text in shown.items()]
         self.stdout.write("\n".join(lines))

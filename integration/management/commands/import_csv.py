@@ -25,6 +25,7 @@ from integration.management.arguments import (
 )
 from integration.models import AuditContext, Job, Source
 from integration.notion.errors import NotionError
+from integration.notion.templates import UnknownTemplate, find_template, list_templates
 from integration.notion.workspace import workspace
 
 POLL_SECONDS = 1.0
@@ -106,6 +107,13 @@ class Command(BaseCommand):
             help="the decimal separator of every number column (default: found in each column's values; "
             'a column whose values read both ways takes "," in a semicolon-delimited file, else ".")',
         )
+        parser.add_argument(
+            "--template",
+            default="",
+            metavar="NAME_OR_ID",
+            help="with --data-source: make each new page from this template of the data source (its "
+            "name or ID); Notion applies it in the background",
+        )
         parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -156,8 +164,11 @@ class Command(BaseCommand):
                 "--key, --update-only and --add-only match rows to the pages of an existing data source: "
                 "give --data-source."
             )
+        if options["template"] and not target:
+            raise CommandError("--template makes pages from a data source's template: give --data-source.")
         context = AuditContext(source=Source.COMMAND, username=getpass.getuser())
         try:
+            template = self._template(source_id, options["template"], context) if options["template"] else ""
             file = service.read_file(path=path)
             plan = service.make_plan(
                 file=file,
@@ -197,6 +208,7 @@ class Command(BaseCommand):
                     key_column=key_column,
                     mode=mode,
                     announce=self.stderr.write,
+                    template=template,
                 )
             else:
                 started = service.start_new_database_import(
@@ -217,6 +229,14 @@ class Command(BaseCommand):
         if started.message:
             self.stderr.write(started.message)
         return started.job
+
+    @staticmethod
+    def _template(source_id: str, wanted: str, context: AuditContext) -> str:
+        """The ID of the data source's template `wanted` names; CommandError, nothing sent, if none."""
+        try:
+            return find_template(list_templates(data_source_id=source_id, context=context), wanted).id
+        except UnknownTemplate as unknown:
+            raise CommandError(one_line(f"Nothing was sent. {unknown}")) from None
 
     @staticmethod
     def _mode(options: dict[str, Any]) -> str:
