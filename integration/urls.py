@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from integration import views
 from integration.imports import views as imports
+from integration.webhooks.views import WebhookView
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -22,5 +23,6 @@ urlpatterns = [
     path("jobs/<int:pk>/undo/", views.UndoJobView.as_view(), name="job-undo"),
     path("connection/", views.ConnectionView.as_view(), name="connection"),
     path("healthz", views.HealthView.as_view(), name="healthz"),
+    path("notion/webhooks/", WebhookView.as_view(), name="notion-webhooks"),
     path("sandbox/", include("integration.sandbox.urls")),
 ]
