@@ -12,6 +12,7 @@ urlpatterns = [
     path("content/", views.AddContentView.as_view(), name="submit-content"),
     path("comments/", views.AddCommentView.as_view(), name="submit-comment"),
     path("comments/on/", views.CommentTargetsView.as_view(), name="comment-targets"),
+    path("comments/on/events/", views.CommentEventsView.as_view(), name="comment-events"),
     path("search/", views.SearchView.as_view(), name="search"),
     path("jobs/", views.JobListView.as_view(), name="jobs"),
     path("imports/", imports.ImportUploadView.as_view(), name="import-upload"),
