@@ -474,7 +474,7 @@ class NotionRequestLogAdmin(ReadOnlyAdmin):
     def parent_link(self, row: NotionRequestLog) -> str:
         return self._id_link(row.parent_id)
 
-    @admin.display(description="Notion request ID (of an incoming event: its event ID)")
+    @admin.display(description="Notion request ID")
     def request_id_shown(self, row: NotionRequestLog) -> str:
         return row.request_id or EMPTY
 

@@ -111,6 +111,10 @@ def make_event(
     }
 
 
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 class EventError(ValueError):
     """A body that is not an event of the shape Notion sends."""
 
@@ -143,9 +147,9 @@ class Event:
             raise EventError("The event's timestamp is not an ISO 8601 time.") from None
         if at.tzinfo is None:
             raise EventError("The event's timestamp has no time zone.")
-        entity = data.get("entity") if isinstance(data.get("entity"), dict) else {}
-        details = data.get("data") if isinstance(data.get("data"), dict) else {}
-        parent = details.get("parent") if isinstance(details.get("parent"), dict) else {}
+        entity = _object(data.get("entity"))
+        details = _object(data.get("data"))
+        parent = _object(details.get("parent"))
         return cls(
             id=event_id,
             type=kind[:64],

@@ -534,6 +534,7 @@ class NotionSandbox:
 
     def _events(self, operation: str, body: dict, answer: dict) -> list[tuple[str, dict, dict]]:
         """The events a request's change makes: (type, entity, data)."""
+        data: dict[str, Any]
         if operation == "pages.create":
             return [("page.created", self._entity(answer), {"parent": self._event_parent(answer)})]
         if operation == "pages.update":
