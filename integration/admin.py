@@ -23,6 +23,7 @@ from integration.export import FORMATS, export_request_log
 from integration.ids import parse_notion_id
 from integration.models import FormSubmission, Job, JobRow, NotionRequestLog, Outcome, PruneRun, Source
 from integration.notion.endpoints import ENDPOINTS
+from integration.notion.events import EVENT_TYPES, VERIFICATION
 
 # The history is read on a laptop beside the forms: the list needs the width the
 # navigation sidebar would take, and that sidebar would only repeat the two models.
@@ -38,6 +39,7 @@ BADGES: dict[str, str] = {
     Outcome.CLIENT_ERROR: "bad",
     Outcome.SERVER_ERROR: "bad",
     Outcome.NO_RESPONSE: "none",
+    Outcome.REFUSED: "bad",
     FormSubmission.Status.SUCCEEDED: "good",
     FormSubmission.Status.FAILED: "bad",
     FormSubmission.Status.PENDING: "none",
@@ -126,13 +128,16 @@ class AnsweredByFilter(admin.SimpleListFilter):
 
 
 class OperationFilter(admin.SimpleListFilter):
-    """The operations of the endpoints table: listing them from the rows would read the whole table."""
+    """The operations of the endpoints table, then the webhook events': listing them from the rows
+    would read the whole table."""
 
     title = "operation"
     parameter_name = "operation"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        return [(name, name) for name in sorted({endpoint.operation for endpoint in ENDPOINTS})]
+        sent = sorted({endpoint.operation for endpoint in ENDPOINTS})
+        received = [*EVENT_TYPES, VERIFICATION, "webhook"]
+        return [(name, name) for name in sent] + [(name, f"{name} (incoming)") for name in received]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         return queryset.filter(operation=self.value()) if self.value() else queryset
@@ -287,7 +292,7 @@ class NotionRequestLogAdmin(ReadOnlyAdmin):
                 ]
             },
         ),
-        ("IDs", {"fields": ["object_link", "parent_link", "request_id_shown"]}),
+        ("IDs", {"fields": ["object_link", "parent_link", "request_id_shown", "event_at", "origin_link"]}),
         ("Error", {"fields": ["error_code", "error_message"]}),
         ("Request", {"fields": ["request_headers_shown", "request_body_shown"]}),
         ("Response", {"fields": ["response_headers_shown", "response_body_shown"]}),
@@ -472,6 +477,13 @@ class NotionRequestLogAdmin(ReadOnlyAdmin):
     @admin.display(description="Notion request ID")
     def request_id_shown(self, row: NotionRequestLog) -> str:
         return row.request_id or EMPTY
+
+    @admin.display(description="The request that created its object")
+    def origin_link(self, row: NotionRequestLog) -> str:
+        if row.origin_id is None:
+            return EMPTY
+        url = reverse("admin:integration_notionrequestlog_change", args=[row.origin_id])
+        return format_html('<a href="{}">Request {}</a>', url, row.origin_id)
 
     @admin.display(description="Request headers")
     def request_headers_shown(self, row: NotionRequestLog) -> str:

@@ -14,6 +14,7 @@ from integration.notion.errors import NotionError
 from integration.notion.selectors import known_data_source
 from integration.notion.templates import known_templates, templates_or_none
 from integration.submissions import as_shown
+from integration.webhooks.service import last_comment_event
 
 Action = FormSubmission.Action
 Status = FormSubmission.Status
@@ -57,6 +58,8 @@ def comment_targets(user: User, *, page_id: str, block_id: str = "", cursor: str
     chosen block (oldest first, a page of them from `cursor`)."""
     context = AuditContext(username=user.get_username(), source=Source.WEB)
     targets: dict[str, Any] = {"page_id": page_id, "block_id": block_id, "blocks": [], "comments": []}
+    # Read before the comments: a comment Notion reports after this makes the page's script read them again.
+    targets["comment_event"] = last_comment_event(page_id)
     try:
         if not cursor:
             targets["blocks"] = selectors.page_blocks(page_id=page_id, context=context)

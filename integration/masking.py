@@ -16,10 +16,13 @@ def _masked_keys() -> set[str]:
 
 
 def scrub(text: str) -> str:
-    """`text` with the integration token replaced: the net under the masking by key, for
-    wherever the token hides (an echoed error message, a pasted comment…)."""
-    key = settings.NOTION_KEY
-    return text.replace(key, MASK) if key else text
+    """`text` with the integration token and the webhook verification token replaced: the net
+    under the masking by key, for wherever a token hides (an echoed error message, a pasted
+    comment…)."""
+    for secret in (settings.NOTION_KEY, settings.NOTION_WEBHOOK_VERIFICATION_TOKEN):
+        if secret:
+            text = text.replace(secret, MASK)
+    return text
 
 
 def mask_request_id(value: object) -> str:

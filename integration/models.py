@@ -14,6 +14,8 @@ class Source(models.TextChoices):
     JOB = "job", "Background job"
     # The capability checks of check_notion and the Connection page: their 404s are answers, not failures.
     PROBE = "probe", "Capability probe"
+    # Incoming: an event Notion (or the sandbox) sent to /notion/webhooks/ (integration/webhooks).
+    WEBHOOK = "webhook", "Notion webhook (incoming)"
     OTHER = "other", "Other"
 
 
@@ -33,6 +35,8 @@ class Outcome(models.TextChoices):
     NO_RESPONSE = "no_response", "No response"
     # Notion answered, but only the status and the object ID could be written (integration/http/audit.py).
     INCOMPLETE = "incomplete", "Answered; record incomplete"
+    # An incoming webhook event this app did not take: unsigned, forged, stale, replayed, too big…
+    REFUSED = "refused", "Refused (incoming)"
 
     @classmethod
     def for_status(cls, status: int) -> "Outcome":
@@ -84,10 +88,25 @@ class NotionRequestLog(models.Model):
     username = models.CharField(max_length=150, blank=True)
     source = models.CharField(max_length=16, choices=Source.choices)
     sandbox = models.BooleanField(default=False, help_text="Answered by the built-in sandbox, not Notion.")
+    # An incoming webhook event (source "webhook"): when it happened in Notion, and the request of
+    # this app that created its object, if the history has it. Its event ID is kept in `request_id`.
+    # No constraint: pruning deletes the older requests first, leaving the link to nothing.
+    event_at = models.DateTimeField(null=True, blank=True)
+    origin = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = "Notion request"
+        constraints = [
+            # Each event is taken once: a second delivery of its ID is recorded as refused.
+            models.UniqueConstraint(
+                fields=["request_id"],
+                condition=models.Q(source="webhook", outcome="success"),
+                name="request_log_event_once",
+            )
+        ]
         indexes = [
             models.Index(fields=["created_at", "id"], name="request_log_time"),
             models.Index(fields=["operation", "created_at", "id"], name="request_log_operation_time"),

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar, cast
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.mixins import UserPassesTestMixin
 from django.contrib.auth.models import User
@@ -20,6 +21,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views import View
+from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, ListView, TemplateView
 
 from integration import diagnostics, jobs
@@ -33,6 +35,7 @@ from integration.notion.errors import NotionError
 from integration.notion.templates import NO_TEMPLATE, Template, known_templates, templates_or_none
 from integration.preview import Preview, content_preview
 from integration.submissions import KeyInUse, submit
+from integration.webhooks import service as webhooks
 
 
 def wants_fragment(request: HttpRequest) -> bool:
@@ -334,6 +337,15 @@ class CommentTargetsView(TemplateView):
         return context
 
 
+class CommentEventsView(View):
+    """The last comment Notion reported on a page (`comment.created`), as JSON: form 4's script
+    reads the comments again when it is later than the one they were read after."""
+
+    def get(self, request: LoggedInRequest) -> JsonResponse:
+        page_id = parse_notion_id(request.GET.get("page_id", "")) or ""
+        return JsonResponse({"last": webhooks.last_comment_event(page_id) if page_id else 0})
+
+
 class PageFieldsView(TemplateView):
     """The page form's fields for one data source, for the page's script to put in place."""
 
@@ -412,6 +424,10 @@ def owned_job(request: LoggedInRequest, pk: int, *, acting: bool = False) -> Job
 def job_page(request: LoggedInRequest, job: Job, error: str = "") -> HttpResponse:
     """The job page; with `error`, saying why what was asked of the job was not done."""
     context = {"job": job, "status": jobs.job_status(job), "error": error, **jobs.job_summary(job)}
+    if job.finished_at is not None:
+        context["changed_in_notion"] = webhooks.pages_changed_since(
+            correlation_id=job.correlation_id, since=job.finished_at
+        )
     context["may_manage"] = may_manage(request.user, job)
     if not context["may_manage"]:  # seen, not to be acted on: no button that would be refused
         context.update(can_resume=False, can_undo=False)
@@ -487,8 +503,10 @@ class JobListView(ListView):
         return Job.objects.filter(owner=self.request.user).order_by("-created_at", "-id")
 
 
+@method_decorator(never_cache, name="dispatch")
 class ConnectionView(UserPassesTestMixin, TemplateView):
-    """For staff: the checks of `manage.py check_notion`, made anew at each visit."""
+    """For staff: the checks of `manage.py check_notion`, made anew at each visit; the webhook
+    endpoint's address, and the verification token Notion sent to it (the one page showing it)."""
 
     template_name = "integration/connection.html"
 
@@ -506,6 +524,9 @@ class ConnectionView(UserPassesTestMixin, TemplateView):
             failed=failed,
             passed=not failed,
             correlation_id=audit.correlation_id,
+            webhook_url=self.request.build_absolute_uri(reverse("notion-webhooks")),
+            webhook_token_set=bool(settings.NOTION_WEBHOOK_VERIFICATION_TOKEN),
+            verification_token=webhooks.pending_verification_token(),
         )
         return context
 

@@ -325,6 +325,7 @@ NOTION_AUDIT_MASKED_KEYS = [
     "password",
     "secret",
     "api_key",
+    "verification_token",  # Notion's webhook handshake ("Webhooks")
     *env.list("NOTION_AUDIT_MASKED_KEYS", default=[]),
 ]
 # Attempts per request, counting the first; and the waits between them (seconds).
@@ -376,6 +377,24 @@ IMPORT_MAX_ROWS = env_number("IMPORT_MAX_ROWS", 100_000, minimum=1, kind=int)
 # An upload whose import was never started is deleted, with its file, by `manage.py prune` this many
 # hours after it was sent.
 IMPORT_UPLOAD_HOURS = env_number("IMPORT_UPLOAD_HOURS", 24, minimum=1, maximum=24 * 365, kind=int)
+# Notion's webhooks (POST /notion/webhooks/). The verification token Notion sent when the subscription
+# was made (shown to staff on the Connection page until it is set here): events are checked against it.
+NOTION_WEBHOOK_VERIFICATION_TOKEN = env.str("NOTION_WEBHOOK_VERIFICATION_TOKEN", default="").strip()
+# The largest event body taken (bytes): a longer one is refused before it is read.
+NOTION_WEBHOOK_MAX_BYTES = env_number(
+    "NOTION_WEBHOOK_MAX_BYTES", 65536, minimum=1024, maximum=1024 * 1024, kind=int
+)
+# An event whose timestamp is further than this many seconds from now is refused as stale.
+NOTION_WEBHOOK_MAX_AGE = env_number("NOTION_WEBHOOK_MAX_AGE", 600, minimum=1, maximum=7 * 24 * 3600, kind=int)
+# Requests a minute the endpoint takes from one address; past that it answers 429.
+NOTION_WEBHOOK_RATE_LIMIT = env_number("NOTION_WEBHOOK_RATE_LIMIT", 120, minimum=1, maximum=100_000, kind=int)
+# Where the sandbox sends its own signed events when its objects change (empty: it sends none), e.g.
+# http://127.0.0.1:8000/notion/webhooks/; they are signed with NOTION_WEBHOOK_VERIFICATION_TOKEN.
+NOTION_SANDBOX_WEBHOOK_URL = (
+    env_url("NOTION_SANDBOX_WEBHOOK_URL", "", ("http", "https"))
+    if env.str("NOTION_SANDBOX_WEBHOOK_URL", default="").strip()
+    else ""
+)
 # Files sent with a form are written to disk as they arrive, never held whole in memory; a file
 # attached to content sent by a background job is copied here for the job (a worker must reach it).
 FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.TemporaryFileUploadHandler"]

@@ -441,6 +441,21 @@ document.addEventListener("change", (event) => {
   }
 });
 
+// Form 4's comments are read again when Notion reports a new one on the page (its webhooks, as
+// the server recorded them); without JavaScript they are read anew each time the list is shown.
+setInterval(async () => {
+  for (const box of document.querySelectorAll("[data-comment-events]")) {
+    try {
+      const response = await fetch(box.dataset.commentEvents, { headers: FETCH, cache: "no-store" });
+      const { last } = await response.json();
+      const form = box.closest("form");
+      if (form && last > Number(box.dataset.commentEvent)) loadTargets(form, targetsUrl(form), false);
+    } catch (error) {
+      // the server is away for a moment: the next round asks again
+    }
+  }
+}, 15000);
+
 // The page form's fields are those of its data source: when the data source changes, its
 // fields come in place of the others (the server keeps the schema a minute, so changing back
 // and forth asks Notion once). Without JavaScript the "Show fields" button does it.

@@ -30,6 +30,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 
 from integration.ids import parse_notion_id
 from integration.notion.endpoints import CAPABILITIES, Endpoint, find_endpoint
+from integration.notion.events import make_event, signed
 from integration.notion.limits import (
     ARRAY_LIMIT,
     BODY_LIMIT,
@@ -390,6 +391,8 @@ class NotionSandbox:
     single-part upload and of the parts of a multi-part one (smaller in tests, to keep files small).
     `blobs`: where uploaded bytes go (`MemoryBlobs` by default); `clock`: the time (time.time()) by
     which uploads expire; `api_url`: the base of the `upload_url` an upload names.
+    `deliver`: given each webhook event as Notion would send it (its body and headers, signed with
+    `webhook_token`) when a page is made or changed or a comment made; None sends none.
     """
 
     def __init__(
@@ -410,6 +413,8 @@ class NotionSandbox:
         blobs: Blobs | None = None,
         clock: Callable[[], float] = time.time,
         api_url: str = "https://api.notion.com",
+        webhook_token: str = "",
+        deliver: Callable[[bytes, dict[str, str]], None] | None = None,
     ) -> None:
         self.token = token
         self.store = store if store is not None else MemoryStore()
@@ -427,6 +432,8 @@ class NotionSandbox:
         self.blobs: Blobs = blobs if blobs is not None else MemoryBlobs()
         self.clock = clock
         self.api_url = api_url.rstrip("/")
+        self.webhook_token = webhook_token
+        self.deliver = deliver
         self.handlers: dict[str, Callable[..., dict]] = {
             "databases.create": self.create_database,
             "databases.retrieve": self.retrieve_database,
@@ -518,7 +525,94 @@ class NotionSandbox:
                 raise SandboxError(400, "invalid_json", "Error parsing JSON body.") from None
             if not isinstance(body, dict):
                 raise _invalid("body failed validation: body should be an object.")
-        return self.handlers[operation](*args, body=body, query=dict(request.url.params))
+        answer = self.handlers[operation](*args, body=body, query=dict(request.url.params))
+        if self.deliver is not None:
+            for kind, entity, data in self._events(operation, body, answer):
+                self._emit(kind, entity, data)
+        return answer
+
+    # Webhook events ("Event types & delivery"), one per change, not aggregated
+
+    def _events(self, operation: str, body: dict, answer: dict) -> list[tuple[str, dict, dict]]:
+        """The events a request's change makes: (type, entity, data)."""
+        data: dict[str, Any]
+        if operation == "pages.create":
+            return [("page.created", self._entity(answer), {"parent": self._event_parent(answer)})]
+        if operation == "pages.update":
+            data = {"parent": self._event_parent(answer)}
+            events = []
+            if isinstance(body.get("in_trash"), bool):
+                kind = "page.deleted" if body["in_trash"] else "page.undeleted"
+                events.append((kind, self._entity(answer), data))
+            if body.get("properties"):
+                ids = [
+                    answer["properties"][name]["id"]
+                    for name in body["properties"]
+                    if name in answer["properties"]
+                ]
+                events.append(
+                    ("page.properties_updated", self._entity(answer), {**data, "updated_properties": ids})
+                )
+            return events
+        if operation == "blocks.children.append" and answer["results"]:
+            page_id = self._page_of(answer["results"][0])
+            blocks = [{"id": block["id"], "type": "block"} for block in answer["results"]]
+            parent = {"id": page_id, "type": "page"}
+            return [
+                (
+                    "page.content_updated",
+                    {"id": page_id, "type": "page"},
+                    {"updated_blocks": blocks, "parent": parent},
+                )
+            ]
+        if operation == "comments.create":
+            parent = answer["parent"]
+            parent_id = parent.get("page_id") or parent.get("block_id")
+            data = {
+                "page_id": parent.get("page_id") or self._page_of(self.store.get(parent_id) or {}),
+                "parent": {"id": parent_id, "type": "page" if "page_id" in parent else "block"},
+            }
+            return [("comment.created", self._entity(answer), data)]
+        return []
+
+    @staticmethod
+    def _entity(obj: dict) -> dict:
+        return {"id": obj["id"], "type": obj["object"]}
+
+    @staticmethod
+    def _event_parent(page: dict) -> dict:
+        parent = page["parent"]
+        if parent.get("type") == "data_source_id":
+            return {
+                "id": parent["database_id"],
+                "type": "database",
+                "data_source_id": parent["data_source_id"],
+            }
+        return {"id": parent.get("page_id", ""), "type": "page"}
+
+    def _page_of(self, block: dict) -> str:
+        """The page a block is on, its parents followed up."""
+        while block.get("object") == "block":
+            parent = block["parent"]
+            if "page_id" in parent:
+                return parent["page_id"]
+            block = self.store.get(parent.get("block_id", "")) or {}
+        return block.get("id", "")
+
+    def _emit(self, kind: str, entity: dict, data: dict) -> None:
+        event = make_event(
+            kind,
+            entity_id=entity["id"],
+            entity_type=entity["type"],
+            data=data,
+            workspace_id=self.workspace_id,
+            integration_id=self.bot_id,
+            author={"id": self.bot_id, "type": "bot"},
+            at=datetime.fromtimestamp(self.clock(), UTC),
+        )
+        body, headers = signed(event, self.webhook_token)
+        assert self.deliver is not None
+        self.deliver(body, headers)
 
     def _route(self, method: str, path: str) -> tuple[Endpoint, tuple[str, ...]]:
         found = find_endpoint(method, path) if path.startswith("/v1/") else None

@@ -6,12 +6,14 @@ import tempfile
 from collections.abc import Iterable
 from typing import IO
 
+from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from integration.sandbox.engine import NotionSandbox, StoredFile
 from integration.sandbox.models import SandboxObject
+from integration.sandbox.webhooks import deliver_to
 
 BASE_URL = "https://sandbox.notionforms.invalid"
 TOKEN = "sandbox"
@@ -121,6 +123,10 @@ def sandbox() -> NotionSandbox:
         burst=3,
         integration_name="notionforms sandbox",
         api_url=BASE_URL,
+        webhook_token=settings.NOTION_WEBHOOK_VERIFICATION_TOKEN,
+        deliver=deliver_to(settings.NOTION_SANDBOX_WEBHOOK_URL)
+        if settings.NOTION_SANDBOX_WEBHOOK_URL
+        else None,
     )
 
 
