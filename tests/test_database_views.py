@@ -1,0 +1,226 @@
+"""Databases made with ready views (a board, a calendar) beside Notion's table: the service, the
+fake's view endpoints, `create_database --view`, form 1's "Views" and `import_csv --view`.
+
+Shapes from Notion's "Working with views", "Create a view" and "View"; the views need API version
+2025-09-03 or later ("Working with views"), the one the app sends everywhere.
+"""
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from integration.models import NotionRequestLog
+from integration.notion.client import notion_client
+from integration.notion.columns import Column
+from integration.notion.database_views import DatabaseView, ViewError, create_views
+from integration.notion.errors import NotionError, notion_call
+from integration.notion.databases import VIEWS_MADE, create_database
+
+BOARD_AND_CALENDAR = [DatabaseView("board", "Status"), DatabaseView("calendar", "Due")]
+COLUMNS = [Column("Status", "select", ("Todo", "Done")), Column("Due", "date"), Column("Notes", "rich_text")]
+
+
+def views_of(sandbox, database_id: str) -> list[dict]:
+    """The views the fake keeps with a database, oldest first, through its "List views"."""
+    listing = sandbox.list_views(body={}, query={"database_id": database_id})
+    return [sandbox.retrieve_view(ref["id"], body={}, query={}) for ref in listing["results"]]
+
+
+def property_id(sandbox, database: dict, name: str) -> str:
+    source = sandbox.store.get(database["data_sources"][0]["id"])
+    return source["properties"][name]["id"]
+
+
+# The service
+
+
+def test_each_view_is_created_on_the_new_database_with_its_column_by_id(fake_notion):
+    database = create_database(title="Tasks", columns=COLUMNS, views=BOARD_AND_CALENDAR)
+
+    board, calendar = fake_notion.bodies("POST", "/v1/views$")
+    source_id = database["data_sources"][0]["id"]
+    assert board == {
+        "database_id": database["id"],
+        "data_source_id": source_id,
+        "name": "Board by Status",
+        "type": "board",
+        "configuration": {
+            "type": "board",
+            "group_by": {
+                "type": "select",
+                "property_id": property_id(fake_notion.sandbox, database, "Status"),
+                "sort": {"type": "manual"},
+            },
+        },
+    }
+    assert calendar == {
+        "database_id": database["id"],
+        "data_source_id": source_id,
+        "name": "Calendar by Due",
+        "type": "calendar",
+        "configuration": {
+            "type": "calendar",
+            "date_property_id": property_id(fake_notion.sandbox, database, "Due"),
+        },
+    }
+
+
+def test_the_views_are_kept_with_the_database_beside_notions_table(fake_notion):
+    database = create_database(title="Tasks", columns=COLUMNS, views=BOARD_AND_CALENDAR)
+
+    views = views_of(fake_notion.sandbox, database["id"])
+    assert [(view["type"], view["name"]) for view in views] == [
+        ("table", "Table"),
+        ("board", "Board by Status"),
+        ("calendar", "Calendar by Due"),
+    ]
+    assert views[1]["configuration"]["group_by"]["property_name"] == "Status"
+    assert views[2]["configuration"]["date_property_name"] == "Due"
+    made = database[VIEWS_MADE]
+    assert [(one["name"], one["view_id"], one["error"]) for one in made] == [
+        ("Board by Status", views[1]["id"], ""),
+        ("Calendar by Due", views[2]["id"], ""),
+    ]
+    assert made[0]["url"] == views[1]["url"]
+
+
+def test_the_view_requests_carry_the_version_the_views_api_needs_and_are_in_the_history(fake_notion):
+    create_database(title="Tasks", columns=COLUMNS, views=BOARD_AND_CALENDAR)
+
+    assert {r.headers["notion-version"] for r in fake_notion.sent("POST", "/v1/views$")} == {"2025-09-03"}
+    rows = NotionRequestLog.objects.filter(operation="views.create").order_by("id")
+    assert [(row.status, row.request_headers.get("notion-version")) for row in rows] == [
+        (200, "2025-09-03"),
+        (200, "2025-09-03"),
+    ]
+
+
+def test_a_board_without_a_column_is_grouped_by_the_first_select_column(fake_notion):
+    columns = [Column("Notes", "rich_text"), Column("Stage", "select", ("A",)), Column("Kind", "select")]
+
+    database = create_database(title="Tasks", columns=columns, views=[DatabaseView("board")])
+
+    [body] = fake_notion.bodies("POST", "/v1/views$")
+    assert body["name"] == "Board by Stage"
+    assert body["configuration"]["group_by"]["property_id"] == property_id(
+        fake_notion.sandbox, database, "Stage"
+    )
+
+
+def test_a_table_is_notions_own_and_nothing_is_sent_for_it(fake_notion):
+    database = create_database(title="Tasks", views=[DatabaseView("table")])
+
+    assert fake_notion.sent("POST", "/v1/views$") == []
+    assert [one["with_database"] for one in database[VIEWS_MADE]] == [True]
+
+
+def test_without_views_nothing_more_is_sent_and_the_answer_is_notions(fake_notion):
+    database = create_database(title="Tasks", columns=COLUMNS)
+
+    assert VIEWS_MADE not in database
+    assert [r.url.path for r in fake_notion.received] == ["/v1/databases"]
+
+
+def test_a_view_notion_refuses_is_reported_and_the_database_and_the_other_views_stay(fake_notion):
+    fake_notion.fail_like_notion(
+        "POST", "/v1/views$", 400, "validation_error", "Board views are not available in this workspace."
+    )
+
+    database = create_database(title="Tasks", columns=COLUMNS, views=BOARD_AND_CALENDAR)
+
+    board, calendar = database[VIEWS_MADE]
+    assert "Board views are not available in this workspace." in board["error"]
+    assert "validation_error" in board["error"] and board["view_id"] == ""
+    assert calendar["error"] == "" and calendar["view_id"]
+    assert not fake_notion.sandbox.store.get(database["id"]).get("in_trash")
+    assert [view["type"] for view in views_of(fake_notion.sandbox, database["id"])] == ["table", "calendar"]
+
+
+@pytest.mark.parametrize(
+    ("views", "message"),
+    [
+        (
+            [DatabaseView("board", "Notes")],
+            "Board: “Notes” is a rich_text column; a board needs a select or status",
+        ),
+        (
+            [DatabaseView("calendar", "Status")],
+            "Calendar: “Status” is a select column; a calendar needs a date",
+        ),
+        ([DatabaseView("board", "Stage")], "Board: there is no column “Stage”"),
+        ([DatabaseView("calendar"), DatabaseView("calendar", "Due")], "“Calendar by Due” is asked for twice"),
+    ],
+)
+def test_a_view_its_columns_cant_lay_out_is_refused_before_anything_is_sent(fake_notion, views, message):
+    with pytest.raises(ViewError, match=message):
+        create_database(title="Tasks", columns=COLUMNS, views=views)
+
+    assert fake_notion.received == []
+
+
+def test_a_calendar_without_a_date_column_is_refused_before_anything_is_sent(fake_notion):
+    with pytest.raises(ViewError, match="no date column to lay it out by"):
+        create_database(title="Tasks", columns=[Column("Status", "select")], views=[DatabaseView("calendar")])
+
+    assert fake_notion.received == []
+
+
+# The fake's view endpoints ("Create a view"), checked as Notion checks them
+
+
+def test_the_fake_refuses_a_board_grouped_by_a_property_of_another_type(fake_notion):
+    database = create_database(title="Tasks", columns=COLUMNS)
+
+    with (
+        notion_client() as client,
+        pytest.raises(NotionError) as refused,
+        notion_call(write=True, what="view"),
+    ):
+        client.views.create(
+            database_id=database["id"],
+            data_source_id=database["data_sources"][0]["id"],
+            name="Board",
+            type="board",
+            configuration={
+                "type": "board",
+                "group_by": {
+                    "type": "select",
+                    "property_id": property_id(fake_notion.sandbox, database, "Due"),
+                    "sort": {"type": "manual"},
+                },
+            },
+        )
+
+    assert refused.value.status == 400 and "is a date property" in refused.value.message
+
+
+def test_a_board_by_a_status_column_groups_by_each_status(fake_notion):
+    sandbox = fake_notion.sandbox
+    database = create_database(title="Tasks")
+    source = sandbox.store.get(database["data_sources"][0]["id"])
+    source["properties"]["Stage"] = {
+        "id": "stg1",
+        "name": "Stage",
+        "type": "status",
+        "status": {"options": []},
+    }
+    sandbox.store.put(source)
+
+    with notion_client() as client:
+        [made] = create_views(
+            client,
+            database_id=database["id"],
+            data_source_id=source["id"],
+            views=[DatabaseView("board", "Stage")],
+        )
+
+    [body] = fake_notion.bodies("POST", "/v1/views$")
+    assert body["configuration"]["group_by"] == {
+        "type": "status",
+        "property_id": "stg1",
+        "sort": {"type": "manual"},
+        "group_by": "option",
+    }
+    assert made.made and sandbox.retrieve_view(made.view_id, body={}, query={})["type"] == "board"
