@@ -224,3 +224,71 @@ def test_a_board_by_a_status_column_groups_by_each_status(fake_notion):
         "group_by": "option",
     }
     assert made.made and sandbox.retrieve_view(made.view_id, body={}, query={})["type"] == "board"
+
+
+# `manage.py create_database --view`
+
+
+def run(*args: str) -> str:
+    out = StringIO()
+    call_command("create_database", *args, stdout=out)
+    return out.getvalue()
+
+
+COLUMN_ARGS = ["--property", "Status:select=Todo,Done", "--property", "Due:date"]
+
+
+def test_the_command_makes_each_view_and_prints_what_became_of_it(fake_notion):
+    output = run("Tasks", *COLUMN_ARGS, "--view", "board:Status", "--view", "calendar:Due", "--view", "table")
+
+    assert [body["name"] for body in fake_notion.bodies("POST", "/v1/views$")] == [
+        "Board by Status",
+        "Calendar by Due",
+    ]
+    assert output.splitlines()[-3:] == [
+        "View: Board by Status: made",
+        "View: Calendar by Due: made",
+        "View: Table: made with the database",
+    ]
+
+
+def test_the_commands_json_has_each_views_id(fake_notion):
+    result = json.loads(run("Tasks", *COLUMN_ARGS, "--view", "calendar", "--json"))
+
+    [view] = result["views"]
+    assert (view["name"], view["error"]) == ("Calendar by Due", "")
+    assert fake_notion.sandbox.retrieve_view(view["view_id"], body={}, query={})["type"] == "calendar"
+
+
+@pytest.mark.parametrize(
+    ("view", "message"),
+    [
+        ("board:Owner", "--view: Board: there is no column “Owner” (the columns: Name, Status, Due)."),
+        ("board:Due", "--view: Board: “Due” is a date column; a board needs a select or status column."),
+        ("calendar:Status", "--view: Calendar: “Status” is a select column; a calendar needs a date column."),
+        ("gallery", "--view: Unknown view “gallery”: the views are table, board, calendar."),
+        ("table:Status", "--view: A table view takes no column."),
+    ],
+)
+def test_the_command_refuses_a_view_its_columns_cant_lay_out_before_anything_is_sent(
+    fake_notion, view, message
+):
+    with pytest.raises(CommandError) as refused:
+        run("Tasks", *COLUMN_ARGS, "--view", view)
+
+    assert str(refused.value) == message
+    assert fake_notion.received == []
+
+
+def test_a_view_notion_refuses_makes_the_command_exit_1_with_the_database_printed_and_kept(fake_notion):
+    fake_notion.fail_like_notion(
+        "POST", "/v1/views$", 403, "restricted_resource", "Insufficient permissions."
+    )
+    out = StringIO()
+
+    with pytest.raises(CommandError, match="1 view not made; the database was made and kept."):
+        call_command("create_database", "Tasks", *COLUMN_ARGS, "--view", "board", stdout=out)
+
+    database_id = out.getvalue().split("Database ID: ")[1].split()[0]
+    assert not fake_notion.sandbox.store.get(database_id).get("in_trash")
+    assert "View: Board by Status: not made. The integration is not allowed to do this" in out.getvalue()
