@@ -6,17 +6,21 @@ Shapes from Notion's "Working with views", "Create a view" and "View"; the views
 """
 
 import json
+import re
+import uuid
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 
-from integration.models import NotionRequestLog
+from integration.models import FormSubmission, NotionRequestLog
 from integration.notion.client import notion_client
 from integration.notion.columns import Column
 from integration.notion.database_views import DatabaseView, ViewError, create_views
-from integration.notion.errors import NotionError, notion_call
 from integration.notion.databases import VIEWS_MADE, create_database
+from integration.notion.errors import NotionError, notion_call
+from tests.test_column_builder import more_columns, rows
+from tests.test_in_place import FETCH
 
 BOARD_AND_CALENDAR = [DatabaseView("board", "Status"), DatabaseView("calendar", "Due")]
 COLUMNS = [Column("Status", "select", ("Todo", "Done")), Column("Due", "date"), Column("Notes", "rich_text")]
@@ -286,9 +290,136 @@ def test_a_view_notion_refuses_makes_the_command_exit_1_with_the_database_printe
     )
     out = StringIO()
 
-    with pytest.raises(CommandError, match="1 view not made; the database was made and kept."):
+    with pytest.raises(CommandError, match=r"1 view not made; the database was made and kept\."):
         call_command("create_database", "Tasks", *COLUMN_ARGS, "--view", "board", stdout=out)
 
     database_id = out.getvalue().split("Database ID: ")[1].split()[0]
     assert not fake_notion.sandbox.store.get(database_id).get("in_trash")
     assert "View: Board by Status: not made. The integration is not allowed to do this" in out.getvalue()
+
+
+# Form 1's "Views", without and with JavaScript
+
+FORM_COLUMNS = rows(
+    ("Notes", "rich_text", ""), ("Status", "select", "Todo, Done", "number"), ("Due", "date", "")
+)
+
+
+def test_the_form_offers_the_table_always_and_a_board_and_a_calendar(browser, fake_notion):
+    page = browser.get("/").content.decode()
+
+    assert re.search(r'<input type="checkbox" id="database-views-table" checked disabled>', page)
+    assert 'name="database-views-board"' in page and 'name="database-views-calendar"' in page
+    assert 'name="database-views-board_by"' in page and 'name="database-views-calendar_by"' in page
+
+
+def test_without_javascript_the_views_ticked_are_made_by_the_first_fitting_columns(
+    browser, submit, fake_notion
+):
+    response = submit(
+        "database", name="Tasks", **FORM_COLUMNS, **{"views-board": "on", "views-calendar": "on"}
+    )
+
+    assert response.status_code == 302
+    assert [body["name"] for body in fake_notion.bodies("POST", "/v1/views$")] == [
+        "Board by Status",
+        "Calendar by Due",
+    ]
+    submission = FormSubmission.objects.get()
+    assert submission.input["views"] == [
+        {"kind": "board", "column": "Status"},
+        {"kind": "calendar", "column": "Due"},
+    ]
+    page = browser.get("/").content.decode()
+    assert '<dd class="views-made">Board by Status, Calendar by Due</dd>' in page
+
+
+def test_a_column_named_for_a_view_is_used(submit, fake_notion):
+    columns = rows(("Start", "date", ""), ("End", "date", ""))
+
+    submit("database", name="Trips", **columns, **{"views-calendar": "on", "views-calendar_by": "End"})
+
+    [body] = fake_notion.bodies("POST", "/v1/views$")
+    assert body["name"] == "Calendar by End"
+
+
+def test_nothing_ticked_sends_no_view(submit, fake_notion):
+    submit("database", name="Tasks", **FORM_COLUMNS, **{"views-board_by": "Status"})
+
+    assert fake_notion.sent("POST", "/v1/views$") == []
+    assert "views" not in FormSubmission.objects.get().input
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"views-board": "on", "views-board_by": "Due"}, "board_by", "Board: “Due” is a date column"),
+        (
+            {"views-calendar": "on", "views-calendar_by": "When"},
+            "calendar_by",
+            "Calendar: there is no column “When”",
+        ),
+    ],
+)
+def test_a_view_the_columns_cant_lay_out_is_refused_beside_its_field_and_nothing_is_sent(
+    submit, fake_notion, fields, field, message
+):
+    response = submit("database", name="Tasks", **FORM_COLUMNS, **fields)
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "A view needs fixing: see below." in page
+    assert re.search(rf'<p class="error" id="id_database-views-{field}_error">{re.escape(message)}', page)
+    assert fake_notion.received == [] and not FormSubmission.objects.exists()
+
+
+def test_a_board_without_a_select_column_is_refused(submit, fake_notion):
+    response = submit("database", name="Tasks", **rows(("Due", "date", "")), **{"views-board": "on"})
+
+    assert (
+        "Board: the database has no select or status column to lay it out by: add one."
+        in response.content.decode()
+    )
+    assert fake_notion.received == []
+
+
+def test_more_columns_without_javascript_keeps_the_views_ticked(browser, fake_notion):
+    fields = FORM_COLUMNS | {"views-board": "on", "views-board_by": "Status"}
+
+    page = more_columns(browser, name="Tasks", **fields).content.decode()
+
+    assert re.search(
+        r'<input type="checkbox" name="database-views-board" id="id_database-views-board" checked>', page
+    )
+    assert 'name="database-views-board_by" value="Status"' in page
+    assert fake_notion.received == []
+
+
+def test_with_javascript_the_answer_in_place_lists_the_views_made(browser, fake_notion):
+    browser.get("/")
+    data = {f"database-{name}": value for name, value in FORM_COLUMNS.items()}
+    data |= {
+        "database-name": "Tasks",
+        "database-views-board": "on",
+        "database-submission_key": str(uuid.uuid4()),
+    }
+    data["csrfmiddlewaretoken"] = browser.cookies["csrftoken"].value
+
+    html = browser.post("/databases/", data, **FETCH).content.decode()
+
+    assert html.strip().startswith('<section class="step" id="database"')
+    assert '<dd class="views-made">Board by Status</dd>' in html
+
+
+def test_a_view_notion_refuses_is_in_the_answer_and_the_database_is_kept(submit, browser, fake_notion):
+    fake_notion.fail_like_notion("POST", "/v1/views$", 400, "validation_error", "Boards are switched off.")
+
+    submit("database", name="Tasks", **FORM_COLUMNS, **{"views-board": "on", "views-calendar": "on"})
+
+    submission = FormSubmission.objects.get()
+    assert submission.status == "succeeded"
+    assert submission.result["headline"] == "Database “Tasks” created; 1 view not made"
+    page = browser.get("/").content.decode()
+    assert '<span class="view-refused">Board by Status: not made. Boards are switched off.' in page
+    assert ", Calendar by Due</dd>" in page
+    assert not fake_notion.sandbox.store.get(submission.result["ids"][0][1]).get("in_trash")
