@@ -11,7 +11,10 @@ import uuid
 from io import StringIO
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import reverse
 
 from integration.models import FormSubmission, NotionRequestLog
 from integration.notion.client import notion_client
@@ -19,6 +22,7 @@ from integration.notion.columns import Column
 from integration.notion.database_views import DatabaseView, ViewError, create_views
 from integration.notion.databases import VIEWS_MADE, create_database
 from integration.notion.errors import NotionError, notion_call
+from tests.factories import StaffFactory
 from tests.test_column_builder import more_columns, rows
 from tests.test_in_place import FETCH
 
@@ -423,3 +427,61 @@ def test_a_view_notion_refuses_is_in_the_answer_and_the_database_is_kept(submit,
     assert '<span class="view-refused">Board by Status: not made. Boards are switched off.' in page
     assert ", Calendar by Due</dd>" in page
     assert not fake_notion.sandbox.store.get(submission.result["ids"][0][1]).get("in_trash")
+
+
+# `manage.py import_csv --view`: the import's new database opens with its views
+
+SHELVES = "Title,Shelf,Read on\nDune,Sci-fi,2026-01-05\nEmma,Classic,2026-02-11\n"
+
+
+@pytest.fixture
+def shelves(fake_notion, settings, tmp_path) -> str:
+    """A CSV file to import, its job owned by the superuser "admin"."""
+    settings.IMPORTS_DIR = tmp_path / "imports"
+    StaffFactory(username="admin")
+    path = tmp_path / "shelves.csv"
+    path.write_text(SHELVES)
+    return str(path)
+
+
+def import_csv(*args: str) -> str:
+    out = StringIO()
+    call_command("import_csv", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_the_import_makes_its_database_with_the_views_asked_for(shelves, fake_notion):
+    result = json.loads(
+        import_csv(shelves, "--property", "Shelf:select", "--view", "board", "--view", "calendar", "--json")
+    )
+
+    assert [body["name"] for body in fake_notion.bodies("POST", "/v1/views$")] == [
+        "Board by Shelf",
+        "Calendar by Read on",
+    ]
+    assert [(view["name"], view["error"]) for view in result["views"]] == [
+        ("Board by Shelf", ""),
+        ("Calendar by Read on", ""),
+    ]
+    assert (result["state"], result["done"]) == ("done", 2)
+    owner = Client()
+    owner.force_login(User.objects.get(username="admin"))
+    page = owner.get(reverse("job", args=[result["job_id"]])).content.decode()
+    assert '<p class="views-made">Views: Board by Shelf, Calendar by Read on</p>' in page
+
+
+def test_the_import_refuses_a_view_its_columns_cant_lay_out_before_anything_is_sent(shelves, fake_notion):
+    with pytest.raises(CommandError) as refused:
+        import_csv(shelves, "--view", "calendar:Shelf")
+
+    assert str(refused.value) == "Calendar: “Shelf” is a rich_text column; a calendar needs a date column."
+    assert fake_notion.received == []
+
+
+def test_a_view_notion_refuses_is_reported_and_the_import_goes_on(shelves, fake_notion):
+    fake_notion.fail_like_notion("POST", "/v1/views$", 400, "validation_error", "Calendars are switched off.")
+
+    output = import_csv(shelves, "--view", "calendar:Read on")
+
+    assert "View: Calendar by Read on: not made. Calendars are switched off." in output
+    assert "2/2 rows" in output

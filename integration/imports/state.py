@@ -45,6 +45,7 @@ class ImportInput:
     relations: dict[str, Relation] = field(default_factory=dict)
     title: str = ""
     decimals: dict[str, str] = field(default_factory=dict)
+    views: list[dict[str, Any]] = field(default_factory=list)  # ViewMade.as_dict() of each view made with it
 
     @property
     def title_name(self) -> str:
@@ -75,6 +76,7 @@ class ImportInput:
             "relations": {column: relation.as_dict() for column, relation in self.relations.items()},
             "title": self.title,
             "decimals": dict(self.decimals),
+            "views": list(self.views),
         }
 
     @classmethod
@@ -103,6 +105,7 @@ class ImportInput:
             },
             title=data.get("title") or "",
             decimals=dict(data.get("decimals") or {}),
+            views=list(data.get("views") or []),
         )
 
 
