@@ -485,3 +485,21 @@ def test_a_view_notion_refuses_is_reported_and_the_import_goes_on(shelves, fake_
 
     assert "View: Calendar by Read on: not made. Calendars are switched off." in output
     assert "2/2 rows" in output
+
+
+def test_the_sandbox_viewer_lists_a_databases_views_in_order(browser, submit, settings):
+    settings.NOTION_KEY = ""  # the app's own sandbox, its objects in the app's database
+    settings.NOTION_PAGE_ID = ""
+    settings.NOTION_TRANSPORT = None
+    submit("database", name="Tasks", **FORM_COLUMNS, **{"views-board": "on", "views-calendar": "on"})
+    database_id = FormSubmission.objects.get().result["ids"][0][1]
+
+    page = browser.get(f"/sandbox/{database_id}/").content.decode()
+
+    views = re.search(r'<ul class="views">(.*?)</ul>', page)
+    assert views is not None
+    assert re.findall(r"<li>(.*?) <small>\((\w+)\)</small></li>", views.group(1)) == [
+        ("Table", "table"),
+        ("Board by Status", "board"),
+        ("Calendar by Due", "calendar"),
+    ]
