@@ -23,6 +23,7 @@ from integration.notion.columns import (
     split_options,
 )
 from integration.notion.content import plan_with_files
+from integration.notion.database_views import BOARD, CALENDAR, DatabaseView, ViewError, check_views
 from integration.notion.files import FileRefused, LocalFile, check_files
 from integration.notion.limits import (
     ARRAY_LIMIT,
@@ -232,6 +233,38 @@ def typed_rows(fields: Mapping[str, str], prefix: str) -> list[dict[str, str]]:
     return [{name: str(fields.get(f"{prefix}-{i}-{name}", "")) for name in names} for i in range(total)]
 
 
+class ViewsForm(forms.Form):
+    """The views a new database opens with beside Notion's table: a board and a calendar, each laid
+    out by a column of the builder (blank: the first that fits)."""
+
+    board = forms.BooleanField(label="Board", required=False)
+    board_by = forms.CharField(
+        label="Board grouped by",
+        required=False,
+        max_length=PROPERTY_NAME_LIMIT,
+        help_text="A select column’s name; blank: the first select column.",
+    )
+    calendar = forms.BooleanField(label="Calendar", required=False)
+    calendar_by = forms.CharField(
+        label="Calendar by",
+        required=False,
+        max_length=PROPERTY_NAME_LIMIT,
+        help_text="A date column’s name; blank: the first date column.",
+    )
+
+    def chosen(self) -> list[tuple[str, DatabaseView]]:
+        """Each view ticked, beside the field that names its column."""
+        data = self.cleaned_data
+        return [
+            (f"{kind}_by", DatabaseView(kind, data.get(f"{kind}_by", "").strip()))
+            for kind in (BOARD, CALENDAR)
+            if data.get(kind)
+        ]
+
+
+VIEW_FIELDS = ("board", "board_by", "calendar", "calendar_by")
+
+
 class DatabaseForm(NotionForm):
     """A database's name, its title column and the columns of the builder (`self.columns`)."""
 
@@ -245,9 +278,17 @@ class DatabaseForm(NotionForm):
     )
 
     columns: "BaseColumnFormSet"
+    views: ViewsForm
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.chosen_views: list[DatabaseView] = []  # those ticked, each naming its column, once clean
+        if self.is_bound:  # a page from before the views, or a script, ticks none
+            self.views = ViewsForm(self.data, prefix=self.add_prefix("views"))
+        else:  # kept across a login, or through "More columns", as typed
+            typed = {name: self.initial.get(f"views-{name}") for name in VIEW_FIELDS}
+            typed |= {kind: bool(typed[kind]) for kind in (BOARD, CALENDAR)}
+            self.views = ViewsForm(prefix=self.add_prefix("views"), initial=typed)
         prefix = self.add_prefix("columns")
         if self.is_bound and f"{prefix}-TOTAL_FORMS" in self.data:
             self.columns = ColumnFormSet(self.data, prefix=prefix)  # type: ignore[assignment]  # formset_factory's class is a BaseColumnFormSet
@@ -265,6 +306,7 @@ class DatabaseForm(NotionForm):
         rows = typed_rows(data, f"{prefix}-columns")
         filled = [row for row in rows if row["name"] or row["options"]]
         initial = {name: data.get(f"{prefix}-{name}", "") for name in ("name", "title_property")}
+        initial |= {f"views-{name}": data.get(f"{prefix}-views-{name}", "") for name in VIEW_FIELDS}
         form = cls(prefix=prefix, initial=initial | {"columns": []})
         form.columns = ColumnFormSet(prefix=f"{prefix}-columns", initial=filled)  # type: ignore[assignment]  # as in __init__
         form.columns.extra = len(rows) - len(filled) + COLUMN_ROWS
@@ -279,12 +321,26 @@ class DatabaseForm(NotionForm):
         self.columns.title_property = data.get("title_property") or DEFAULT_TITLE
         if self.columns.is_bound and not self.columns.is_valid():
             raise ValidationError("Some columns need fixing: see below.", code="columns")
+        if not self.views.is_valid():
+            raise ValidationError("A view needs fixing: see below.", code="views")
+        columns = self.columns.columns() if self.columns.is_bound else []
+        self.chosen_views = []
+        for field, view in self.views.chosen():
+            try:
+                self.chosen_views += check_views(
+                    [view], title_property=self.columns.title_property, columns=columns
+                )
+            except ViewError as error:
+                self.views.add_error(field, str(error))
+        if self.views.errors:
+            raise ValidationError("A view needs fixing: see below.", code="views")
         return data
 
     def notion_data(self) -> dict:
         data = super().notion_data()
         columns = self.columns.columns() if self.columns.is_bound else []
-        return data | {"columns": [one.as_dict() for one in columns]}
+        views = [view.as_dict() for view in self.chosen_views]
+        return data | {"columns": [one.as_dict() for one in columns]} | ({"views": views} if views else {})
 
 
 class MultipleFileInput(forms.FileInput):

@@ -24,6 +24,7 @@ from integration.masking import mask_json
 from integration.models import AuditContext, FormSubmission, NotionRequestLog, Source
 from integration.notion import comments, content, databases
 from integration.notion.columns import DEFAULT_TITLE, Column
+from integration.notion.database_views import DatabaseView, ViewMade
 from integration.notion.errors import MAYBE_DONE, NotionError
 from integration.notion.files import LocalFile
 from integration.notion.markdown import TooDeep
@@ -97,21 +98,28 @@ def _create_database(user: User, data: dict, run: Run) -> ActionResult:
         title=data["name"],
         title_property=title_property,
         columns=columns,
+        views=[DatabaseView.from_dict(one) for one in data.get("views", [])],
         context=run.context,
         deadline=run.deadline,
     )
     source_id = database["data_sources"][0]["id"]
     title = title_of(database)
+    views = [ViewMade.from_dict(one) for one in database.get(databases.VIEWS_MADE, [])]
+    refused = sum(not one.made for one in views)
+    headline = f"Database {_quoted(title)} created"
+    if refused:  # the database stays: said at once, each view's reason below
+        headline += f"; {refused} view{'s' if refused != 1 else ''} not made"
     return ActionResult(
         kind="data_source",
         object_id=source_id,
         title=title,
-        headline=f"Database {_quoted(title)} created",
+        headline=headline,
         ids=[("Database ID", database["id"]), ("Data source ID", source_id)],
         link=workspace().link(database["id"], database.get("url")).as_dict(),
         extra={
             "data_source_id": source_id,
             "columns": [[title_property, "title"], *([one.name, one.type] for one in columns)],
+            **({"views": [one.as_dict() for one in views]} if views else {}),
         },
     )
 

@@ -42,6 +42,7 @@ from integration.models import AuditContext, Job
 from integration.notion import databases, selectors
 from integration.notion.client import notion_client
 from integration.notion.columns import RELATION, Column, ColumnError, check_names
+from integration.notion.database_views import DatabaseView, ViewError, check_views
 from integration.notion.errors import NotionError
 from integration.notion.shapes import plain_text
 from integration.notion.values import properties_of
@@ -167,6 +168,7 @@ class ImportPlan:
     types: dict[str, str]
     relations: dict[str, Relation] = field(default_factory=dict)
     decimals: dict[str, str] = field(default_factory=dict)  # {column: "." or ","}, every column
+    views: tuple[DatabaseView, ...] = ()  # those made with a new database, beside its table
 
     @property
     def imported(self) -> list[str]:
@@ -367,7 +369,8 @@ def new_database_columns(*, file: CsvFile, plan: ImportPlan) -> list[Column]:
             columns.append(Column(name, kind, options, data_source_id=related))
         columns.append(Column(IMPORT_KEY, "rich_text"))
         check_names(plan.title_column, columns)
-    except ColumnError as error:
+        check_views(plan.views, title_property=plan.title_column, columns=columns)
+    except (ColumnError, ViewError) as error:
         raise CannotImport(str(error)) from None
     return columns
 
@@ -625,6 +628,7 @@ def _job_input(
     relations: dict[str, Relation] | None = None,
     title: str = "",
     template: str = "",
+    views: list[dict] | None = None,
 ) -> ImportInput:
     return ImportInput(
         template=template,
@@ -646,6 +650,7 @@ def _job_input(
         mode=key.mode if key else ADD_ONLY,
         key_source=source_id,
         relations=relations or {},
+        views=views or [],
     )
 
 
@@ -673,6 +678,7 @@ def start_new_database_import(
         parent_page_id=parent_page_id,
         title_property=plan.title_column,
         columns=columns,
+        views=plan.views,
         context=context,
     )
     source_id = database["data_sources"][0]["id"]
@@ -690,6 +696,7 @@ def start_new_database_import(
             created_database=True,
             relations=plan.relations,
             title=title,
+            views=database.get(databases.VIEWS_MADE),
         ),
     )
     job.refresh_from_db()

@@ -46,6 +46,7 @@ class ImportInput:
     title: str = ""
     decimals: dict[str, str] = field(default_factory=dict)
     template: str = ""
+    views: list[dict[str, Any]] = field(default_factory=list)  # ViewMade.as_dict() of each view made with it
 
     @property
     def title_name(self) -> str:
@@ -77,6 +78,7 @@ class ImportInput:
             "title": self.title,
             "decimals": dict(self.decimals),
             "template": self.template,
+            "views": list(self.views),
         }
 
     @classmethod
@@ -106,6 +108,7 @@ class ImportInput:
             title=data.get("title") or "",
             decimals=dict(data.get("decimals") or {}),
             template=data.get("template") or "",
+            views=list(data.get("views") or []),
         )
 
 

@@ -6,9 +6,12 @@ from integration.models import AuditContext
 from integration.notion.blocks import rich_text
 from integration.notion.client import notion_client
 from integration.notion.columns import DEFAULT_TITLE, Column, properties
+from integration.notion.database_views import DatabaseView, create_views, resolve_views
 from integration.notion.errors import NotionError, expect, notion_call
 from integration.notion.selectors import exists, remember_data_source
 from integration.notion.workspace import workspace
+
+VIEWS_MADE = "views_made"  # the key, in create_database's answer, of what became of each view
 
 
 def create_database(
@@ -17,15 +20,19 @@ def create_database(
     parent_page_id: str = "",
     title_property: str = DEFAULT_TITLE,
     columns: Sequence[Column] = (),
+    views: Sequence[DatabaseView] = (),
     context: AuditContext | None = None,
     deadline: float | None = None,
 ) -> dict:
     """Create a database under a page (by default NOTION_PAGE_ID), with its title column
-    `title_property` and `columns` after it.
+    `title_property` and `columns` after it, then each of `views` on it.
 
-    Raises ColumnError, before anything is sent, if Notion would refuse the columns.
+    Raises ColumnError or ViewError, before anything is sent, if Notion would refuse the columns
+    or a view can't be laid out by them. What became of each view is under VIEWS_MADE in the
+    answer ([ViewMade.as_dict()]): a view Notion refuses is reported there, the database kept.
     """
     schema = properties(title_property, columns)
+    views = resolve_views(views, {name: next(iter(spec)) for name, spec in schema.items()})
     parent = parent_page_id or workspace().default_parent_page()
     if not parent:
         raise NotionError(
@@ -50,12 +57,18 @@ def create_database(
                     hint="The parent is a database, not a page: new databases go under a page.",
                 ) from None
             raise
-    return expect(
-        database,
-        "database",
-        write=True,
-        check=lambda d: isinstance(d["data_sources"][0]["id"], str),
-    )
+        database = expect(
+            database,
+            "database",
+            write=True,
+            check=lambda d: isinstance(d["data_sources"][0]["id"], str),
+        )
+        if not views:
+            return database
+        made = create_views(
+            client, database_id=database["id"], data_source_id=database["data_sources"][0]["id"], views=views
+        )
+    return database | {VIEWS_MADE: [one.as_dict() for one in made]}
 
 
 def add_properties(

@@ -50,6 +50,10 @@ ENDPOINTS = [
     _endpoint("file_uploads.complete", "POST", r"file_uploads/([^/]+)/complete", "insert_content"),
     _endpoint("file_uploads.retrieve", "GET", r"file_uploads/([^/]+)"),
     _endpoint("file_uploads.list", "GET", r"file_uploads"),
+    # "Create a view" (insert content), "Retrieve a view", "List views" (read content)
+    _endpoint("views.create", "POST", r"views", "insert_content"),
+    _endpoint("views.retrieve", "GET", r"views/([^/]+)", "read_content"),
+    _endpoint("views.list", "GET", r"views", "read_content"),
 ]
 
 

@@ -200,3 +200,20 @@ def block_takes(block_type: str, content_type: str) -> bool:
     if block_type == "pdf":
         return content_type.split(";")[0].strip().lower() == "application/pdf"
     return bool(wanted & categories_of_content_type(content_type))
+
+
+# The types of a database view ("View": supported view types), and the property types a board may be
+# grouped by here (the group-by configurations of "Create a view" that the app and its sandbox know).
+VIEW_TYPES = (
+    "table",
+    "board",
+    "calendar",
+    "timeline",
+    "gallery",
+    "list",
+    "form",
+    "chart",
+    "map",
+    "dashboard",
+)
+BOARD_GROUP_TYPES = frozenset({"select", "multi_select", "status"})

@@ -33,6 +33,7 @@ from integration.notion.endpoints import CAPABILITIES, Endpoint, find_endpoint
 from integration.notion.events import make_event, signed
 from integration.notion.limits import (
     ARRAY_LIMIT,
+    BOARD_GROUP_TYPES,
     BODY_LIMIT,
     CHILDLESS_BLOCKS,
     CODE_LANGUAGES,
@@ -59,6 +60,7 @@ from integration.notion.limits import (
     TEXT_LIMIT,
     UPLOAD_EXPIRY_SECONDS,
     URL_LIMIT,
+    VIEW_TYPES,
     block_takes,
     categories_of_content_type,
     categories_of_name,
@@ -455,6 +457,9 @@ class NotionSandbox:
             "file_uploads.complete": self.complete_file_upload,
             "file_uploads.retrieve": self.retrieve_file_upload,
             "file_uploads.list": self.list_file_uploads,
+            "views.create": self.create_view,
+            "views.retrieve": self.retrieve_view,
+            "views.list": self.list_views,
         }
         # The content of each block type, as the "Block" reference shapes it.
         self.block_contents: dict[str, Callable[[dict, str], dict]] = {
@@ -1264,6 +1269,7 @@ class NotionSandbox:
         }
         self.store.put(database)
         self.store.put(source)
+        self._put_view(database_id, source_id, "Table", "table", {"type": "table"})
         return dict(database)
 
     def retrieve_database(self, raw_id: str, *, body: dict, query: dict) -> dict:
@@ -1881,6 +1887,127 @@ class NotionSandbox:
             if text in title_of(obj).lower():
                 found.append(obj)
         return self._listing(found, body, "page_or_data_source")
+
+    # Views ("Working with views", "Create a view", "Retrieve a view", "List views"; the object as
+    # "View" shapes it). A view is an object of its own naming its database; every database is made
+    # with a table view, as Notion makes one ("Working with views": default behavior).
+
+    def _put_view(self, database_id: str, source_id: str, name: str, kind: str, configuration: dict) -> dict:
+        view_id, now = str(uuid.uuid4()), _now(precise=True)
+        view = {
+            "object": "view",
+            "id": view_id,
+            "parent": {"type": "database_id", "database_id": database_id},
+            "data_source_id": source_id,
+            "name": name,
+            "type": kind,
+            "filter": None,
+            "sorts": None,
+            "configuration": configuration,
+            "created_time": now,
+            "created_by": self._user(),
+            "last_edited_time": now,
+            "last_edited_by": self._user(),
+            "url": f"https://www.notion.so/{database_id.replace('-', '')}?v={view_id.replace('-', '')}",
+        }
+        self.store.put(view)
+        return view
+
+    def _view_property(self, source: dict, raw_id: Any, kinds: frozenset[str] | set[str], where: str) -> dict:
+        """The property of `source` with the ID `raw_id`, if of one of `kinds`."""
+        found = next((p for p in source["properties"].values() if p["id"] == raw_id), None)
+        if found is None:
+            raise _invalid(f"body failed validation: {where}: no property with ID `{json.dumps(raw_id)}`.")
+        if found["type"] not in kinds:
+            raise _invalid(
+                f"body failed validation: {where}: the property “{found['name']}” is a {found['type']} "
+                f"property, not one of {', '.join(sorted(kinds))}."
+            )
+        return found
+
+    def _view_configuration(self, kind: str, config: Any, source: dict) -> dict:
+        """A board's or calendar's configuration, checked against the data source's properties (the
+        sandbox asks for one: the view is laid out by it); other views keep what was sent."""
+        where = "body.configuration"
+        if kind not in ("board", "calendar"):
+            return config if isinstance(config, dict) else {"type": kind}
+        if not isinstance(config, dict):
+            raise _invalid(f"body failed validation: {where} should be defined for a {kind} view.")
+        if config.get("type") != kind:
+            raise _invalid(f"body failed validation: {where}.type should be `{kind}`, the view's type.")
+        if kind == "calendar":
+            found = self._view_property(
+                source, config.get("date_property_id"), {"date"}, f"{where}.date_property_id"
+            )
+            return {**config, "date_property_name": found["name"]}
+        group = config.get("group_by")
+        if not isinstance(group, dict):
+            raise _invalid(f"body failed validation: {where}.group_by should be defined for a board view.")
+        found = self._view_property(
+            source, group.get("property_id"), BOARD_GROUP_TYPES, f"{where}.group_by.property_id"
+        )
+        if group.get("type") != found["type"]:
+            raise _invalid(
+                f"body failed validation: {where}.group_by.type should be `{found['type']}`, "
+                "the property's type."
+            )
+        if not isinstance(group.get("sort"), dict):
+            raise _invalid(f"body failed validation: {where}.group_by.sort should be defined.")
+        if found["type"] == "status" and group.get("group_by") not in ("group", "option"):
+            raise _invalid(
+                f"body failed validation: {where}.group_by.group_by should be `group` or `option`."
+            )
+        return {**config, "group_by": {**group, "property_name": found["name"]}}
+
+    def create_view(self, *, body: dict, query: dict) -> dict:
+        """`{database_id, data_source_id, name, type, configuration}`: a view of the database's data
+        source. Of the places a view can go (`database_id`, `view_id`, `create_database`, exactly one),
+        the sandbox knows a database's tabs only."""
+        places = [key for key in ("database_id", "view_id", "create_database") if key in body]
+        if len(places) != 1:
+            raise _invalid("Provide exactly one of database_id, view_id, or create_database.")
+        if places != ["database_id"]:
+            raise _invalid(
+                f"body failed validation: this sandbox adds views to a database only, not {places[0]}."
+            )
+        database = self._get(
+            self._id(body["database_id"], "body failed validation: body.database_id"),
+            ("database",),
+            "database",
+        )
+        source_id = self._id(body.get("data_source_id"), "body failed validation: body.data_source_id")
+        if source_id not in [ref["id"] for ref in database["data_sources"]]:
+            raise _invalid(
+                f"The data source {source_id} is not a data source of the database {database['id']}."
+            )
+        source = self._get(source_id, ("data_source",), "data_source")
+        name, kind = body.get("name"), body.get("type")
+        if not isinstance(name, str) or not name.strip():
+            raise _invalid("body failed validation: body.name should be a non-empty string.")
+        if kind not in VIEW_TYPES:
+            raise _invalid(
+                "body failed validation: body.type should be one of "
+                f"{', '.join(f'`{t}`' for t in VIEW_TYPES)}, instead was `{json.dumps(kind)}`."
+            )
+        configuration = self._view_configuration(kind, body.get("configuration"), source)
+        return dict(self._put_view(database["id"], source_id, name, kind, configuration))
+
+    def retrieve_view(self, raw_id: str, *, body: dict, query: dict) -> dict:
+        return dict(self._get(self._id(raw_id, "path failed validation: path.view_id"), ("view",), "view"))
+
+    def list_views(self, *, body: dict, query: dict) -> dict:
+        """The views of `database_id` (or of `data_source_id`), oldest first, as references."""
+        if not (query.get("database_id") or query.get("data_source_id")):
+            raise _invalid("At least one of database_id or data_source_id is required.")
+        database_id = parse_notion_id(query.get("database_id") or "")
+        source_id = parse_notion_id(query.get("data_source_id") or "")
+        views = [
+            {"object": "view", "id": view["id"]}
+            for view in reversed(list(self.store.newest_first(("view",))))
+            if (not database_id or view["parent"]["database_id"] == database_id)
+            and (not source_id or view["data_source_id"] == source_id)
+        ]
+        return self._listing(views, query, "view")
 
     # File uploads ("Create a file upload", "Send a file upload", "Complete a file upload",
     # "Retrieve a file upload", "List file uploads"; the object as "File Upload" shapes it)

@@ -138,6 +138,14 @@ def _comments_on(parent_key: str, ids: list[str]) -> dict[str, list[dict[str, An
     return found
 
 
+def _views(database_id: str) -> list[tuple[str, str]]:
+    """The name and type of each view of a database ("View"), its tabs in Notion, in order."""
+    rows = SandboxObject.objects.filter(kind="view", data__parent__database_id=database_id).order_by(
+        "created_at"
+    )
+    return [(row.data.get("name", ""), row.data.get("type", "")) for row in rows]
+
+
 def _table(source_id: str, schema: dict) -> dict[str, Any]:
     """The pages of a data source, in the order they were made, as rows of cells in column order."""
     pages = (
@@ -189,6 +197,7 @@ class SandboxObjectView(TemplateView):
             columns=[(name, spec.get("type", ""), _column_detail(spec)) for name, spec in schema.items()],
             table=_table(sources[0]["id"], schema) if sources else None,
             values=values,
+            views=_views(str(obj.id)) if obj.kind == "database" else [],
         )
         return context
 

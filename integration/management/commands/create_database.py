@@ -8,7 +8,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from integration.management.arguments import database_title, full_address, one_line, parent_page, sending
 from integration.models import AuditContext, Source
 from integration.notion.columns import DEFAULT_TITLE, ColumnError, check_names, parse_column
-from integration.notion.databases import create_database
+from integration.notion.database_views import ViewError, ViewMade, check_views, parse_view
+from integration.notion.databases import VIEWS_MADE, create_database
 from integration.notion.workspace import workspace
 
 
@@ -38,6 +39,17 @@ class Command(BaseCommand):
             default=DEFAULT_TITLE,
             help=f"the title column's name (default: {DEFAULT_TITLE})",
         )
+        parser.add_argument(
+            "--view",
+            action="append",
+            default=[],
+            metavar="KIND[:COLUMN]",
+            help=(
+                "a view beside the table, repeatable: 'board:Status' (grouped by a select or status "
+                "column), 'calendar:Due' (by a date column); without a column, the first that fits; "
+                "'table' is Notion's own, made with every database"
+            ),
+        )
         parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -56,6 +68,12 @@ class Command(BaseCommand):
             check_names(title_property, columns)
         except ColumnError as error:
             raise CommandError(one_line(str(error))) from None
+        try:
+            views = check_views(
+                [parse_view(spec) for spec in options["view"]], title_property=title_property, columns=columns
+            )
+        except ViewError as error:
+            raise CommandError(one_line(f"--view: {error}")) from None
         context = AuditContext(source=Source.COMMAND, username=getpass.getuser())
         with sending(context, self.stderr):
             database = create_database(
@@ -63,25 +81,36 @@ class Command(BaseCommand):
                 parent_page_id=parent,
                 title_property=title_property,
                 columns=columns,
+                views=views,
                 context=context,
             )
         here = workspace()
-        result = {
+        made_views = [ViewMade.from_dict(one) for one in database.get(VIEWS_MADE, [])]
+        result: dict[str, Any] = {
             "database_id": database["id"],
             "data_source_id": database["data_sources"][0]["id"],
             "url": full_address(here.link(database["id"], database.get("url")).href),
         }
+        if made_views:
+            result["views"] = [one.as_dict() for one in made_views]
         made = [(title_property, "title"), *((one.name, one.type) for one in columns)]
         if options["json"]:
             self.stdout.write(json.dumps(result))
-            return
-        lines = [
-            f"Database ID: {result['database_id']}",
-            f"Data source ID: {result['data_source_id']}",
-            f"URL: {result['url']}",
-            "Columns: " + ", ".join(f"{name} ({kind})" for name, kind in made),
-        ]
-        if here.notice:
-            lines[2] = f"Sandbox view: {result['url']} (in the app)"
-            lines.append(f"Sandbox: {here.notice}")
-        self.stdout.write("\n".join(lines))
+        else:
+            lines = [
+                f"Database ID: {result['database_id']}",
+                f"Data source ID: {result['data_source_id']}",
+                f"URL: {result['url']}",
+                "Columns: " + ", ".join(f"{name} ({kind})" for name, kind in made),
+                *(f"View: {one.describe()}" for one in made_views),
+            ]
+            if here.notice:
+                lines[2] = f"Sandbox view: {result['url']} (in the app)"
+                lines.append(f"Sandbox: {here.notice}")
+            self.stdout.write("\n".join(lines))
+        refused = [one for one in made_views if not one.made]
+        if refused:  # the database stays: exit 1 for a script to see that a view is missing
+            count = len(refused)
+            raise CommandError(
+                f"{count} view{'s' if count != 1 else ''} not made; the database was made and kept."
+            )

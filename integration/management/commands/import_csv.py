@@ -24,6 +24,7 @@ from integration.management.arguments import (
     parent_page,
 )
 from integration.models import AuditContext, Job, Source
+from integration.notion.database_views import ViewError, ViewMade, parse_view
 from integration.notion.errors import NotionError
 from integration.notion.templates import UnknownTemplate, find_template, list_templates
 from integration.notion.workspace import workspace
@@ -114,6 +115,16 @@ class Command(BaseCommand):
             help="with --data-source: make each new page from this template of the data source (its "
             "name or ID); Notion applies it in the background",
         )
+        parser.add_argument(
+            "--view",
+            action="append",
+            default=[],
+            metavar="KIND[:COLUMN]",
+            help=(
+                "a view of the new database beside its table, repeatable: 'board:Status' (a select "
+                "column), 'calendar:Due' (a date column); without a column, the first that fits"
+            ),
+        )
         parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -159,6 +170,12 @@ class Command(BaseCommand):
         owner = self._owner(options["owner"])
         title_column, types, relations = self._properties(options["property"])
         key_column, mode = options["key"].strip(), self._mode(options)
+        if options["view"] and target:
+            raise CommandError("--view adds views to the database the import makes: give no --data-source.")
+        try:
+            views = tuple(parse_view(spec) for spec in options["view"])
+        except ViewError as error:
+            raise CommandError(one_line(f"--view: {error}")) from None
         if (key_column or mode) and not target:
             raise CommandError(
                 "--key, --update-only and --add-only match rows to the pages of an existing data source: "
@@ -177,6 +194,7 @@ class Command(BaseCommand):
                 relations=relations,
                 decimal=options["decimal"],
             )
+            plan = replace(plan, views=views)
             if not target:
                 service.new_database_columns(file=file, plan=plan)  # checked before the file is copied
             if options["dry_run"]:
@@ -391,6 +409,8 @@ class Command(BaseCommand):
             "failed": job.failed,
             "bad_rows": job.result.get("bad_rows", []),
         }
+        if spec.get("views"):
+            result["views"] = spec["views"]
         failure = ""
         if job.state == Job.State.PAUSED:
             failure = one_line(job.step)
@@ -404,6 +424,7 @@ class Command(BaseCommand):
                 f"Data source ID: {source_id}",
                 f"URL: {url}",
                 "Columns: " + ", ".join(f"{name} ({kind})" for name, kind in made),
+                *(f"View: {ViewMade.from_dict(one).describe()}" for one in spec.get("views") or []),
                 f"Job: {result['job_url']}",
             ]
             if job.finished:
