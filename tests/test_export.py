@@ -49,6 +49,8 @@ COLUMNS = [
     "username",
     "source",
     "sandbox",
+    "event_at",  # an incoming webhook event's time in Notion
+    "origin_id",  # the request that created the object an incoming event is about
 ]
 PAGE_ID = "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f"
 
