@@ -6,6 +6,7 @@ Its `total` and `done` count pages; the database, if the import made it, is trac
 progress. `undo_summary` says beforehand what undoing an import will do, for the person to confirm.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -159,32 +160,39 @@ def _imported(job: Job) -> Job:
 def _restore_pages(job: Job, imported: Job, context: AuditContext) -> bool:
     """Put back the properties the import changed, in line order; False if cancelled first.
     Sending them again after a lost answer is harmless."""
-    rows = JobRow.objects.filter(job=imported, outcome=Outcome.UPDATED).order_by("line")
-    for row in rows.iterator(chunk_size=500):
-        if cancel_requested(job):
-            return False
-        update_page(page_id=row.page_id, values=row.before or {}, context=context)
-        row.outcome = Outcome.RESTORED
-        with transaction.atomic():
-            row.save(update_fields=["outcome"])
-            job.done += 1
-            job.step = f"{job.done}/{job.total} undone"
-            save(job, "done", "step")
-    return True
+    return _undo_rows(
+        job,
+        imported,
+        Outcome.UPDATED,
+        Outcome.RESTORED,
+        lambda row: update_page(page_id=row.page_id, values=row.before or {}, context=context),
+    )
 
 
 def _trash_pages(job: Job, imported: Job, context: AuditContext) -> bool:
     """Move each page the import added to the trash, in line order; False if cancelled first."""
-    rows = JobRow.objects.filter(job=imported, outcome=Outcome.ADDED).order_by("line")
+    return _undo_rows(
+        job,
+        imported,
+        Outcome.ADDED,
+        Outcome.TRASHED,
+        lambda row: move_to_trash(object_id=row.page_id, context=context),
+    )
+
+
+def _undo_rows(job: Job, imported: Job, was: str, undone: str, undo: Callable[[JobRow], object]) -> bool:
+    """`undo` each row of the import that ended `was`, in line order, marking it `undone` with the
+    job's count in one transaction; False if the job was cancelled first."""
+    rows = JobRow.objects.filter(job=imported, outcome=was).order_by("line")
     for row in rows.iterator(chunk_size=500):
         if cancel_requested(job):
             return False
-        move_to_trash(object_id=row.page_id, context=context)
-        row.outcome = Outcome.TRASHED
+        undo(row)
+        row.outcome = undone
         with transaction.atomic():
             row.save(update_fields=["outcome"])
             job.done += 1
-            job.step = f"{job.done}/{job.total} pages moved to the trash"
+            job.step = f"{job.done}/{job.total} pages undone"
             save(job, "done", "step")
     return True
 
