@@ -370,9 +370,9 @@ def outcome_counts(job: Job) -> dict[str, int]:
     return counts
 
 
-def count_rows(job: Job) -> None:
-    """Set the job's counts from its rows."""
-    counts = outcome_counts(job)
+def count_rows(job: Job, counts: dict[str, int] | None = None) -> None:
+    """Set the job's counts from its rows (their `outcome_counts`, if already read)."""
+    counts = outcome_counts(job) if counts is None else counts
     job.done = sum(counts.get(outcome, 0) for outcome in GONE_IN)
     job.failed = counts.get(Outcome.REFUSED, 0)
     job.skipped = counts[Outcome.SKIPPED]
@@ -399,7 +399,7 @@ def finish_import(job: Job, state: str, *, hint: str = "", **result: Any) -> Non
     """End the import with its summary: rows added, updated, left as they are, skipped, refused,
     not known, not sent."""
     counts = outcome_counts(job)
-    count_rows(job)
+    count_rows(job, counts)
     pending = counts.get(Outcome.PENDING, 0) > 0
     left = job.total - ImportProgress.from_dict(job.progress).next - (1 if pending else 0)
     counts_text = _counts_text(job, counts)
